@@ -1,0 +1,87 @@
+// The only reader of process.env. Everything tunable lives in one frozen
+// object, so a test or an operator can see every knob in one place.
+import { homedir } from 'node:os';
+import path from 'node:path';
+
+export interface BerthConfig {
+  readonly dataDir: string;
+  readonly domain: string;
+  readonly bindHost: string;
+  readonly routerPort: number;
+  readonly apiPort: number;
+  /** Unset means: run an embedded redis-server under dataDir. */
+  readonly redisUrl: string | undefined;
+  readonly redisPrefix: string;
+  readonly dockerHost: string | undefined;
+  /** Unset means: generate once into dataDir/admin-token. */
+  readonly adminToken: string | undefined;
+  readonly images: { readonly run: string; readonly build: string };
+  readonly build: {
+    readonly concurrency: number;
+    readonly timeoutMs: number;
+    readonly memoryBytes: number;
+    readonly maxPushBytes: number;
+    readonly logMaxLines: number;
+  };
+  readonly runtime: {
+    readonly defaultPort: number;
+    readonly bootTimeoutMs: number;
+    readonly drainMs: number;
+    readonly stopTimeoutSec: number;
+    readonly memoryBytes: number;
+    readonly imageRetention: number;
+  };
+  readonly router: { readonly upstreamTimeoutMs: number };
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return n;
+}
+
+const MiB = 1024 * 1024;
+
+function defaultDataDir(): string {
+  return process.getuid?.() === 0 ? '/var/lib/berth' : path.join(homedir(), '.local/share/berth');
+}
+
+export function loadConfig(env: Env = process.env): BerthConfig {
+  const dataDir = path.resolve(env.BERTH_DATA_DIR || defaultDataDir());
+  return Object.freeze({
+    dataDir,
+    domain: (env.BERTH_DOMAIN || 'localhost').toLowerCase().replace(/\.$/, ''),
+    bindHost: env.BERTH_BIND || '0.0.0.0',
+    routerPort: int(env, 'BERTH_ROUTER_PORT', 80),
+    apiPort: int(env, 'BERTH_API_PORT', 3000),
+    redisUrl: env.REDIS_URL || undefined,
+    redisPrefix: env.BERTH_REDIS_PREFIX || 'berth:',
+    dockerHost: env.DOCKER_HOST || undefined,
+    adminToken: env.BERTH_ADMIN_TOKEN || undefined,
+    images: Object.freeze({
+      run: env.BERTH_STACK_IMAGE || 'berth/stack:bookworm',
+      build: env.BERTH_BUILD_IMAGE || 'berth/stack:bookworm-build',
+    }),
+    build: Object.freeze({
+      concurrency: int(env, 'BERTH_BUILD_CONCURRENCY', 2, 1),
+      timeoutMs: int(env, 'BERTH_BUILD_TIMEOUT_SEC', 900, 1) * 1000,
+      memoryBytes: int(env, 'BERTH_BUILD_MEMORY_MB', 2048, 64) * MiB,
+      maxPushBytes: int(env, 'BERTH_MAX_PUSH_MB', 512, 1) * MiB,
+      logMaxLines: int(env, 'BERTH_BUILD_LOG_LINES', 10000, 100),
+    }),
+    runtime: Object.freeze({
+      defaultPort: 5000,
+      // Heroku's boot timeout (R10) is 60 s.
+      bootTimeoutMs: int(env, 'BERTH_BOOT_TIMEOUT_SEC', 60, 1) * 1000,
+      drainMs: int(env, 'BERTH_DRAIN_MS', 3000),
+      stopTimeoutSec: int(env, 'BERTH_STOP_TIMEOUT_SEC', 10),
+      memoryBytes: int(env, 'BERTH_APP_MEMORY_MB', 512, 16) * MiB,
+      imageRetention: int(env, 'BERTH_IMAGE_RETENTION', 5, 1),
+    }),
+    router: Object.freeze({ upstreamTimeoutMs: int(env, 'BERTH_ROUTER_TIMEOUT_SEC', 30, 1) * 1000 }),
+  });
+}

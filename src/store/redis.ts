@@ -1,0 +1,59 @@
+// Redis connections for state. `connect` picks the configured REDIS_URL or the
+// embedded server; every key goes through `key()` so a prefix isolates
+// installs and tests sharing one Redis.
+import { Redis, type RedisOptions } from 'ioredis';
+import type { BerthConfig } from '../config/index.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
+
+export interface RedisHandle {
+  /** Connection for ordinary commands. */
+  readonly client: Redis;
+  readonly prefix: string;
+  /** Options for extra connections (blocking reads, pub/sub, bullmq). */
+  readonly options: RedisOptions;
+  key(...parts: string[]): string;
+  /** A fresh connection, for blocking commands or subscriptions. */
+  duplicate(): Redis;
+  close(): Promise<void>;
+}
+
+export async function connectRedis(config: BerthConfig): Promise<RedisHandle> {
+  let embedded: EmbeddedRedis | undefined;
+  let options: RedisOptions;
+  if (config.redisUrl) {
+    const url = new URL(config.redisUrl);
+    options = {
+      host: url.hostname,
+      port: Number(url.port || 6379),
+      username: url.username || undefined,
+      password: url.password ? decodeURIComponent(url.password) : undefined,
+      db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
+      tls: url.protocol === 'rediss:' ? {} : undefined,
+    };
+  } else {
+    embedded = await startEmbeddedRedis(config.dataDir);
+    options = { path: embedded.socketPath };
+  }
+  // bullmq needs maxRetriesPerRequest: null on its connections; state calls
+  // use the same so a Redis blip waits instead of failing a deploy midway.
+  options = { ...options, maxRetriesPerRequest: null, enableReadyCheck: true };
+  const client = new Redis(options);
+  await client.ping();
+  const opened: Redis[] = [client];
+  const prefix = config.redisPrefix;
+  return {
+    client,
+    prefix,
+    options,
+    key: (...parts) => prefix + parts.join(':'),
+    duplicate() {
+      const c = new Redis(options);
+      opened.push(c);
+      return c;
+    },
+    async close() {
+      await Promise.all(opened.map((c) => c.quit().catch(() => c.disconnect())));
+      await embedded?.stop();
+    },
+  };
+}
