@@ -1,0 +1,80 @@
+// POST /internal/v1/receive/:app — the pre-receive hook's endpoint. Takes
+// the pushed tree as a tar, queues the build, and streams the build log
+// back as plain lines, ending with a status line the hook turns into its
+// exit code. Only the hook knows the secret.
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { PassThrough, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type Router from '@koa/router';
+import type { OpsDeps } from '../../ops/deps.js';
+import { deployReceive, buildsFollow } from '../../ops/deploy/receive.js';
+import { BerthError, unauthorized } from '../../shared/errors.js';
+import { buildsDir } from '../../pipeline/paths.js';
+import { failure } from '../../shared/push-output.js';
+
+export const STATUS_PREFIX = '\u0000berth-status:';
+
+function checkSecret(header: string | undefined, secret: string): void {
+  const got = Buffer.from(header?.replace(/^Bearer /, '') ?? '');
+  const want = Buffer.from(secret);
+  if (got.length !== want.length || !timingSafeEqual(got, want)) throw unauthorized('invalid hook secret');
+}
+
+function limitBytes(max: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      seen += chunk.length;
+      if (seen > max) {
+        cb(new BerthError('push_too_large', 413, `the pushed tree is larger than ${Math.round(max / 1048576)} MiB`,
+          { hint: 'remove large files from the repo (or raise BERTH_MAX_PUSH_MB on the server)' }));
+      } else cb(null, chunk);
+    },
+  });
+}
+
+export function receiveRoutes(router: Router, deps: OpsDeps & { hookSecret: string }): void {
+  router.post('/internal/v1/receive/:app', async (ctx) => {
+    checkSecret(ctx.get('authorization'), deps.hookSecret);
+    await mkdir(buildsDir(deps.config), { recursive: true });
+    const tarPath = path.join(buildsDir(deps.config), `incoming-${randomBytes(6).toString('hex')}.tar`);
+    let buildId: string;
+    try {
+      await pipeline(ctx.req, limitBytes(deps.config.build.maxPushBytes), createWriteStream(tarPath));
+      ({ buildId } = await deployReceive({ app: ctx.params.app, rev: ctx.query.rev, ref: ctx.query.ref, tarPath }, deps));
+    } catch (err) {
+      await rm(tarPath, { force: true });
+      if (err instanceof BerthError) {
+        // The hook prints the body as-is: give it push-output lines.
+        ctx.status = 200;
+        ctx.type = 'text/plain';
+        ctx.body = `${failure(err.message)}\n${err.hint ? `${failure(err.hint)}\n` : ''}${STATUS_PREFIX}failed\n`;
+        return;
+      }
+      throw err;
+    }
+    const out = new PassThrough();
+    ctx.status = 200;
+    ctx.type = 'text/plain; charset=utf-8';
+    ctx.set('Cache-Control', 'no-cache');
+    ctx.body = out;
+    const abort = new AbortController();
+    // A pusher who hits Ctrl-C stops following; the build itself goes on.
+    ctx.res.on('close', () => abort.abort());
+    void (async () => {
+      let status = 'failed';
+      try {
+        for await (const ev of buildsFollow(buildId, deps, abort.signal)) {
+          if ('end' in ev) status = ev.end;
+          else out.write(`${ev.line}\n`);
+        }
+      } catch (err) {
+        out.write(`${failure(`lost the build log: ${(err as Error).message}`)}\n`);
+      }
+      out.end(`${STATUS_PREFIX}${status}\n`);
+    })();
+  });
+}

@@ -1,0 +1,84 @@
+// Builds an image from a tar build context through the Engine API, streaming
+// each output line. dockerode's progress helper reports success even when a
+// step failed, so every event is checked for an error here.
+import { createReadStream } from 'node:fs';
+import { BerthError } from '../shared/errors.js';
+import type { Docker } from './client.js';
+
+export interface BuildImageInput {
+  readonly contextTar: string;
+  readonly tag: string;
+  readonly labels: Record<string, string>;
+  readonly memoryBytes: number;
+  readonly timeoutMs: number;
+  readonly buildArgs?: Record<string, string>;
+  readonly onLine: (line: string) => void;
+}
+
+interface BuildEvent {
+  stream?: string;
+  status?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { ID?: string };
+}
+
+export async function buildImage(docker: Docker, input: BuildImageInput): Promise<string> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), input.timeoutMs);
+  try {
+    const stream = await docker.buildImage(createReadStream(input.contextTar) as unknown as NodeJS.ReadableStream, {
+      t: input.tag,
+      labels: input.labels,
+      memory: input.memoryBytes,
+      memswap: input.memoryBytes,
+      rm: true,
+      forcerm: true,
+      buildargs: input.buildArgs,
+      abortSignal: abort.signal,
+    } as Parameters<Docker['buildImage']>[1]);
+    return await readBuildStream(stream, input.onLine);
+  } catch (err) {
+    if (abort.signal.aborted) {
+      throw new BerthError('build_timeout', 422, `the Docker build took longer than ${Math.round(input.timeoutMs / 1000)} s and was stopped`,
+        { hint: 'make the build faster, or raise BERTH_BUILD_TIMEOUT_SEC on the server' });
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function readBuildStream(stream: NodeJS.ReadableStream, onLine: (line: string) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    let imageId = '';
+    let failed: string | undefined;
+    const handle = (ev: BuildEvent) => {
+      if (ev.error || ev.errorDetail) failed = ev.errorDetail?.message || ev.error || 'unknown build error';
+      if (ev.aux?.ID) imageId = ev.aux.ID;
+      const text = ev.stream ?? (ev.status ? ev.status : '');
+      for (const l of text.split('\n')) if (l.trim()) onLine(l);
+    };
+    stream.on('data', (chunk: Buffer) => {
+      buf += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const raw = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (!raw) continue;
+        try { handle(JSON.parse(raw) as BuildEvent); } catch { onLine(raw); }
+      }
+    });
+    stream.on('error', reject);
+    stream.on('end', () => {
+      if (buf.trim()) { try { handle(JSON.parse(buf) as BuildEvent); } catch { onLine(buf); } }
+      if (failed) {
+        reject(new BerthError('dockerfile_build_failed', 422, `the Docker build failed: ${failed.trim()}`,
+          { hint: 'fix the failing Dockerfile step shown above, commit, and push again' }));
+      } else if (!imageId) {
+        reject(new BerthError('dockerfile_build_failed', 422, 'the Docker build ended without producing an image'));
+      } else resolve(imageId);
+    });
+  });
+}

@@ -1,0 +1,161 @@
+// Container and image primitives the schedulers need. Removal refuses any
+// object without Berth's labels, so a bug here cannot delete a user's own
+// containers or images.
+import type Dockerode from 'dockerode';
+import { BerthError } from '../shared/errors.js';
+import type { Docker } from './client.js';
+import { isBerthOwned, LABEL } from './labels.js';
+
+export interface RunSpec {
+  readonly name: string;
+  readonly image: string;
+  readonly env: Record<string, string>;
+  readonly labels: Record<string, string>;
+  /** Shell command; undefined keeps the image's CMD. */
+  readonly command?: string;
+  /** Container port to publish on 127.0.0.1 at a random host port. */
+  readonly port?: number;
+  readonly memoryBytes: number;
+}
+
+export interface ContainerView {
+  readonly id: string;
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  readonly state: string;
+  readonly ip: string | undefined;
+  readonly env: Record<string, string>;
+  readonly startedAt: string;
+  readonly restartCount: number;
+  readonly exitCode: number;
+}
+
+export async function runContainer(docker: Docker, spec: RunSpec): Promise<string> {
+  const exposed = spec.port ? { [`${spec.port}/tcp`]: {} } : undefined;
+  const container = await docker.createContainer({
+    name: spec.name,
+    Image: spec.image,
+    Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+    Labels: spec.labels,
+    // `sh -c` gives Procfile commands the shell semantics Heroku users expect.
+    Cmd: spec.command ? ['/bin/sh', '-c', spec.command] : undefined,
+    ExposedPorts: exposed,
+    HostConfig: {
+      // Published on loopback only: the router is the public entry point.
+      PortBindings: spec.port ? { [`${spec.port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : undefined,
+      RestartPolicy: { Name: 'unless-stopped' },
+      Memory: spec.memoryBytes,
+      MemorySwap: spec.memoryBytes,
+      SecurityOpt: ['no-new-privileges'],
+      Init: true,
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+    },
+  });
+  await container.start();
+  return container.id;
+}
+
+function envMap(env: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of env ?? []) {
+    const i = kv.indexOf('=');
+    if (i > 0) out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
+
+export async function inspectContainer(docker: Docker, id: string): Promise<ContainerView | undefined> {
+  let info: Dockerode.ContainerInspectInfo;
+  try {
+    info = await docker.getContainer(id).inspect();
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+    throw err;
+  }
+  const nets = Object.values(info.NetworkSettings.Networks ?? {});
+  return {
+    id: info.Id,
+    name: info.Name.replace(/^\//, ''),
+    labels: info.Config.Labels ?? {},
+    state: info.State.Status,
+    ip: nets.find((n) => n.IPAddress)?.IPAddress || undefined,
+    env: envMap(info.Config.Env),
+    startedAt: info.State.StartedAt,
+    restartCount: info.RestartCount,
+    exitCode: info.State.ExitCode,
+  };
+}
+
+/** Containers carrying all the given label filters (`key=value`). */
+export async function listContainers(docker: Docker, labels: string[], all = false): Promise<ContainerView[]> {
+  const found = await docker.listContainers({ all, filters: { label: labels } });
+  const views = await Promise.all(found.map((c) => inspectContainer(docker, c.Id)));
+  return views.filter((v): v is ContainerView => v !== undefined);
+}
+
+export async function stopAndRemove(docker: Docker, id: string, timeoutSec: number): Promise<void> {
+  const c = docker.getContainer(id);
+  const info = await inspectContainer(docker, id);
+  if (!info) return;
+  if (!isBerthOwned(info.labels)) throw new BerthError('not_berth_owned', 500, `refusing to remove container ${id}: it has no ${LABEL.app} label`);
+  await c.stop({ t: timeoutSec }).catch(ignoreGone);
+  await c.remove({ force: true }).catch(ignoreGone);
+}
+
+function ignoreGone(err: { statusCode?: number }): void {
+  // 304: already stopped; 404: already gone; 409: removal already in progress.
+  if (err.statusCode === 304 || err.statusCode === 404 || err.statusCode === 409) return;
+  throw err;
+}
+
+export async function tailLogs(docker: Docker, id: string, lines: number): Promise<string[]> {
+  try {
+    const buf = (await docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+    return demux(buf).split('\n').filter((l) => l.length > 0);
+  } catch {
+    return [];
+  }
+}
+
+/** Strips Docker's 8-byte stream headers from a non-TTY log buffer. */
+function demux(buf: Buffer): string {
+  const parts: string[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0) {
+    const len = buf.readUInt32BE(i + 4);
+    parts.push(buf.subarray(i + 8, i + 8 + len).toString('utf8'));
+    i += 8 + len;
+  }
+  return i === 0 ? buf.toString('utf8') : parts.join('');
+}
+
+export interface ImageView {
+  readonly id: string;
+  readonly exposedPorts: number[];
+  readonly labels: Record<string, string>;
+}
+
+export async function inspectImage(docker: Docker, ref: string): Promise<ImageView | undefined> {
+  try {
+    const info = await docker.getImage(ref).inspect();
+    const ports = Object.keys(info.Config?.ExposedPorts ?? {})
+      .filter((p) => p.endsWith('/tcp'))
+      .map((p) => Number(p.split('/')[0]));
+    return { id: info.Id, exposedPorts: ports, labels: info.Config?.Labels ?? {} };
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+    throw err;
+  }
+}
+
+export async function tagImage(docker: Docker, source: string, repo: string, tag: string): Promise<void> {
+  await docker.getImage(source).tag({ repo, tag });
+}
+
+/** Removes a Berth image tag; refuses images without Berth's labels. */
+export async function removeImage(docker: Docker, ref: string): Promise<void> {
+  const img = await inspectImage(docker, ref);
+  if (!img) return;
+  if (!isBerthOwned(img.labels)) throw new BerthError('not_berth_owned', 500, `refusing to remove image ${ref}: it has no ${LABEL.app} label`);
+  await docker.getImage(ref).remove({ noprune: false }).catch(ignoreGone);
+}

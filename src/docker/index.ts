@@ -1,0 +1,5 @@
+export * from './client.js';
+export * from './labels.js';
+export * from './containers.js';
+export * from './images.js';
+export * from './build-image.js';

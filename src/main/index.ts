@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// `berth` entry point. `berth server` runs the platform; the client
+// commands (apps, config, logs, ...) arrive with the CLI.
+import { ALL_ROLES, startServer, type Role } from './server.js';
+
+const USAGE = `Usage: berth server [--role api,router,worker]
+
+Runs Berth in the foreground: git receiver + API, build worker and router.
+--role   run only some parts (comma separated), e.g. --role router
+Configuration comes from the environment (BERTH_DATA_DIR, BERTH_DOMAIN, ...).`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return command ? 0 : 1;
+  }
+  if (command !== 'server') {
+    console.error(` !     unknown command "${command}"\n${USAGE}`);
+    return 1;
+  }
+  let roles: Role[] = [...ALL_ROLES];
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === '--role' || arg?.startsWith('--role=')) {
+      const value = arg.includes('=') ? arg.split('=')[1] : rest[++i];
+      roles = (value ?? '').split(',').filter(Boolean) as Role[];
+      const bad = roles.filter((r) => !ALL_ROLES.includes(r));
+      if (bad.length || roles.length === 0) {
+        console.error(` !     unknown role "${bad.join(',') || value}": use ${ALL_ROLES.join(', ')}`);
+        return 1;
+      }
+    } else {
+      console.error(` !     unknown option "${arg}"\n${USAGE}`);
+      return 1;
+    }
+  }
+  const server = await startServer(roles);
+  console.log('berth: ready');
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  console.log('berth: shutting down');
+  await server.close();
+  return 0;
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code), (err: Error) => {
+  console.error(` !     ${err.message}`);
+  process.exit(1);
+});

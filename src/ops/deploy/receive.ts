@@ -1,0 +1,43 @@
+// deploy:receive — a pushed revision becomes a queued build. The git
+// receiver calls this from its pre-receive hook; the log it returns is what
+// the pusher sees as `remote:` lines.
+import { rename } from 'node:fs/promises';
+import { parseAppName } from '../../shared/app-name.js';
+import { badRequest, notFound } from '../../shared/errors.js';
+import { detail, failure, step } from '../../shared/push-output.js';
+import { getApp } from '../../store/apps.js';
+import { appendLog, createBuild, endLog, followLog, newBuildId, updateBuild, type LogEvent } from '../../store/builds.js';
+import { buildTarPath } from '../../pipeline/paths.js';
+import type { OpsDeps } from '../deps.js';
+
+export interface ReceiveInput {
+  readonly app: unknown;
+  readonly rev: unknown;
+  readonly ref: unknown;
+  /** The revision's tree as a tar (git archive), moved into the build dir. */
+  readonly tarPath: string;
+}
+
+export async function deployReceive(input: ReceiveInput, deps: OpsDeps): Promise<{ buildId: string }> {
+  const app = parseAppName(input.app);
+  if (typeof input.rev !== 'string' || !/^[0-9a-f]{40}$/.test(input.rev)) throw badRequest('invalid_rev', 'rev must be a 40-hex commit id');
+  const ref = typeof input.ref === 'string' ? input.ref : 'refs/heads/main';
+  if (!(await getApp(deps.redis, app))) throw notFound('app_not_found', `app "${app}" does not exist`, 'create it with a first push or apps:create');
+  const id = newBuildId();
+  await rename(input.tarPath, buildTarPath(deps.config, id));
+  await createBuild(deps.redis, { id, app, rev: input.rev, ref });
+  await appendLog(deps.redis, id, [step(`Building ${app} from ${input.rev.slice(0, 7)} (build ${id})`)], deps.config.build.logMaxLines);
+  const superseded = await deps.queue.enqueue({ buildId: id, app });
+  for (const old of superseded) {
+    await appendLog(deps.redis, old, [failure(`Superseded by a newer push (build ${id}); this revision was not deployed.`)], deps.config.build.logMaxLines);
+    await updateBuild(deps.redis, old, { status: 'superseded', finishedAt: Date.now() });
+    await endLog(deps.redis, old, 'superseded');
+    await appendLog(deps.redis, id, [detail(`(superseded the waiting build ${old})`)], deps.config.build.logMaxLines);
+  }
+  return { buildId: id };
+}
+
+/** builds:output — the build's log from the start, live until it ends. */
+export function buildsFollow(buildId: string, deps: OpsDeps, signal?: AbortSignal): AsyncGenerator<LogEvent> {
+  return followLog(deps.redis, buildId, signal);
+}

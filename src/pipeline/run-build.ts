@@ -1,0 +1,118 @@
+// The build job, start to finish:
+//   lease the app -> unpack the pushed tree -> pick a builder -> build image
+//   -> create release vN -> deploy (start, check, switch route) -> report
+//   -> drain and stop the old release -> prune old images.
+// Any failure before the route switch leaves the previous release serving.
+import { execFile } from 'node:child_process';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { BuildJobData, JobControl } from '../queue/build-queue.js';
+import { selectBuilder } from '../builders/registry.js';
+import { berthLabels, pruneReleaseImages } from '../docker/index.js';
+import { asBerthError } from '../shared/errors.js';
+import type { Build, Release } from '../shared/types.js';
+import { promoteRelease, setReleaseStatus } from '../store/apps.js';
+import { endLog, getBuild, touchBuild, updateBuild } from '../store/builds.js';
+import { tryLease } from '../store/locks.js';
+import { buildLogWriter, type BuildLogWriter } from './build-log-writer.js';
+import type { PipelineDeps } from './deps.js';
+import { buildTarPath, buildWorkDir } from './paths.js';
+import { createRelease } from './release.js';
+import { DEFAULT_FORMATION } from '../runtime/scheduler.js';
+
+const run = promisify(execFile);
+export const HEARTBEAT_TTL_MS = 20_000;
+const LEASE_TTL_MS = 30_000;
+
+/** Builds this process is running now, so shutdown can fail them honestly. */
+export const activeBuilds = new Set<string>();
+
+export function appUrl(deps: PipelineDeps, app: string): string {
+  const port = deps.config.routerPort === 80 ? '' : `:${deps.config.routerPort}`;
+  return `http://${app}.${deps.config.domain}${port}`;
+}
+
+export async function processBuild(data: BuildJobData, control: JobControl, deps: PipelineDeps): Promise<void> {
+  const { redis: r, config } = deps;
+  const build = await getBuild(r, data.buildId);
+  if (!build || build.status !== 'queued') return; // superseded or already handled
+  const lease = await tryLease(r, `build:${build.app}`, LEASE_TTL_MS);
+  if (!lease) return control.defer(1000);
+
+  activeBuilds.add(build.id);
+  const log = buildLogWriter(r, build.id, config.build.logMaxLines);
+  await touchBuild(r, build.id, HEARTBEAT_TTL_MS);
+  const beat = setInterval(() => {
+    void touchBuild(r, build.id, HEARTBEAT_TTL_MS).catch(() => {});
+    void lease.renew().catch(() => {});
+  }, 5000);
+  await updateBuild(r, build.id, { status: 'running', startedAt: Date.now() });
+  try {
+    const release = await buildAndRelease(build, log, deps);
+    const outcome = await deployRelease(release, log, deps);
+    await promoteRelease(r, build.app, release.version);
+    log.step(`Released v${release.version}`);
+    log.detail(`${appUrl(deps, build.app)} deployed to Berth`);
+    await log.flush();
+    await updateBuild(r, build.id, { status: 'succeeded', finishedAt: Date.now(), release: release.version });
+    await endLog(r, build.id, 'succeeded');
+    // The pusher is done; the old release drains in the background of this job.
+    await outcome.retire().catch((err) => console.error(`${build.app}: retiring old containers: ${err.message}`));
+    await pruneReleaseImages(deps.docker, build.app, config.runtime.imageRetention, release.version).catch(() => {});
+  } catch (err) {
+    await failBuild(deps, build, log, err);
+  } finally {
+    clearInterval(beat);
+    activeBuilds.delete(build.id);
+    await lease.release().catch(() => {});
+    await rm(buildWorkDir(config, build.id), { recursive: true, force: true });
+    await rm(buildTarPath(config, build.id), { force: true });
+  }
+}
+
+async function buildAndRelease(build: Build, log: BuildLogWriter, deps: PipelineDeps): Promise<Release> {
+  const sourceDir = path.join(buildWorkDir(deps.config, build.id), 'src');
+  await mkdir(sourceDir, { recursive: true });
+  await run('tar', ['-xf', buildTarPath(deps.config, build.id), '-C', sourceDir, '--no-same-owner']);
+  const input = {
+    app: build.app,
+    buildId: build.id,
+    sourceDir,
+    contextTar: buildTarPath(deps.config, build.id),
+    configVars: {},
+    imageTag: `berth/app-${build.app}:build-${build.id}`,
+    // Stable values keep Docker's LABEL steps cached across builds.
+    labels: berthLabels(build.app, 'build', 'build', 'build'),
+    log,
+  };
+  const builder = await selectBuilder(deps.builders, input);
+  const output = await builder.build(input);
+  const release = await createRelease(deps.redis, deps.docker, build, output, deps.config.runtime.defaultPort);
+  log.step(`Created release v${release.version}`);
+  const types = Object.entries(release.processTypes).map(([t, c]) => `${t}: ${c ?? '(image CMD)'}`);
+  for (const t of types) log.detail(t);
+  return release;
+}
+
+async function deployRelease(release: Release, log: BuildLogWriter, deps: PipelineDeps) {
+  const formation = 'web' in release.processTypes ? DEFAULT_FORMATION : {};
+  try {
+    return await deps.scheduler.deploy(release, formation, log);
+  } catch (err) {
+    await setReleaseStatus(deps.redis, release.app, release.version, 'failed');
+    throw err;
+  }
+}
+
+async function failBuild(deps: PipelineDeps, build: Build, log: BuildLogWriter, err: unknown): Promise<void> {
+  const e = asBerthError(err);
+  const message = e.expose ? e.message : `internal error: ${e.message}`;
+  log.error(message);
+  if (e.hint) log.error(e.hint);
+  log.error(`Deploy failed (${e.code}); the previous release keeps serving.`);
+  await log.flush();
+  await updateBuild(deps.redis, build.id, { status: 'failed', finishedAt: Date.now(), error: message });
+  await endLog(deps.redis, build.id, 'failed');
+  if (!e.expose) console.error(`build ${build.id} (${build.app}):`, err);
+}

@@ -1,0 +1,78 @@
+// The router's own answers: what a visitor sees when no app can. One small
+// template so every status looks alike and says what to do next.
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+export interface Page {
+  readonly status: number;
+  readonly title: string;
+  readonly message: string;
+  readonly hint: string;
+}
+
+export const notFoundPage = (host: string): Page => ({
+  status: 404,
+  title: 'No such app',
+  message: `No app is deployed at ${host || '(no Host header)'}.`,
+  hint: 'To deploy one, git push to this Berth server. To see the deployed apps, run berth apps.',
+});
+
+export const noWebPage = (app: string): Page => ({
+  status: 503,
+  title: 'App unavailable',
+  message: `${app} has no running web processes.`,
+  hint: 'It may be starting, crashed, or scaled to zero web processes. Check berth ps and berth logs.',
+});
+
+export const badGatewayPage = (app: string): Page => ({
+  status: 502,
+  title: 'Bad gateway',
+  message: `${app} refused or dropped the connection.`,
+  hint: 'The web process may have crashed or may not listen on $PORT. Check berth logs.',
+});
+
+export const gatewayTimeoutPage = (app: string, timeoutMs: number): Page => ({
+  status: 504,
+  title: 'Gateway timeout',
+  message: `${app} did not answer within ${Math.round(timeoutMs / 100) / 10} s.`,
+  hint: 'Move slow work out of the request, or raise BERTH_ROUTER_TIMEOUT_SEC.',
+});
+
+const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => escapes[c]!);
+
+export function renderPage(page: Page, requestId?: string): string {
+  const id = requestId ? `<p class="id">Request ID: ${escapeHtml(requestId)}</p>` : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>${page.status} ${escapeHtml(page.title)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:4em auto;padding:0 1em;color:#222}
+h1{font-size:1.4em}.hint{color:#555}.id{color:#888;font-size:.8em}</style></head>
+<body><h1>${page.status} ${escapeHtml(page.title)}</h1>
+<p>${escapeHtml(page.message)}</p>
+<p class="hint">${escapeHtml(page.hint)}</p>${id}
+<p class="id">Berth router</p></body></html>
+`;
+}
+
+const pageHeaders = (body: string) => ({
+  'Content-Type': 'text/html; charset=utf-8',
+  'Content-Length': String(Buffer.byteLength(body)),
+  // A page about a missing or broken app must not outlive the problem.
+  'Cache-Control': 'no-store',
+});
+
+export function sendPage(res: ServerResponse, page: Page, requestId?: string): void {
+  const body = renderPage(page, requestId);
+  res.writeHead(page.status, pageHeaders(body));
+  res.end(body);
+}
+
+/** For upgrade requests, which own a raw socket instead of a response. */
+export function writePageToSocket(socket: Duplex, page: Page, requestId?: string): void {
+  if (!socket.writable) return void socket.destroy();
+  const body = renderPage(page, requestId);
+  const headers = { ...pageHeaders(body), Connection: 'close', ...(requestId ? { 'X-Request-Id': requestId } : {}) };
+  const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${page.status} ${STATUS_CODES[page.status]}\r\n${head}\r\n${body}`);
+}

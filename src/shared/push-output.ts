@@ -1,0 +1,13 @@
+// Heroku-style push output: "-----> " for steps, 7 spaces for detail,
+// " !     " for errors. git prefixes every line with "remote: ".
+
+export const step = (text: string) => `-----> ${text}`;
+export const detail = (text: string) => `       ${text}`;
+export const failure = (text: string) => ` !     ${text}`;
+
+/** Keeps output ASCII-safe and single-line per entry (git sideband is line based). */
+export function cleanLine(line: string): string {
+  // Drop ANSI escapes and carriage-return progress bars; keep the last frame.
+  const lastFrame = line.split('\r').filter((s) => s.length > 0).pop() ?? '';
+  return lastFrame.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+}

@@ -1,0 +1,49 @@
+// The domain words shared by every stage.
+import type { AppName } from './app-name.js';
+
+export type BuildStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'superseded';
+
+export interface Build {
+  readonly id: string;
+  readonly app: AppName;
+  readonly rev: string;
+  readonly ref: string;
+  status: BuildStatus;
+  readonly createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  /** Set when the build produced a release. */
+  release?: number;
+  /** Human sentence when failed. */
+  error?: string;
+}
+
+export type ReleaseStatus = 'pending' | 'live' | 'failed';
+
+/** Process type -> command. `null` means the image's own CMD. */
+export type ProcessTypes = Record<string, string | null>;
+
+export interface Release {
+  readonly app: AppName;
+  readonly version: number;
+  readonly image: string;
+  readonly config: Readonly<Record<string, string>>;
+  readonly processTypes: Readonly<ProcessTypes>;
+  /** Port the web process listens on inside the container. */
+  readonly port: number;
+  readonly buildId?: string;
+  readonly rev?: string;
+  readonly description: string;
+  readonly createdAt: number;
+  status: ReleaseStatus;
+}
+
+export interface AppRecord {
+  readonly name: AppName;
+  readonly createdAt: number;
+  /** Version of the release now serving, 0 before the first deploy. */
+  currentRelease: number;
+}
+
+export const releaseTag = (version: number) => `v${version}`;
+export const appImage = (app: AppName, version: number) => `berth/app-${app}:v${version}`;

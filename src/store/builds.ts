@@ -1,0 +1,109 @@
+// Build records and their logs. Each build's log is a capped Redis stream, so
+// it can be followed live by the pusher and replayed later; the last entry
+// carries the final status and ends every follower.
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { AppName } from '../shared/app-name.js';
+import type { Build, BuildStatus } from '../shared/types.js';
+import type { RedisHandle } from './redis.js';
+
+const buildKey = (r: RedisHandle, id: string) => r.key('build', id);
+const logKey = (r: RedisHandle, id: string) => r.key('build', id, 'log');
+const aliveKey = (r: RedisHandle, id: string) => r.key('build', id, 'alive');
+const appBuildsKey = (r: RedisHandle, app: string) => r.key('app', app, 'builds');
+const runningKey = (r: RedisHandle) => r.key('builds', 'running');
+
+const KEPT_BUILDS_PER_APP = 100;
+const TERMINAL: ReadonlySet<BuildStatus> = new Set(['succeeded', 'failed', 'superseded']);
+
+export const newBuildId = () => `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+
+export async function createBuild(r: RedisHandle, b: Omit<Build, 'status' | 'createdAt'>): Promise<Build> {
+  const build: Build = { ...b, status: 'queued', createdAt: Date.now() };
+  await r.client.multi()
+    .set(buildKey(r, b.id), JSON.stringify(build))
+    .lpush(appBuildsKey(r, b.app), b.id)
+    .ltrim(appBuildsKey(r, b.app), 0, KEPT_BUILDS_PER_APP - 1)
+    .exec();
+  return build;
+}
+
+export async function getBuild(r: RedisHandle, id: string): Promise<Build | undefined> {
+  const raw = await r.client.get(buildKey(r, id));
+  return raw ? (JSON.parse(raw) as Build) : undefined;
+}
+
+export async function listBuilds(r: RedisHandle, app: AppName): Promise<Build[]> {
+  const ids = await r.client.lrange(appBuildsKey(r, app), 0, -1);
+  const all = await Promise.all(ids.map((id) => getBuild(r, id)));
+  return all.filter((b): b is Build => b !== undefined);
+}
+
+export async function updateBuild(r: RedisHandle, id: string, patch: Partial<Build>): Promise<Build | undefined> {
+  const b = await getBuild(r, id);
+  if (!b) return undefined;
+  const next = { ...b, ...patch } as Build;
+  const m = r.client.multi().set(buildKey(r, id), JSON.stringify(next));
+  if (patch.status === 'running') m.sadd(runningKey(r), id);
+  if (patch.status && TERMINAL.has(patch.status)) m.srem(runningKey(r), id);
+  await m.exec();
+  return next;
+}
+
+export async function appendLog(r: RedisHandle, id: string, lines: string[], maxLines: number): Promise<void> {
+  if (lines.length === 0) return;
+  const m = r.client.multi();
+  for (const line of lines) m.xadd(logKey(r, id), 'MAXLEN', '~', maxLines, '*', 'l', line);
+  await m.exec();
+}
+
+/** Writes the terminal entry that ends every follower of this log. */
+export async function endLog(r: RedisHandle, id: string, status: BuildStatus): Promise<void> {
+  await r.client.xadd(logKey(r, id), '*', 'end', status);
+}
+
+export type LogEvent = { line: string } | { end: BuildStatus };
+
+/**
+ * Follows a build log from the start until its end entry. Uses its own
+ * connection because XREAD BLOCK holds the connection while it waits.
+ */
+export async function* followLog(r: RedisHandle, id: string, signal?: AbortSignal): AsyncGenerator<LogEvent> {
+  const conn: Redis = r.duplicate();
+  const stop = () => conn.disconnect();
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    let cursor = '0-0';
+    while (!signal?.aborted) {
+      const res = (await conn.xread('COUNT', 500, 'BLOCK', 5000, 'STREAMS', logKey(r, id), cursor)) as
+        | [string, [string, string[]][]][] | null;
+      if (!res) {
+        // No news for a while: stop if the build ended without an end entry.
+        const b = await r.client.get(buildKey(r, id));
+        if (!b) return;
+        continue;
+      }
+      for (const [, entries] of res) {
+        for (const [entryId, fields] of entries) {
+          cursor = entryId;
+          if (fields[0] === 'end') { yield { end: fields[1] as BuildStatus }; return; }
+          yield { line: fields[1] ?? '' };
+        }
+      }
+    }
+  } finally {
+    signal?.removeEventListener('abort', stop);
+    conn.disconnect();
+  }
+}
+
+/** Heartbeat of a running build; a build whose heartbeat lapsed lost its worker. */
+export async function touchBuild(r: RedisHandle, id: string, ttlMs: number): Promise<void> {
+  await r.client.set(aliveKey(r, id), '1', 'PX', ttlMs);
+}
+
+export async function runningBuildsWithoutHeartbeat(r: RedisHandle): Promise<string[]> {
+  const ids = await r.client.smembers(runningKey(r));
+  const alive = await Promise.all(ids.map((id) => r.client.exists(aliveKey(r, id))));
+  return ids.filter((_, i) => alive[i] === 0);
+}
