@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BerthConfig } from '../../config/index.js';
 import type { Docker } from '../../docker/client.js';
-import { inspectContainer, listContainers, runContainer, stopAndRemove, tailLogs } from '../../docker/containers.js';
+import { inspectContainer, listContainers, runContainer, stopAndRemove, tailLogs, type ContainerView } from '../../docker/containers.js';
 import { berthLabels, LABEL } from '../../docker/labels.js';
 import type { BuildLog } from '../../shared/build-log.js';
 import { BerthError } from '../../shared/errors.js';
@@ -13,7 +13,7 @@ import { releaseTag, type Release } from '../../shared/types.js';
 import type { RedisHandle } from '../../store/redis.js';
 import { setRoute } from '../../store/routes.js';
 import type { DeployOutcome, Formation } from '../scheduler.js';
-import { waitForPort } from './wait-for-port.js';
+import { waitForPort, type BootResult } from './wait-for-port.js';
 
 export interface LocalDeps {
   readonly docker: Docker;
@@ -52,14 +52,28 @@ export async function startProcesses(deps: LocalDeps, release: Release, formatio
   return started;
 }
 
+// A crash-looping container restarts under its restart policy, so a
+// restart during boot counts as an exit.
+const crashed = (v: ContainerView | undefined) => !v || v.state === 'exited' || v.state === 'dead' || v.restartCount > 0;
+
 async function checkBoot(deps: LocalDeps, release: Release, proc: Started): Promise<string> {
-  const view = await inspectContainer(deps.docker, proc.id);
-  if (!view?.ip) throw new BerthError('boot_failed', 422, `${proc.type}.${proc.index} has no network address`);
-  const isAlive = async () => (await inspectContainer(deps.docker, proc.id))?.state === 'running';
-  const res = await waitForPort(view.ip, release.port, deps.config.runtime.bootTimeoutMs, isAlive);
-  if (res.ok) return `${view.ip}:${release.port}`;
+  const deadline = Date.now() + deps.config.runtime.bootTimeoutMs;
+  let result: BootResult = { ok: false, reason: 'timeout' };
+  let ip: string | undefined;
+  // Wait for the container to have an address (it may die before that).
+  while (Date.now() < deadline) {
+    const view = await inspectContainer(deps.docker, proc.id);
+    if (crashed(view)) { result = { ok: false, reason: 'exited' }; break; }
+    if (view?.state === 'running' && view.ip) { ip = view.ip; break; }
+    await sleep(50);
+  }
+  if (ip) {
+    const isAlive = async () => !crashed(await inspectContainer(deps.docker, proc.id));
+    result = await waitForPort(ip, release.port, Math.max(0, deadline - Date.now()), isAlive);
+    if (result.ok) return `${ip}:${release.port}`;
+  }
   const lines = await tailLogs(deps.docker, proc.id, 20);
-  const why = res.reason === 'exited'
+  const why = !result.ok && result.reason === 'exited'
     ? `${proc.type}.${proc.index} exited while booting`
     : `${proc.type}.${proc.index} did not listen on PORT ${release.port} within ${deps.config.runtime.bootTimeoutMs / 1000} s`;
   const err = new BerthError('boot_failed', 422, why, {
