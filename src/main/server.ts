@@ -58,7 +58,7 @@ export async function startServer(roles: readonly Role[], config: BerthConfig = 
     const deps = { config, redis, docker, builders: builderRegistry(docker, config), scheduler };
     const worker = startBuildWorker(redis, config.build.concurrency, (data, control) => processBuild(data, control, deps));
     await sweepLostBuilds(redis, config.build.logMaxLines);
-    const sweeper = setInterval(() => void sweepLostBuilds(redis, config.build.logMaxLines).catch(() => {}), 15_000);
+    const sweeper = setInterval(() => void sweepLostBuilds(redis, config.build.logMaxLines).catch(() => {}), 5_000);
     closers.unshift(async () => {
       clearInterval(sweeper);
       // Fail our in-flight builds now, with a reason, instead of leaving them running.

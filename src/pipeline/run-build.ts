@@ -22,7 +22,7 @@ import { createRelease } from './release.js';
 import { DEFAULT_FORMATION } from '../runtime/scheduler.js';
 
 const run = promisify(execFile);
-export const HEARTBEAT_TTL_MS = 20_000;
+export const HEARTBEAT_TTL_MS = 6_000;
 const LEASE_TTL_MS = 30_000;
 
 /** Builds this process is running now, so shutdown can fail them honestly. */
@@ -46,7 +46,7 @@ export async function processBuild(data: BuildJobData, control: JobControl, deps
   const beat = setInterval(() => {
     void touchBuild(r, build.id, HEARTBEAT_TTL_MS).catch(() => {});
     void lease.renew().catch(() => {});
-  }, 5000);
+  }, HEARTBEAT_TTL_MS / 3);
   await updateBuild(r, build.id, { status: 'running', startedAt: Date.now() });
   try {
     const release = await buildAndRelease(build, log, deps);

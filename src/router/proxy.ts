@@ -3,7 +3,7 @@
 // websocket; nothing an app or a client does may throw out of here.
 import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { createProxyServer } from 'http-proxy-3';
+import { createProxyServer, type ProxyServer } from 'http-proxy-3';
 import { badGatewayPage, gatewayTimeoutPage, sendPage } from './pages.js';
 
 // Per upstream host:port. Beyond MAX_SOCKETS requests queue in the agent, and
@@ -33,14 +33,9 @@ interface Flight {
   upstream?: ClientRequest;
 }
 
-export function createUpstreamProxy(opts: UpstreamProxyOptions): UpstreamProxy {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_FREE_SOCKETS });
-  // Host stays as the client sent it (no changeOrigin): apps see their own name.
-  const proxy = createProxyServer({ xfwd: true });
-  const flights = new WeakMap<IncomingMessage, Flight>();
-  const logFailure = (flight: Flight | undefined, status: number, why: string) =>
-    opts.log(`router: ${status} app=${flight?.app ?? '-'} upstream=${flight?.target.host ?? '-'} request_id=${flight?.requestId ?? '-'} ${why}`);
+type LogFailure = (flight: Flight | undefined, status: number, why: string) => void;
 
+function listenTo(proxy: ProxyServer, flights: WeakMap<IncomingMessage, Flight>, logFailure: LogFailure): void {
   // http-proxy only hands out the upstream request through events; keep it
   // so the timeout can abort it, even if it only got a socket after the deadline.
   const adopt = (proxyReq: ClientRequest, req: IncomingMessage) => {
@@ -56,7 +51,9 @@ export function createUpstreamProxy(opts: UpstreamProxyOptions): UpstreamProxy {
   });
   proxy.on('proxyRes', (proxyRes, req, res) => {
     clearTimeout(flights.get(req)?.timer);
-    // Describes the router-to-app hop, not the client's.
+    // Hop-by-hop headers of the router-to-app hop; with them gone,
+    // http-proxy answers the client according to the client's own Connection.
+    delete proxyRes.headers.connection;
     delete proxyRes.headers['keep-alive'];
     // http-proxy pipes the body but ignores an upstream that dies mid-body,
     // which would leave the client waiting forever.
@@ -79,14 +76,24 @@ export function createUpstreamProxy(opts: UpstreamProxyOptions): UpstreamProxy {
     if (res.headersSent) return void res.destroy();
     sendPage(res, badGatewayPage(flight?.app ?? 'the app'), flight?.requestId);
   });
+}
 
-  const track = (req: IncomingMessage, app: string, target: URL, requestId: string, onTimeout: (f: Flight) => void) => {
+export function createUpstreamProxy(opts: UpstreamProxyOptions): UpstreamProxy {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_FREE_SOCKETS });
+  // Host stays as the client sent it (no changeOrigin): apps see their own name.
+  const proxy = createProxyServer({ xfwd: true });
+  const flights = new WeakMap<IncomingMessage, Flight>();
+  const logFailure: LogFailure = (flight, status, why) =>
+    opts.log(`router: ${status} app=${flight?.app ?? '-'} upstream=${flight?.target.host ?? '-'} request_id=${flight?.requestId ?? '-'} ${why}`);
+  listenTo(proxy, flights, logFailure);
+
+  const track = (req: IncomingMessage, app: string, target: URL, requestId: string, onTimeout: () => void) => {
     const flight: Flight = { app, target, requestId, timedOut: false };
     flights.set(req, flight);
     flight.timer = setTimeout(() => {
       flight.timedOut = true;
       logFailure(flight, 504, `no answer within ${opts.timeoutMs} ms`);
-      onTimeout(flight);
+      onTimeout();
       flight.upstream?.destroy();
     }, opts.timeoutMs);
     return flight;
@@ -98,7 +105,9 @@ export function createUpstreamProxy(opts: UpstreamProxyOptions): UpstreamProxy {
         if (!res.headersSent && !res.destroyed) sendPage(res, gatewayTimeoutPage(app, opts.timeoutMs), requestId);
       });
       res.once('close', () => clearTimeout(flight.timer));
-      proxy.web(req, res, { target, agent });
+      // Connection is hop-by-hop: a client's `close` must not close the
+      // pooled upstream connection too.
+      proxy.web(req, res, { target, agent, headers: { connection: 'keep-alive' } });
     },
     ws(req, socket, head, app, target, requestId) {
       const flight = track(req, app, target, requestId, () => socket.destroy());

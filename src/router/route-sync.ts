@@ -1,7 +1,6 @@
 // Keeps a RouteTable equal to the Redis route table without polling: subscribe
 // first, then load everything, then re-read one app per change message. A
 // reconnect may have dropped messages, so it triggers one full reload.
-import type { Redis } from 'ioredis';
 import type { RedisHandle } from '../store/redis.js';
 import { allRoutes, getRoute, watchRoutes, type RouteEntry } from '../store/routes.js';
 import type { RouteTable } from './route-table.js';
@@ -47,7 +46,7 @@ export async function startRouteSync(redis: RedisHandle, table: RouteTable, log:
   // A failed read keeps the last known routes: serving slightly stale
   // upstreams beats failing every request while Redis is away.
   const onChange = (app: string) => void refresh(app).catch((err: Error) => log(`router: reload of ${app} failed: ${err.message}`));
-  const sub: Redis = await watchRoutes(redis, onChange);
+  const sub = await watchRoutes(redis, onChange);
   try {
     await reloadAll();
   } catch (err) {

@@ -1,0 +1,72 @@
+// The edges of a push: oversized packs and a server that dies mid-build.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { startBerth, type Berth } from '../helpers/berth.js';
+import { commitFile, git, push, sampleRepo } from '../helpers/git.js';
+import { removeAppObjects } from '../helpers/docker.js';
+
+const appName = () => `t-${randomBytes(4).toString('hex')}`;
+
+describe('push limits', () => {
+  let berth: Berth;
+  const apps: string[] = [];
+  before(async () => { berth = await startBerth({ BERTH_MAX_PUSH_MB: '1' }); });
+  after(async () => {
+    await berth?.destroy();
+    removeAppObjects(apps);
+  });
+
+  test('a push over the size limit is refused by git with the reason', async () => {
+    const app = appName(); apps.push(app);
+    const repo = await sampleRepo('dockerfile-hello');
+    // Random bytes do not compress, so the pack really is over 1 MiB.
+    await writeFile(path.join(repo, 'blob.bin'), randomBytes(3 * 1024 * 1024));
+    git(repo, 'add', 'blob.bin');
+    git(repo, 'commit', '-qm', 'big');
+    const res = await push(repo, berth.remote(app));
+    assert.notEqual(res.code, 0, res.output);
+    assert.match(res.output, /pack exceeds maximum allowed size/);
+    // The server survived the aborted pack.
+    const health = await fetch(`http://127.0.0.1:${berth.apiPort}/healthz`);
+    assert.equal(health.status, 200);
+  });
+
+  test('a build left running by a killed server is marked failed after restart', async () => {
+    const app = appName(); apps.push(app);
+    const repo = await sampleRepo('dockerfile-hello');
+    await commitFile(repo, 'Dockerfile', `FROM berth/stack:bookworm\nRUN echo ${randomBytes(4).toString('hex')} && sleep 30\n`);
+    const pushing = push(repo, berth.remote(app));
+    // Kill the server once the build is under way.
+    const redis = new Redis({ path: path.join(berth.dataDir, 'redis', 'redis.sock'), keyPrefix: berth.env.BERTH_REDIS_PREFIX });
+    try {
+      let buildId: string | undefined;
+      for (let i = 0; i < 200 && !buildId; i++) {
+        const running = await redis.smembers('builds:running');
+        buildId = running[0];
+        if (!buildId) await sleep(100);
+      }
+      assert.ok(buildId, 'a build started running');
+      await berth.stop('SIGKILL');
+      const res = await pushing;
+      assert.notEqual(res.code, 0, 'the push of a build that never finished fails');
+      // The receiver died with the server, so git itself reports the hang-up.
+      assert.match(res.output, /remote end hung up|RPC failed|Lost contact/);
+      await berth.start();
+      let build: { status: string; error?: string } | undefined;
+      for (let i = 0; i < 200; i++) {
+        build = JSON.parse((await redis.get(`build:${buildId}`)) ?? 'null');
+        if (build?.status === 'failed') break;
+        await sleep(100);
+      }
+      assert.equal(build?.status, 'failed');
+      assert.match(build?.error ?? '', /build worker stopped while this build was running/);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});

@@ -1,0 +1,60 @@
+// A private redis-server on a free loopback port with a random key prefix,
+// for tests of one stage against real Redis without a whole Berth server.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '../../src/config/index.js';
+import { connectRedis, type RedisHandle } from '../../src/store/redis.js';
+import { freePort } from './berth.js';
+
+export interface TestRedis {
+  readonly handle: RedisHandle;
+  stop(): Promise<void>;
+}
+
+/** A redis-server of our own on a free loopback port, with a random key prefix. */
+export async function startTestRedis(): Promise<TestRedis> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-redis-test-'));
+  const port = await freePort();
+  const child: ChildProcess = spawn('redis-server', [
+    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
+  ], { stdio: 'ignore' });
+  let spawnError: Error | undefined;
+  child.once('error', (err) => { spawnError = err; });
+  const deadline = Date.now() + 10_000;
+  while (!(await canConnect(port))) {
+    if (spawnError || child.exitCode !== null || Date.now() > deadline) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`redis-server did not start${spawnError ? `: ${spawnError.message}` : ''}`);
+    }
+    await sleep(50);
+  }
+  const handle = await connectRedis(loadConfig({
+    REDIS_URL: `redis://127.0.0.1:${port}`,
+    BERTH_REDIS_PREFIX: `berth-test-${randomBytes(4).toString('hex')}:`,
+    BERTH_DATA_DIR: dir,
+  }));
+  return {
+    handle,
+    async stop() {
+      await handle.close();
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
