@@ -1,8 +1,11 @@
-// Builds an image from a tar build context through the Engine API, streaming
-// each output line. dockerode's progress helper reports success even when a
-// step failed, so every event is checked for an error here.
+// Builds an image from a tar build context through the Engine API with
+// BuildKit, streaming each output line. BuildKit applies labels without the
+// extra container per label the classic builder makes, and skips unused
+// stages. dockerode's progress helper reports success even when a step
+// failed, so every event is checked for an error here.
 import { createReadStream } from 'node:fs';
 import { BerthError } from '../shared/errors.js';
+import { buildkitDecoder } from './buildkit-status.js';
 import type { Docker } from './client.js';
 
 export interface BuildImageInput {
@@ -20,7 +23,8 @@ interface BuildEvent {
   status?: string;
   error?: string;
   errorDetail?: { message?: string };
-  aux?: { ID?: string };
+  id?: string;
+  aux?: { ID?: string } | string;
 }
 
 export async function buildImage(docker: Docker, input: BuildImageInput): Promise<string> {
@@ -36,6 +40,7 @@ export async function buildImage(docker: Docker, input: BuildImageInput): Promis
       forcerm: true,
       buildargs: input.buildArgs,
       abortSignal: abort.signal,
+      version: '2',
     } as Parameters<Docker['buildImage']>[1]);
     return await readBuildStream(stream, input.onLine);
   } catch (err) {
@@ -54,9 +59,14 @@ function readBuildStream(stream: NodeJS.ReadableStream, onLine: (line: string) =
     let buf = '';
     let imageId = '';
     let failed: string | undefined;
+    const decode = buildkitDecoder();
     const handle = (ev: BuildEvent) => {
       if (ev.error || ev.errorDetail) failed = ev.errorDetail?.message || ev.error || 'unknown build error';
-      if (ev.aux?.ID) imageId = ev.aux.ID;
+      if (ev.id === 'moby.buildkit.trace' && typeof ev.aux === 'string') {
+        for (const l of decode(ev.aux)) onLine(l);
+        return;
+      }
+      if (typeof ev.aux === 'object' && ev.aux.ID) imageId = ev.aux.ID;
       const text = ev.stream ?? (ev.status ? ev.status : '');
       for (const l of text.split('\n')) if (l.trim()) onLine(l);
     };

@@ -113,7 +113,8 @@ describe('push to live (Dockerfile app)', () => {
     await commitFile(repo, 'Dockerfile', 'FROM berth/stack:bookworm\nRUN echo about to fail && exit 3\n');
     const res = await push(repo, berth.remote(app));
     assert.notEqual(res.code, 0, res.output);
-    assert.match(res.output, /remote: {2}! {5}the Docker build failed: .*returned a non-zero code: 3/);
+    assert.match(res.output, /remote: {8}about to fail/, "the failing step's own output is shown");
+    assert.match(res.output, /remote: {2}! {5}the Docker build failed: .*exit code: 3/);
     assert.match(res.output, /pre-receive hook declined/);
     const reply = await viaRouter(berth.routerPort, host(app));
     assert.equal(reply.status, 200);

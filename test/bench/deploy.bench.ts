@@ -1,0 +1,110 @@
+// Push-to-live benchmark: Berth's `git push` until the app answers through
+// the router, against the raw lower bound measured in the same run:
+// `docker build` + `docker run` + polling until the first 200, by hand.
+//
+//   cold: every layer after FROM is new (a random marker busts the cache)
+//   warm: only the app's code changed; earlier layers come from the cache
+//
+// Usage: npm run bench   (needs `npm run build` and the stack images)
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startBerth } from '../helpers/berth.js';
+import { commitFile, push, sampleRepo } from '../helpers/git.js';
+import { removeAppObjects } from '../helpers/docker.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', env: { ...process.env, DOCKER_BUILDKIT: '0' } }).trim();
+
+function get200(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', headers: { host }, agent: false, timeout: 1000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200));
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+async function untilOk(port: number, host: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (!(await get200(port, host))) {
+    if (Date.now() > deadline) throw new Error(`no 200 from ${host}:${port}`);
+    await sleep(10);
+  }
+}
+
+const marker = () => `RUN echo ${randomBytes(6).toString('hex')} > /etc/berth-bench-marker\n`;
+
+async function withMarker(dir: string): Promise<void> {
+  const dockerfile = await readFile(path.join(dir, 'Dockerfile'), 'utf8');
+  const lines = dockerfile.replace(/^RUN echo .* > \/etc\/berth-bench-marker\n/m, '').split('\n');
+  const from = lines.findIndex((l) => l.startsWith('FROM'));
+  lines.splice(from + 1, 0, marker().trimEnd());
+  await writeFile(path.join(dir, 'Dockerfile'), lines.join('\n'));
+}
+
+/** The lower bound: the same steps by hand with the docker CLI. */
+async function raw(dir: string, tag: string): Promise<number> {
+  const t0 = performance.now();
+  docker('build', '-q', '-t', tag, dir);
+  const id = docker('run', '-d', '--label', 'berth.app=bench-raw', '-e', 'PORT=5000', '-p', '127.0.0.1::5000', tag);
+  const port = Number(docker('port', id, '5000/tcp').split('\n')[0]!.split(':').pop());
+  await untilOk(port, 'localhost');
+  const ms = performance.now() - t0;
+  docker('rm', '-f', id);
+  return ms;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const berth = await startBerth({ BERTH_DRAIN_MS: '0' });
+  const app = `bench-${randomBytes(3).toString('hex')}`;
+  const repo = await sampleRepo('dockerfile-hello');
+  const rawDir = await mkdtemp(path.join(os.tmpdir(), 'berth-bench-raw-'));
+  const rawTag = `berth/app-bench-raw:${randomBytes(3).toString('hex')}`;
+  const results = { coldBerth: [] as number[], coldRaw: [] as number[], warmBerth: [] as number[], warmRaw: [] as number[] };
+  const berthPush = async () => {
+    const t0 = performance.now();
+    const res = await push(repo, berth.remote(app));
+    if (res.code !== 0) throw new Error(`push failed:\n${res.output}`);
+    await untilOk(berth.routerPort, `${app}.localhost`);
+    return performance.now() - t0;
+  };
+  try {
+    for (let i = 0; i < ROUNDS; i++) {
+      // Cold: new marker layer, so nothing after FROM is cached.
+      await withMarker(repo);
+      await commitFile(repo, 'Dockerfile', await readFile(path.join(repo, 'Dockerfile'), 'utf8'), 'cold');
+      results.coldBerth.push(await berthPush());
+      execFileSync('cp', ['-r', `${repo}/.`, rawDir]);
+      await withMarker(rawDir);
+      results.coldRaw.push(await raw(rawDir, rawTag));
+      // Warm: only message.txt changes.
+      const msg = `Hello from Berth! ${i}\n`;
+      await commitFile(repo, 'message.txt', msg);
+      results.warmBerth.push(await berthPush());
+      await writeFile(path.join(rawDir, 'message.txt'), msg);
+      results.warmRaw.push(await raw(rawDir, rawTag));
+    }
+  } finally {
+    await berth.destroy();
+    removeAppObjects([app, 'bench-raw']);
+    await rm(rawDir, { recursive: true, force: true });
+    await rm(repo, { recursive: true, force: true });
+  }
+  const row = (name: string, b: number[], r: number[]) =>
+    `${name.padEnd(6)} berth ${(median(b) / 1000).toFixed(2)} s   raw docker ${(median(r) / 1000).toFixed(2)} s   ratio ${(median(b) / median(r)).toFixed(2)}x`;
+  console.log(`push-to-live, median of ${ROUNDS} (berth: git push until 200 via router; raw: docker build + docker run + first 200, DOCKER_BUILDKIT=0)`);
+  console.log(row('cold', results.coldBerth, results.coldRaw));
+  console.log(row('warm', results.warmBerth, results.warmRaw));
+  console.log(JSON.stringify(results));
+}
+
+main().catch((err) => { console.error(err); process.exit(1); });
