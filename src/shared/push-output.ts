@@ -11,3 +11,10 @@ export function cleanLine(line: string): string {
   const lastFrame = line.split('\r').filter((s) => s.length > 0).pop() ?? '';
   return lastFrame.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
 }
+
+/**
+ * Last line of the receive endpoint's response, read by the pre-receive
+ * hook. Build log lines always start with an arrow, indent or bang, so a
+ * line starting with this cannot come from a build.
+ */
+export const RECEIVE_STATUS_PREFIX = 'berth-status: ';

@@ -2,6 +2,10 @@
 // the router, against the raw lower bound measured in the same run:
 // `docker build` + `docker run` + polling until the first 200, by hand.
 //
+// Two raw baselines, because the docker CLI here has no buildx: the CLI's
+// classic builder (what a user types), and BuildKit through the Engine API
+// (the same build path Berth uses, so the gap is Berth's own overhead).
+//
 //   cold: every layer after FROM is new (a random marker busts the cache)
 //   warm: only the app's code changed; earlier layers come from the cache
 //
@@ -10,9 +14,11 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import { Readable } from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import Dockerode from 'dockerode';
 import { startBerth } from '../helpers/berth.js';
 import { commitFile, push, sampleRepo } from '../helpers/git.js';
 import { removeAppObjects } from '../helpers/docker.js';
@@ -49,10 +55,25 @@ async function withMarker(dir: string): Promise<void> {
   await writeFile(path.join(dir, 'Dockerfile'), lines.join('\n'));
 }
 
-/** The lower bound: the same steps by hand with the docker CLI. */
-async function raw(dir: string, tag: string): Promise<number> {
+const engine = new Dockerode({ socketPath: '/var/run/docker.sock' });
+
+/** `docker build` through the Engine API with BuildKit, as Berth does. */
+async function buildkitBuild(dir: string, tag: string): Promise<void> {
+  const tar = execFileSync('tar', ['-C', dir, '--exclude=.git', '-c', '.']);
+  const stream = (await engine.buildImage(Readable.from([tar]) as unknown as NodeJS.ReadableStream, { t: tag, version: '2' } as never)) as unknown as NodeJS.ReadableStream;
+  await new Promise<void>((resolve, reject) => {
+    let failed = '';
+    stream.on('data', (d: Buffer) => { if (d.toString().includes('"error"')) failed = d.toString(); });
+    stream.on('end', () => (failed ? reject(new Error(failed)) : resolve()));
+    stream.on('error', reject);
+  });
+}
+
+/** The lower bound: the same steps by hand. */
+async function raw(dir: string, tag: string, builder: 'cli' | 'buildkit'): Promise<number> {
   const t0 = performance.now();
-  docker('build', '-q', '-t', tag, dir);
+  if (builder === 'cli') docker('build', '-q', '-t', tag, dir);
+  else await buildkitBuild(dir, tag);
   const id = docker('run', '-d', '--label', 'berth.app=bench-raw', '-e', 'PORT=5000', '-p', '127.0.0.1::5000', tag);
   const port = Number(docker('port', id, '5000/tcp').split('\n')[0]!.split(':').pop());
   await untilOk(port, 'localhost');
@@ -69,7 +90,10 @@ async function main(): Promise<void> {
   const repo = await sampleRepo('dockerfile-hello');
   const rawDir = await mkdtemp(path.join(os.tmpdir(), 'berth-bench-raw-'));
   const rawTag = `berth/app-bench-raw:${randomBytes(3).toString('hex')}`;
-  const results = { coldBerth: [] as number[], coldRaw: [] as number[], warmBerth: [] as number[], warmRaw: [] as number[] };
+  const results = {
+    coldBerth: [] as number[], coldCli: [] as number[], coldKit: [] as number[],
+    warmBerth: [] as number[], warmCli: [] as number[], warmKit: [] as number[],
+  };
   const berthPush = async () => {
     const t0 = performance.now();
     const res = await push(repo, berth.remote(app));
@@ -85,13 +109,17 @@ async function main(): Promise<void> {
       results.coldBerth.push(await berthPush());
       execFileSync('cp', ['-r', `${repo}/.`, rawDir]);
       await withMarker(rawDir);
-      results.coldRaw.push(await raw(rawDir, rawTag));
+      results.coldCli.push(await raw(rawDir, rawTag, 'cli'));
+      await withMarker(rawDir);
+      results.coldKit.push(await raw(rawDir, rawTag, 'buildkit'));
       // Warm: only message.txt changes.
       const msg = `Hello from Berth! ${i}\n`;
       await commitFile(repo, 'message.txt', msg);
       results.warmBerth.push(await berthPush());
       await writeFile(path.join(rawDir, 'message.txt'), msg);
-      results.warmRaw.push(await raw(rawDir, rawTag));
+      results.warmCli.push(await raw(rawDir, rawTag, 'cli'));
+      await writeFile(path.join(rawDir, 'message.txt'), `${msg}kit\n`);
+      results.warmKit.push(await raw(rawDir, rawTag, 'buildkit'));
     }
   } finally {
     await berth.destroy();
@@ -99,11 +127,18 @@ async function main(): Promise<void> {
     await rm(rawDir, { recursive: true, force: true });
     await rm(repo, { recursive: true, force: true });
   }
-  const row = (name: string, b: number[], r: number[]) =>
-    `${name.padEnd(6)} berth ${(median(b) / 1000).toFixed(2)} s   raw docker ${(median(r) / 1000).toFixed(2)} s   ratio ${(median(b) / median(r)).toFixed(2)}x`;
-  console.log(`push-to-live, median of ${ROUNDS} (berth: git push until 200 via router; raw: docker build + docker run + first 200, DOCKER_BUILDKIT=0)`);
-  console.log(row('cold', results.coldBerth, results.coldRaw));
-  console.log(row('warm', results.warmBerth, results.warmRaw));
+  const s = (xs: number[]) => `${(median(xs) / 1000).toFixed(2)} s`;
+  const ratio = (a: number[], b: number[]) => `${(median(a) / median(b)).toFixed(2)}x`;
+  console.log(`push-to-live, median of ${ROUNDS} rounds`);
+  console.log('  berth = git push until the first 200 through the router');
+  console.log('  cli   = docker build (classic builder, DOCKER_BUILDKIT=0) + docker run + first 200');
+  console.log('  kit   = BuildKit build via the Engine API + docker run + first 200');
+  for (const [name, b, cli, kit] of [
+    ['cold', results.coldBerth, results.coldCli, results.coldKit],
+    ['warm', results.warmBerth, results.warmCli, results.warmKit],
+  ] as const) {
+    console.log(`${name}  berth ${s(b)}  cli ${s(cli)}  kit ${s(kit)}  berth/cli ${ratio(b, cli)}  berth/kit ${ratio(b, kit)}`);
+  }
   console.log(JSON.stringify(results));
 }
 

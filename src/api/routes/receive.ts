@@ -13,9 +13,8 @@ import type { OpsDeps } from '../../ops/deps.js';
 import { deployReceive, buildsFollow } from '../../ops/deploy/receive.js';
 import { BerthError, unauthorized } from '../../shared/errors.js';
 import { buildsDir } from '../../pipeline/paths.js';
-import { failure } from '../../shared/push-output.js';
+import { failure, RECEIVE_STATUS_PREFIX as STATUS_PREFIX } from '../../shared/push-output.js';
 
-export const STATUS_PREFIX = '\u0000berth-status:';
 
 function checkSecret(header: string | undefined, secret: string): void {
   const got = Buffer.from(header?.replace(/^Bearer /, '') ?? '');
