@@ -34,15 +34,13 @@ export async function buildImage(docker: Docker, input: BuildImageInput): Promis
     const stream = await docker.buildImage(createReadStream(input.contextTar) as unknown as NodeJS.ReadableStream, {
       t: input.tag,
       labels: input.labels,
-      memory: input.memoryBytes,
-      memswap: input.memoryBytes,
       rm: true,
       forcerm: true,
       buildargs: input.buildArgs,
       abortSignal: abort.signal,
       version: '2',
     } as Parameters<Docker['buildImage']>[1]);
-    return await readBuildStream(stream, input.onLine);
+    return await readBuildStream(stream, input.onLine, input.memoryBytes);
   } catch (err) {
     if (abort.signal.aborted) {
       throw new BerthError('build_timeout', 422, `the Docker build took longer than ${Math.round(input.timeoutMs / 1000)} s and was stopped`,
@@ -54,7 +52,7 @@ export async function buildImage(docker: Docker, input: BuildImageInput): Promis
   }
 }
 
-function readBuildStream(stream: NodeJS.ReadableStream, onLine: (line: string) => void): Promise<string> {
+function readBuildStream(stream: NodeJS.ReadableStream, onLine: (line: string) => void, memoryBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let buf = '';
     let imageId = '';
@@ -84,8 +82,13 @@ function readBuildStream(stream: NodeJS.ReadableStream, onLine: (line: string) =
     stream.on('end', () => {
       if (buf.trim()) { try { handle(JSON.parse(buf) as BuildEvent); } catch { onLine(buf); } }
       if (failed) {
-        reject(new BerthError('dockerfile_build_failed', 422, `the Docker build failed: ${failed.trim()}`,
-          { hint: 'fix the failing Dockerfile step shown above, commit, and push again' }));
+        // 137 = SIGKILL, which inside a build almost always means the OOM killer.
+        const oom = /exit code: 137\b/.test(failed);
+        reject(new BerthError(oom ? 'build_out_of_memory' : 'dockerfile_build_failed', 422, `the Docker build failed: ${failed.trim()}`, {
+          hint: oom
+            ? `exit code 137 means the step was killed, usually for using more than the build memory limit (${Math.round(memoryBytes / 1048576)} MiB); use less, or raise BERTH_BUILD_MEMORY_MB on the server`
+            : 'fix the failing Dockerfile step shown above, commit, and push again',
+        }));
       } else if (!imageId) {
         reject(new BerthError('dockerfile_build_failed', 422, 'the Docker build ended without producing an image'));
       } else resolve(imageId);

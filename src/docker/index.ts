@@ -3,3 +3,4 @@ export * from './labels.js';
 export * from './containers.js';
 export * from './images.js';
 export * from './build-image.js';
+export * from './build-memory-cap.js';

@@ -9,6 +9,7 @@ import { createApi } from '../api/app.js';
 import { builderRegistry } from '../builders/registry.js';
 import { loadConfig, type BerthConfig } from '../config/index.js';
 import { createDocker, pingDocker } from '../docker/client.js';
+import { capBuildkitMemory } from '../docker/build-memory-cap.js';
 import { installHook, } from '../git/hooks.js';
 import { refreshRepos } from '../git/repos.js';
 import { gitHandler } from '../git/receiver.js';
@@ -55,6 +56,9 @@ export async function startServer(roles: readonly Role[], config: BerthConfig = 
   const scheduler = dockerLocalScheduler({ docker, redis, config });
 
   if (roles.includes('worker')) {
+    const local = !config.dockerHost || config.dockerHost.startsWith('unix://');
+    const cap = await capBuildkitMemory(config.build.memoryBytes * config.build.concurrency, local);
+    if (!cap.applied) console.error(` !     build memory is not capped: ${cap.why}`);
     const deps = { config, redis, docker, builders: builderRegistry(docker, config), scheduler };
     const worker = startBuildWorker(redis, config.build.concurrency, (data, control) => processBuild(data, control, deps));
     await sweepLostBuilds(redis, config.build.logMaxLines);

@@ -15,7 +15,9 @@ const appName = () => `t-${randomBytes(4).toString('hex')}`;
 describe('push limits', () => {
   let berth: Berth;
   const apps: string[] = [];
-  before(async () => { berth = await startBerth({ BERTH_MAX_PUSH_MB: '1' }); });
+  before(async () => {
+    berth = await startBerth({ BERTH_MAX_PUSH_MB: '1', BERTH_BUILD_MEMORY_MB: '256', BERTH_BUILD_CONCURRENCY: '1', BERTH_BUILD_TIMEOUT_SEC: '4' });
+  });
   after(async () => {
     await berth?.destroy();
     removeAppObjects(apps);
@@ -34,6 +36,28 @@ describe('push limits', () => {
     // The server survived the aborted pack.
     const health = await fetch(`http://127.0.0.1:${berth.apiPort}/healthz`);
     assert.equal(health.status, 200);
+  });
+
+  test('a build step over the memory limit fails with the reason and how to fix it', async () => {
+    const app = appName(); apps.push(app);
+    const repo = await sampleRepo('dockerfile-hello');
+    await commitFile(repo, 'Dockerfile',
+      `FROM berth/stack:bookworm-build\nRUN echo ${randomBytes(4).toString('hex')} && python3 -c "a = bytearray(700 * 1024 * 1024); print(len(a))"\n`);
+    const res = await push(repo, berth.remote(app));
+    assert.notEqual(res.code, 0, res.output);
+    assert.match(res.output, /exit code: 137/);
+    assert.match(res.output, /build memory limit \(256 MiB\).*BERTH_BUILD_MEMORY_MB/);
+  });
+
+  test('a build over the time limit is stopped and the push fails', async () => {
+    const app = appName(); apps.push(app);
+    const repo = await sampleRepo('dockerfile-hello');
+    await commitFile(repo, 'Dockerfile', `FROM berth/stack:bookworm\nRUN echo ${randomBytes(4).toString('hex')} && sleep 60\n`);
+    const started = Date.now();
+    const res = await push(repo, berth.remote(app));
+    assert.notEqual(res.code, 0, res.output);
+    assert.match(res.output, /the Docker build took longer than 4 s and was stopped/);
+    assert.ok(Date.now() - started < 30_000, 'the push ended long before the step would have');
   });
 
   test('a build left running by a killed server is marked failed after restart', async () => {

@@ -1,0 +1,30 @@
+// Dockerfile builds run under BuildKit, which ignores the build API's
+// `memory` option. Its RUN steps all live in one cgroup, docker/buildkit, so
+// capping that cgroup bounds what builds can take from the host together.
+// Best effort: only for a local engine using the cgroupfs driver.
+import { mkdir, writeFile, access } from 'node:fs/promises';
+
+const V1 = '/sys/fs/cgroup/memory/docker/buildkit';
+const V2 = '/sys/fs/cgroup/docker/buildkit';
+
+export type CapResult = { applied: true; path: string } | { applied: false; why: string };
+
+export async function capBuildkitMemory(bytes: number, localEngine: boolean): Promise<CapResult> {
+  if (!localEngine) return { applied: false, why: 'the Docker engine is remote (DOCKER_HOST)' };
+  const v1 = await access('/sys/fs/cgroup/memory').then(() => true, () => false);
+  const dir = v1 ? V1 : V2;
+  try {
+    await mkdir(dir, { recursive: true });
+    if (v1) {
+      await writeFile(`${dir}/memory.limit_in_bytes`, String(bytes));
+      // Without swap accounting this file is absent; the RAM cap still holds.
+      await writeFile(`${dir}/memory.memsw.limit_in_bytes`, String(bytes)).catch(() => {});
+    } else {
+      await writeFile(`${dir}/memory.max`, String(bytes));
+      await writeFile(`${dir}/memory.swap.max`, '0').catch(() => {});
+    }
+    return { applied: true, path: dir };
+  } catch (err) {
+    return { applied: false, why: (err as Error).message };
+  }
+}
