@@ -1,4 +1,5 @@
 import type { BerthConfig } from '../config/index.js';
+import type { Docker } from '../docker/client.js';
 import type { BuildQueue } from '../queue/build-queue.js';
 import type { RedisHandle } from '../store/redis.js';
 
@@ -7,4 +8,5 @@ export interface OpsDeps {
   readonly config: BerthConfig;
   readonly redis: RedisHandle;
   readonly queue: BuildQueue;
+  readonly docker: Docker;
 }

@@ -12,7 +12,7 @@ import { selectBuilder } from '../builders/registry.js';
 import { berthLabels, pruneReleaseImages } from '../docker/index.js';
 import { asBerthError } from '../shared/errors.js';
 import type { Build, Release } from '../shared/types.js';
-import { promoteRelease, setReleaseStatus } from '../store/apps.js';
+import { getConfigVars, promoteRelease, setReleaseStatus } from '../store/apps.js';
 import { endLog, getBuild, touchBuild, updateBuild } from '../store/builds.js';
 import { tryLease } from '../store/locks.js';
 import { buildLogWriter, type BuildLogWriter } from './build-log-writer.js';
@@ -80,7 +80,7 @@ async function buildAndRelease(build: Build, log: BuildLogWriter, deps: Pipeline
     buildId: build.id,
     sourceDir,
     contextTar: buildTarPath(deps.config, build.id),
-    configVars: {},
+    configVars: await getConfigVars(deps.redis, build.app),
     imageTag: `berth/app-${build.app}:build-${build.id}`,
     // Stable values keep Docker's LABEL steps cached across builds.
     labels: berthLabels(build.app, 'build', 'build', 'build'),
