@@ -1,26 +1,50 @@
-// The API's koa application: error shape first, then routes. The REST API
-// under /api/v1 grows here; today it serves readiness and the hook endpoint.
+// The API's koa application:
+//   error shape -> JSON bodies -> /healthz and the hook endpoint (own auth)
+//   -> /api/v1 behind the bearer token -> one route file per namespace.
+// Each route is a thin adapter over an operation in src/ops.
 import Koa from 'koa';
 import Router from '@koa/router';
-import type { Docker } from '../docker/client.js';
 import type { OpsDeps } from '../ops/deps.js';
+import { requireToken } from './auth.js';
 import { errorMiddleware } from './errors.js';
+import { jsonBody } from './json-body.js';
+import { openApiDocument } from './openapi.js';
+import { appsRoutes } from './routes/apps.js';
+import { configRoutes } from './routes/config.js';
 import { healthzRoutes } from './routes/healthz.js';
+import { logsRoutes } from './routes/logs.js';
+import { psRoutes } from './routes/ps.js';
 import { receiveRoutes } from './routes/receive.js';
+import { releasesRoutes } from './routes/releases.js';
+import { notFound } from '../shared/errors.js';
 
 export interface ApiDeps extends OpsDeps {
-  readonly docker: Docker;
   readonly hookSecret: string;
   readonly adminToken: string;
 }
 
-export function createApi(deps: ApiDeps): Koa {
+/** Namespaces add their routes here, in this order. */
+export type RouteRegistrar = (router: Router, deps: OpsDeps) => void;
+export const API_ROUTES: readonly RouteRegistrar[] = [appsRoutes, configRoutes, releasesRoutes, psRoutes, logsRoutes];
+
+export function createApi(deps: ApiDeps, extra: readonly RouteRegistrar[] = []): Koa {
   const app = new Koa();
-  const router = new Router();
   app.use(errorMiddleware);
-  healthzRoutes(router, deps);
-  receiveRoutes(router, deps);
-  app.use(router.routes());
-  app.use(router.allowedMethods());
+  app.use(jsonBody);
+
+  const open = new Router();
+  healthzRoutes(open, deps);
+  receiveRoutes(open, deps);
+  open.get('/api/v1/openapi.json', (ctx) => { ctx.body = openApiDocument(); });
+  app.use(open.routes());
+
+  const api = new Router({ prefix: '/api/v1' });
+  api.use(requireToken(deps.adminToken));
+  for (const register of [...API_ROUTES, ...extra]) register(api, deps);
+  app.use(api.routes());
+  app.use(api.allowedMethods({ throw: false }));
+  app.use((ctx) => {
+    if (ctx.status === 404 && !ctx.body) throw notFound('not_found', `no route ${ctx.method} ${ctx.path}`, 'see /api/v1/openapi.json');
+  });
   return app;
 }

@@ -30,6 +30,7 @@ export interface BerthConfig {
     readonly stopTimeoutSec: number;
     readonly memoryBytes: number;
     readonly imageRetention: number;
+    readonly appLogLines: number;
   };
   readonly router: { readonly upstreamTimeoutMs: number };
 }
@@ -81,6 +82,7 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       stopTimeoutSec: int(env, 'BERTH_STOP_TIMEOUT_SEC', 10),
       memoryBytes: int(env, 'BERTH_APP_MEMORY_MB', 512, 16) * MiB,
       imageRetention: int(env, 'BERTH_IMAGE_RETENTION', 5, 1),
+      appLogLines: int(env, 'BERTH_APP_LOG_LINES', 10000, 100),
     }),
     router: Object.freeze({ upstreamTimeoutMs: int(env, 'BERTH_ROUTER_TIMEOUT_SEC', 30, 1) * 1000 }),
   });

@@ -16,6 +16,7 @@ export interface RunSpec {
   /** Container port to publish on 127.0.0.1 at a random host port. */
   readonly port?: number;
   readonly memoryBytes: number;
+  readonly cpus?: number;
 }
 
 export interface ContainerView {
@@ -43,9 +44,11 @@ export async function runContainer(docker: Docker, spec: RunSpec): Promise<strin
     HostConfig: {
       // Published on loopback only: the router is the public entry point.
       PortBindings: spec.port ? { [`${spec.port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : undefined,
-      RestartPolicy: { Name: 'unless-stopped' },
+      // Docker backs off exponentially between restarts of a crashing process.
+      RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 0 },
       Memory: spec.memoryBytes,
       MemorySwap: spec.memoryBytes,
+      NanoCpus: spec.cpus ? Math.round(spec.cpus * 1e9) : undefined,
       SecurityOpt: ['no-new-privileges'],
       Init: true,
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },

@@ -18,9 +18,12 @@ import { failBuildNow, sweepLostBuilds } from '../pipeline/sweep.js';
 import { createBuildQueue, startBuildWorker } from '../queue/build-queue.js';
 import { startRouter } from '../router/index.js';
 import { dockerLocalScheduler } from '../runtime/docker-local/index.js';
-import { getApp, getRelease, listApps } from '../store/apps.js';
+import { getApp, getFormation, getRelease, isStopped, listApps } from '../store/apps.js';
+import type { AppName } from '../shared/app-name.js';
+import type { Release } from '../shared/types.js';
 import { connectRedis, type RedisHandle } from '../store/redis.js';
-import type { Scheduler } from '../runtime/scheduler.js';
+import { effectiveFormation, type Scheduler } from '../runtime/scheduler.js';
+import { startSupervisor } from '../runtime/docker-local/supervisor.js';
 import { adminTokenPath, resolveAdminToken } from './admin-token.js';
 
 export type Role = 'api' | 'router' | 'worker';
@@ -28,11 +31,17 @@ export const ALL_ROLES: readonly Role[] = ['api', 'router', 'worker'];
 
 export interface RunningServer { close(): Promise<void> }
 
+async function currentRelease(redis: RedisHandle, app: AppName): Promise<Release | undefined> {
+  const rec = await getApp(redis, app);
+  return rec?.currentRelease ? getRelease(redis, app, rec.currentRelease) : undefined;
+}
+
 async function reconcileAll(redis: RedisHandle, scheduler: Scheduler): Promise<void> {
   for (const app of await listApps(redis)) {
-    const rec = await getApp(redis, app);
-    const current = rec?.currentRelease ? await getRelease(redis, app, rec.currentRelease) : undefined;
-    await scheduler.reconcile(app, current).catch((err) => console.error(`reconcile ${app}: ${err.message}`));
+    const current = await currentRelease(redis, app);
+    if (!current || (await isStopped(redis, app))) continue;
+    const formation = effectiveFormation(current, await getFormation(redis, app));
+    await scheduler.reconcile(app, current, formation).catch((err) => console.error(`reconcile ${app}: ${err.message}`));
   }
 }
 
@@ -71,6 +80,8 @@ export async function startServer(roles: readonly Role[], config: BerthConfig = 
       await worker.close();
     });
     await reconcileAll(redis, scheduler);
+    const supervisor = await startSupervisor({ docker, redis, config }, (app) => currentRelease(redis, app), config.runtime.appLogLines);
+    closers.unshift(async () => supervisor.close());
   }
 
   if (roles.includes('router')) {
@@ -83,7 +94,7 @@ export async function startServer(roles: readonly Role[], config: BerthConfig = 
     const adminToken = await resolveAdminToken(config);
     const { secret: hookSecret } = await installHook(config);
     await refreshRepos(config);
-    const deps = { config, redis, queue, docker, hookSecret, adminToken };
+    const deps = { config, redis, queue, docker, scheduler, hookSecret, adminToken };
     const api = createApi(deps).callback();
     const git = gitHandler(deps);
     const server = http.createServer((req, res) => { if (!git(req, res)) void api(req, res); });

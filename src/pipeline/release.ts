@@ -1,34 +1,40 @@
-// Release: an immutable pair of image and config, numbered vN. The build's
-// image is retagged as berth/app-<app>:vN so the tag names the release.
+// Release: an immutable pair of image and config, numbered vN. Every release
+// gets its own tag berth/app-<app>:vN, also when it reuses an older image
+// (config change, rollback), so the tag always names the release.
 import type { Docker } from '../docker/client.js';
 import { tagImage, untagImage } from '../docker/index.js';
 import type { BuildOutput } from '../builders/builder.js';
-import type { AppName } from '../shared/app-name.js';
+import type { AppManifest } from '../shared/app-json.js';
 import { appImage, type Build, type Release } from '../shared/types.js';
 import { getConfigVars, nextReleaseVersion, saveRelease } from '../store/apps.js';
 import type { RedisHandle } from '../store/redis.js';
 
-export async function createRelease(
-  r: RedisHandle, docker: Docker, build: Build, output: BuildOutput, defaultPort: number,
+export type ReleaseDraft = Omit<Release, 'version' | 'image' | 'createdAt' | 'status'>;
+
+/** Allocates vN, tags `sourceImage` as its image and saves the release as pending. */
+export async function newRelease(r: RedisHandle, docker: Docker, sourceImage: string, draft: ReleaseDraft): Promise<Release> {
+  const version = await nextReleaseVersion(r, draft.app);
+  const image = appImage(draft.app, version);
+  await tagImage(docker, sourceImage, `berth/app-${draft.app}`, `v${version}`);
+  const release: Release = { ...draft, version, image, createdAt: Date.now(), status: 'pending' };
+  await saveRelease(r, release);
+  return release;
+}
+
+export async function createBuildRelease(
+  r: RedisHandle, docker: Docker, build: Build, output: BuildOutput, manifest: AppManifest | undefined, defaultPort: number,
 ): Promise<Release> {
-  const app: AppName = build.app;
-  const version = await nextReleaseVersion(r, app);
-  const image = appImage(app, version);
-  await tagImage(docker, output.image, `berth/app-${app}`, `v${version}`);
-  if (output.image !== image) await untagImage(docker, output.image);
-  const release: Release = {
-    app,
-    version,
-    image,
-    config: await getConfigVars(r, app),
+  const release = await newRelease(r, docker, output.image, {
+    app: build.app,
+    config: await getConfigVars(r, build.app),
     processTypes: output.processTypes,
     port: output.port ?? defaultPort,
     buildId: build.id,
     rev: build.rev,
     description: `Deploy ${build.rev.slice(0, 7)}`,
-    createdAt: Date.now(),
-    status: 'pending',
-  };
-  await saveRelease(r, release);
+    healthchecks: manifest?.healthchecks,
+    formationDefaults: manifest?.formation,
+  });
+  if (output.image !== release.image) await untagImage(docker, output.image);
   return release;
 }

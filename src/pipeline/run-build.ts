@@ -12,18 +12,18 @@ import { selectBuilder } from '../builders/registry.js';
 import { berthLabels, pruneReleaseImages } from '../docker/index.js';
 import { asBerthError } from '../shared/errors.js';
 import type { Build, Release } from '../shared/types.js';
-import { getConfigVars, promoteRelease, setReleaseStatus } from '../store/apps.js';
+import { getConfigVars } from '../store/apps.js';
 import { endLog, getBuild, touchBuild, updateBuild } from '../store/builds.js';
-import { tryLease } from '../store/locks.js';
 import { buildLogWriter, type BuildLogWriter } from './build-log-writer.js';
 import type { PipelineDeps } from './deps.js';
 import { buildTarPath, buildWorkDir } from './paths.js';
-import { createRelease } from './release.js';
-import { DEFAULT_FORMATION } from '../runtime/scheduler.js';
+import { createBuildRelease } from './release.js';
+import { readAppJson } from '../builders/app-json.js';
+import { tryAppLease } from './app-lease.js';
+import { deployRelease } from './deploy-release.js';
 
 const run = promisify(execFile);
 export const HEARTBEAT_TTL_MS = 6_000;
-const LEASE_TTL_MS = 30_000;
 
 /** Builds this process is running now, so shutdown can fail them honestly. */
 export const activeBuilds = new Set<string>();
@@ -37,21 +37,17 @@ export async function processBuild(data: BuildJobData, control: JobControl, deps
   const { redis: r, config } = deps;
   const build = await getBuild(r, data.buildId);
   if (!build || build.status !== 'queued') return; // superseded or already handled
-  const lease = await tryLease(r, `build:${build.app}`, LEASE_TTL_MS);
-  if (!lease) return control.defer(1000);
+  const lease = await tryAppLease(r, build.app);
+  if (!lease) return control.defer(500);
 
   activeBuilds.add(build.id);
   const log = buildLogWriter(r, build.id, config.build.logMaxLines);
   await touchBuild(r, build.id, HEARTBEAT_TTL_MS);
-  const beat = setInterval(() => {
-    void touchBuild(r, build.id, HEARTBEAT_TTL_MS).catch(() => {});
-    void lease.renew().catch(() => {});
-  }, HEARTBEAT_TTL_MS / 3);
+  const beat = setInterval(() => void touchBuild(r, build.id, HEARTBEAT_TTL_MS).catch(() => {}), HEARTBEAT_TTL_MS / 3);
   await updateBuild(r, build.id, { status: 'running', startedAt: Date.now() });
   try {
     const release = await buildAndRelease(build, log, deps);
     const outcome = await deployRelease(release, log, deps);
-    await promoteRelease(r, build.app, release.version);
     log.step(`Released v${release.version}`);
     log.detail(`${appUrl(deps, build.app)} deployed to Berth`);
     await log.flush();
@@ -65,7 +61,7 @@ export async function processBuild(data: BuildJobData, control: JobControl, deps
   } finally {
     clearInterval(beat);
     activeBuilds.delete(build.id);
-    await lease.release().catch(() => {});
+    await lease.release();
     await rm(buildWorkDir(config, build.id), { recursive: true, force: true });
     await rm(buildTarPath(config, build.id), { force: true });
   }
@@ -86,23 +82,14 @@ async function buildAndRelease(build: Build, log: BuildLogWriter, deps: Pipeline
     labels: berthLabels(build.app, 'build', 'build', 'build'),
     log,
   };
+  const manifest = await readAppJson(sourceDir);
   const builder = await selectBuilder(deps.builders, input);
   const output = await builder.build(input);
-  const release = await createRelease(deps.redis, deps.docker, build, output, deps.config.runtime.defaultPort);
+  const release = await createBuildRelease(deps.redis, deps.docker, build, output, manifest, deps.config.runtime.defaultPort);
   log.step(`Created release v${release.version}`);
   const types = Object.entries(release.processTypes).map(([t, c]) => `${t}: ${c ?? '(image CMD)'}`);
   for (const t of types) log.detail(t);
   return release;
-}
-
-async function deployRelease(release: Release, log: BuildLogWriter, deps: PipelineDeps) {
-  const formation = 'web' in release.processTypes ? DEFAULT_FORMATION : {};
-  try {
-    return await deps.scheduler.deploy(release, formation, log);
-  } catch (err) {
-    await setReleaseStatus(deps.redis, release.app, release.version, 'failed');
-    throw err;
-  }
 }
 
 async function failBuild(deps: PipelineDeps, build: Build, log: BuildLogWriter, err: unknown): Promise<void> {

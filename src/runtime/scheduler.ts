@@ -1,17 +1,44 @@
 // The Scheduler contract: turn a release plus a formation into running,
 // labelled processes. docker-local is the first; Swarm plugs in here too.
 import type { BuildLog } from '../shared/build-log.js';
-import type { Release } from '../shared/types.js';
+import { RELEASE_PROCESS, type Release } from '../shared/types.js';
 import type { AppName } from '../shared/app-name.js';
+import type { ResourceLimits } from '../store/apps.js';
 
 /** Process type -> replica count. */
 export type Formation = Record<string, number>;
+export type Resources = Record<string, ResourceLimits>;
 
 export interface DeployOutcome {
   /** `host:port` of each healthy web container, now routed. */
   readonly upstreams: readonly string[];
-  /** Drains and stops the previous release's containers. */
+  /** Drains and stops the replaced containers. */
   retire(): Promise<void>;
+}
+
+export interface DeployOptions {
+  /** Only these process types are replaced (ps:restart web); default: all. */
+  readonly types?: readonly string[];
+  readonly resources?: Resources;
+}
+
+export interface ProcessView {
+  readonly name: string;
+  readonly type: string;
+  readonly state: string;
+  readonly crashed: boolean;
+  readonly startedAt: string;
+  readonly uptimeSec: number;
+  readonly restarts: number;
+  readonly release: string;
+  readonly lastLines?: string[];
+}
+
+export interface RunOptions {
+  readonly command: string;
+  readonly detach: boolean;
+  readonly onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  readonly signal?: AbortSignal;
 }
 
 export interface Scheduler {
@@ -19,11 +46,28 @@ export interface Scheduler {
    * Starts the release, health-checks it, then switches routes. Throws (and
    * leaves the previous release serving) if the new processes do not boot.
    */
-  deploy(release: Release, formation: Formation, log: BuildLog): Promise<DeployOutcome>;
-  /** Brings routes back in line with what is running, e.g. after a restart. */
-  reconcile(app: AppName, current: Release | undefined): Promise<void>;
-  /** Stops and removes every container of the app. */
+  deploy(release: Release, formation: Formation, log: BuildLog, opts?: DeployOptions): Promise<DeployOutcome>;
+  /** Adds or removes replicas of the running release; new web replicas are checked first. */
+  scale(release: Release, formation: Formation, log: BuildLog, resources?: Resources): Promise<void>;
+  /** Stops every process of the app; the router then answers 503. */
   stop(app: AppName): Promise<void>;
+  /** Removes every container, image and volume labelled with the app. */
+  destroy(app: AppName): Promise<void>;
+  ps(app: AppName): Promise<ProcessView[]>;
+  run(release: Release, opts: RunOptions): Promise<{ code: number } | { name: string }>;
+  /** Brings routes back in line with what is running, e.g. after a restart. */
+  reconcile(app: AppName, current: Release | undefined, formation: Formation): Promise<void>;
 }
 
-export const DEFAULT_FORMATION: Formation = { web: 1 };
+/**
+ * The formation a release runs with: what was scaled, else app.json's
+ * formation, else web=1 and every other type 0 (Heroku's default).
+ */
+export function effectiveFormation(release: Release, stored: Formation): Formation {
+  const out: Formation = {};
+  for (const type of Object.keys(release.processTypes)) {
+    if (type === RELEASE_PROCESS) continue;
+    out[type] = stored[type] ?? release.formationDefaults?.[type] ?? (type === 'web' ? 1 : 0);
+  }
+  return out;
+}

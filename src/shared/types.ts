@@ -36,7 +36,24 @@ export interface Release {
   readonly description: string;
   readonly createdAt: number;
   status: ReleaseStatus;
+  /** From app.json: checks a new process must pass before it takes traffic. */
+  readonly healthchecks?: Readonly<Record<string, readonly HealthCheck[]>>;
+  /** From app.json `formation`: initial replica counts per process type. */
+  readonly formationDefaults?: Readonly<Record<string, number>>;
 }
+
+/** Dokku's app.json healthcheck, normalised. */
+export interface HealthCheck {
+  readonly path: string;
+  readonly timeoutSec: number;
+  readonly attempts: number;
+  readonly waitSec: number;
+  /** Text the response body must contain, if set. */
+  readonly content?: string;
+}
+
+/** The release-phase process type: runs once per release, never scaled. */
+export const RELEASE_PROCESS = 'release';
 
 export interface AppRecord {
   readonly name: AppName;

@@ -68,3 +68,70 @@ export async function promoteRelease(r: RedisHandle, app: AppName, version: numb
     .hset(appKey(r, app), 'currentRelease', version)
     .exec();
 }
+
+export async function setConfigVars(r: RedisHandle, app: AppName, vars: Record<string, string>): Promise<void> {
+  if (Object.keys(vars).length) await r.client.hset(configKey(r, app), vars);
+}
+
+export async function unsetConfigVars(r: RedisHandle, app: AppName, keys: string[]): Promise<void> {
+  if (keys.length) await r.client.hdel(configKey(r, app), ...keys);
+}
+
+const formationKey = (r: RedisHandle, app: string) => r.key('app', app, 'formation');
+const resourcesKey = (r: RedisHandle, app: string) => r.key('app', app, 'resources');
+const stoppedKey = (r: RedisHandle, app: string) => r.key('app', app, 'stopped');
+
+/** Process type -> replica count, as last scaled; empty until the first scale. */
+export async function getFormation(r: RedisHandle, app: AppName): Promise<Record<string, number>> {
+  const h = await r.client.hgetall(formationKey(r, app));
+  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Number(v)]));
+}
+
+export async function setFormation(r: RedisHandle, app: AppName, formation: Record<string, number>): Promise<void> {
+  if (Object.keys(formation).length) await r.client.hset(formationKey(r, app), formation);
+}
+
+export interface ResourceLimits { memoryBytes?: number; cpus?: number }
+
+export async function getResources(r: RedisHandle, app: AppName): Promise<Record<string, ResourceLimits>> {
+  const h = await r.client.hgetall(resourcesKey(r, app));
+  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, JSON.parse(v) as ResourceLimits]));
+}
+
+export async function setResources(r: RedisHandle, app: AppName, type: string, limits: ResourceLimits): Promise<void> {
+  await r.client.hset(resourcesKey(r, app), type, JSON.stringify(limits));
+}
+
+/** ps:stop marks an app stopped so a server restart does not bring it back. */
+export async function setStopped(r: RedisHandle, app: AppName, stopped: boolean): Promise<void> {
+  if (stopped) await r.client.set(stoppedKey(r, app), '1');
+  else await r.client.del(stoppedKey(r, app));
+}
+
+export async function isStopped(r: RedisHandle, app: AppName): Promise<boolean> {
+  return (await r.client.exists(stoppedKey(r, app))) === 1;
+}
+
+/** Removes every key of the app (state, releases, builds, logs). */
+export async function deleteAppState(r: RedisHandle, app: AppName): Promise<void> {
+  const buildIds = await r.client.lrange(r.key('app', app, 'builds'), 0, -1);
+  const keys: string[] = [];
+  for (const pattern of [r.key('app', app), `${r.key('app', app)}:*`]) {
+    let cursor = '0';
+    do {
+      const [next, found] = await r.client.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      keys.push(...found);
+    } while (cursor !== '0');
+  }
+  for (const id of buildIds) keys.push(r.key('build', id), r.key('build', id, 'log'), r.key('build', id, 'alive'));
+  const m = r.client.multi().srem(appsKey(r), app);
+  for (let i = 0; i < keys.length; i += 500) m.del(...keys.slice(i, i + 500));
+  await m.exec();
+}
+
+export async function replaceConfigVars(r: RedisHandle, app: AppName, vars: Record<string, string>): Promise<void> {
+  const m = r.client.multi().del(configKey(r, app));
+  if (Object.keys(vars).length) m.hset(configKey(r, app), vars);
+  await m.exec();
+}

@@ -21,3 +21,10 @@ export async function tryLease(r: RedisHandle, name: string, ttlMs: number): Pro
     release: async () => { await r.client.eval(RELEASE_IF_OWNER, 1, key, token); },
   };
 }
+
+/** The lease every deploy of an app holds (builds, config changes, scaling). */
+export const appDeployLease = (app: string) => `deploy:${app}`;
+
+export async function isLeased(r: RedisHandle, name: string): Promise<boolean> {
+  return (await r.client.exists(r.key('lock', name))) === 1;
+}

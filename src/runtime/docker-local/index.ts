@@ -1,36 +1,77 @@
 // The docker-local scheduler: one Docker Engine, containers labelled per
 // design §3, routes published to the store for the router.
+import { randomBytes } from 'node:crypto';
 import { listContainers, stopAndRemove } from '../../docker/containers.js';
-import { LABEL } from '../../docker/labels.js';
+import { LABEL, berthLabels } from '../../docker/labels.js';
+import { removeImage } from '../../docker/containers.js';
+import { runOneOff } from '../../docker/one-off.js';
 import { releaseTag } from '../../shared/types.js';
-import { setRoute } from '../../store/routes.js';
-import { DEFAULT_FORMATION, type Scheduler } from '../scheduler.js';
-import { deployLocal, type LocalDeps } from './deploy.js';
+import { deleteRoute, setRoute } from '../../store/routes.js';
+import type { Scheduler } from '../scheduler.js';
+import { deployLocal, retireContainers } from './deploy.js';
+import { appProcesses, containerEnv, type LocalDeps } from './processes.js';
+import { psLocal } from './ps.js';
+import { refreshRoutes } from './routes.js';
+import { scaleLocal } from './scale.js';
+
+export type { LocalDeps } from './processes.js';
+export { refreshRoutes } from './routes.js';
 
 const silentLog = { step() {}, detail() {}, error() {}, raw() {} };
 
 export function dockerLocalScheduler(deps: LocalDeps): Scheduler {
   return {
-    deploy: (release, formation, log) => deployLocal(deps, release, formation, log),
+    deploy: (release, formation, log, opts) => deployLocal(deps, release, formation, log, opts),
+    scale: (release, formation, log, resources) => scaleLocal(deps, release, formation, log, resources),
+    ps: (app) => psLocal(deps, app),
 
-    async reconcile(app, current) {
+    async reconcile(app, current, formation) {
       if (!current) return;
-      const tag = releaseTag(current.version);
-      const web = await listContainers(deps.docker, [`${LABEL.app}=${app}`, `${LABEL.release}=${tag}`, `${LABEL.process}=web`]);
-      const upstreams = web.filter((c) => c.state === 'running' && c.ip).map((c) => `${c.ip}:${c.env.PORT ?? current.port}`);
-      if (upstreams.length > 0) {
-        await setRoute(deps.redis, { app, upstreams, release: tag });
-        return;
-      }
+      const upstreams = await refreshRoutes(deps, current);
+      const running = (await appProcesses(deps, app, false)).filter((c) => c.labels[LABEL.release] === releaseTag(current.version));
+      if (running.length > 0 || Object.values(formation).every((n) => n === 0)) return;
       // Nothing of the current release runs (Docker was restarted or the
       // containers were removed): start it again rather than serve 503s.
-      const outcome = await deployLocal(deps, current, DEFAULT_FORMATION, silentLog);
-      await outcome.retire();
+      if (upstreams.length === 0) {
+        const outcome = await deployLocal(deps, current, formation, silentLog);
+        await outcome.retire();
+      }
     },
 
     async stop(app) {
+      const all = await appProcesses(deps, app);
+      const current = all.find((c) => c.labels[LABEL.role] === 'web')?.labels[LABEL.release] ?? '';
+      await setRoute(deps.redis, { app, upstreams: [], release: current });
+      await retireContainers(deps, all);
+    },
+
+    async destroy(app) {
       const all = await listContainers(deps.docker, [`${LABEL.app}=${app}`], true);
-      await Promise.all(all.map((c) => stopAndRemove(deps.docker, c.id, deps.config.runtime.stopTimeoutSec)));
+      await Promise.all(all.map((c) => stopAndRemove(deps.docker, c.id, 0)));
+      await deleteRoute(deps.redis, app);
+      const images = await deps.docker.listImages({ filters: { label: [`${LABEL.app}=${app}`] } });
+      for (const img of images) {
+        for (const tag of img.RepoTags ?? []) await removeImage(deps.docker, tag).catch(() => {});
+        await removeImage(deps.docker, img.Id).catch(() => {});
+      }
+      const { Volumes } = await deps.docker.listVolumes({ filters: { label: [`${LABEL.app}=${app}`] } });
+      for (const v of Volumes ?? []) await deps.docker.getVolume(v.Name).remove().catch(() => {});
+    },
+
+    run(release, opts) {
+      const n = randomBytes(2).toString('hex');
+      const tag = releaseTag(release.version);
+      return runOneOff(deps.docker, {
+        name: `berth-${release.app}-run-${tag}-${n}`,
+        image: release.image,
+        command: opts.command,
+        env: containerEnv(release, 'run', parseInt(n, 16), undefined),
+        labels: berthLabels(release.app, tag, 'run', 'run'),
+        memoryBytes: deps.config.runtime.memoryBytes,
+        detach: opts.detach,
+        onOutput: opts.onOutput,
+        signal: opts.signal,
+      });
     },
   };
 }

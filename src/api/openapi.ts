@@ -1,0 +1,63 @@
+// The OpenAPI document of /api/v1, built from one table so it cannot drift
+// far from the routes: each row is method, path, the CLI command it serves.
+type Row = readonly [method: string, path: string, command: string, summary: string];
+
+const ROWS: readonly Row[] = [
+  ['get', '/apps', 'apps', 'List apps'],
+  ['post', '/apps', 'apps:create', 'Create an app ({ name })'],
+  ['get', '/apps/{app}', 'apps:info', 'Show an app'],
+  ['delete', '/apps/{app}', 'apps:destroy', 'Destroy an app (?confirm=<app>)'],
+  ['get', '/apps/{app}/config', 'config', 'List config vars'],
+  ['get', '/apps/{app}/config/{key}', 'config:get', 'Get one config var'],
+  ['put', '/apps/{app}/config', 'config:set', 'Set config vars ({ vars, restart })'],
+  ['delete', '/apps/{app}/config', 'config:unset', 'Unset config vars (?keys=A,B&restart=false)'],
+  ['get', '/apps/{app}/releases', 'releases', 'List releases'],
+  ['post', '/apps/{app}/rollback', 'rollback', 'Roll back ({ version? })'],
+  ['get', '/apps/{app}/ps', 'ps', 'List processes'],
+  ['put', '/apps/{app}/formation', 'ps:scale', 'Scale process types ({ formation })'],
+  ['post', '/apps/{app}/ps/restart', 'ps:restart', 'Restart processes ({ type? })'],
+  ['post', '/apps/{app}/ps/stop', 'ps:stop', 'Stop all processes'],
+  ['post', '/apps/{app}/ps/start', 'ps:start', 'Start processes again'],
+  ['get', '/apps/{app}/resources', 'resource:report', 'Show resource limits'],
+  ['put', '/apps/{app}/resources', 'resource:limit', 'Set resource limits ({ processType, memory, cpus })'],
+  ['get', '/apps/{app}/logs', 'logs', 'Runtime logs (?n, ?type; ?tail=1 streams SSE)'],
+  ['get', '/apps/{app}/builds', 'builds', 'List builds'],
+  ['get', '/apps/{app}/builds/{id}/output', 'builds:output', 'Build log (?follow=1 streams SSE)'],
+  ['delete', '/apps/{app}/builds/cache', 'builds:cache-clear', 'Clear the build cache'],
+  ['post', '/apps/{app}/run', 'run', 'One-off process ({ command, detach }); SSE output, then event: exit'],
+  ['get', '/apps/{app}/domains', 'domains', 'List custom domains'],
+  ['post', '/apps/{app}/domains', 'domains:add', 'Add a custom domain ({ hostname })'],
+  ['delete', '/apps/{app}/domains/{hostname}', 'domains:remove', 'Remove a custom domain'],
+];
+
+const errorSchema = {
+  type: 'object',
+  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, hint: { type: 'string' } } } },
+};
+
+export function openApiDocument(): object {
+  const paths: Record<string, Record<string, object>> = {};
+  for (const [method, path, command, summary] of ROWS) {
+    const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    (paths[path] ??= {})[method] = {
+      operationId: command,
+      summary: `${summary} — berth ${command}`,
+      parameters: params,
+      responses: {
+        200: { description: 'OK' },
+        400: { description: 'Invalid input', content: { 'application/json': { schema: errorSchema } } },
+        401: { description: 'Missing or wrong token', content: { 'application/json': { schema: errorSchema } } },
+        404: { description: 'Unknown app or object', content: { 'application/json': { schema: errorSchema } } },
+        409: { description: 'Conflict (e.g. a deploy in progress)', content: { 'application/json': { schema: errorSchema } } },
+      },
+    };
+  }
+  return {
+    openapi: '3.0.3',
+    info: { title: 'Berth API', version: '1' },
+    servers: [{ url: '/api/v1' }],
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    security: [{ bearer: [] }],
+    paths,
+  };
+}

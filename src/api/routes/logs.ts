@@ -1,0 +1,57 @@
+// logs (JSON, or SSE with ?tail=1), builds, builds:output, run
+import type Router from '@koa/router';
+import { logsRead, logsTail } from '../../ops/logs/read.js';
+import { buildsList, buildsOutput } from '../../ops/builds/list.js';
+import { runPrepare, runStart } from '../../ops/run/run.js';
+import type { OpsDeps } from '../../ops/deps.js';
+import { openSse } from '../sse.js';
+
+const truthy = (v: unknown) => v === '1' || v === 'true';
+
+export function logsRoutes(router: Router, deps: OpsDeps): void {
+  router.get('/apps/:app/logs', async (ctx) => {
+    const input = { app: ctx.params.app, n: ctx.query.n, type: ctx.query.type };
+    const lines = await logsRead(input, deps);
+    if (!truthy(ctx.query.tail)) { ctx.body = { lines }; return; }
+    const sse = openSse(ctx);
+    const follow = await logsTail(input, deps, sse.signal);
+    for (const l of lines) sse.send(l);
+    void (async () => { for await (const l of follow) sse.send(l); sse.end(); })().catch(() => sse.end());
+  });
+
+  router.get('/apps/:app/builds', async (ctx) => { ctx.body = { builds: await buildsList({ app: ctx.params.app }, deps) }; });
+  router.get('/apps/:app/builds/:id/output', async (ctx) => {
+    const follow = truthy(ctx.query.follow);
+    const abort = new AbortController();
+    const { build, events } = await buildsOutput({ app: ctx.params.app, id: ctx.params.id }, deps, abort.signal);
+    if (!follow) {
+      // Replay what is stored, without waiting for a running build to end.
+      const lines: string[] = [];
+      const timer = setTimeout(() => abort.abort(), 300);
+      for await (const ev of events) if ('line' in ev) lines.push(ev.line);
+      clearTimeout(timer);
+      ctx.body = { build, lines };
+      return;
+    }
+    const sse = openSse(ctx);
+    sse.signal.addEventListener('abort', () => abort.abort());
+    void (async () => {
+      for await (const ev of events) {
+        if ('line' in ev) sse.send({ line: ev.line });
+        else sse.send({ status: ev.end }, 'end');
+      }
+      sse.end();
+    })().catch(() => sse.end());
+  });
+
+  router.post('/apps/:app/run', async (ctx) => {
+    const body = (ctx.request.body ?? {}) as { command?: unknown; detach?: unknown };
+    const run = await runPrepare({ app: ctx.params.app, ...body }, deps);
+    if (run.detach) { ctx.body = await runStart(run, deps); return; }
+    const sse = openSse(ctx);
+    // Not awaited: koa sends the stream only once this handler returns.
+    void runStart(run, deps, { onOutput: (stream, text) => sse.send({ stream, text }), signal: sse.signal })
+      .then((result) => sse.send(result, 'exit'), (err: Error) => sse.send({ message: err.message }, 'error'))
+      .finally(() => sse.end());
+  });
+}

@@ -1,0 +1,32 @@
+// Server-Sent Events for streams (logs -t, builds:output -t, run): one JSON
+// object per `data:` line, with comment pings so proxies keep it open.
+import { PassThrough } from 'node:stream';
+import type { Context } from 'koa';
+
+export interface SseStream {
+  send(data: unknown, event?: string): void;
+  end(): void;
+  /** Aborted when the client goes away. */
+  readonly signal: AbortSignal;
+}
+
+export function openSse(ctx: Context): SseStream {
+  const out = new PassThrough();
+  const abort = new AbortController();
+  ctx.status = 200;
+  ctx.type = 'text/event-stream';
+  ctx.set('Cache-Control', 'no-cache');
+  ctx.set('X-Accel-Buffering', 'no');
+  ctx.body = out;
+  const ping = setInterval(() => out.write(': ping\n\n'), 15_000);
+  const close = () => { clearInterval(ping); abort.abort(); };
+  ctx.res.on('close', close);
+  return {
+    send(data, event) {
+      if (out.writableEnded) return;
+      out.write(`${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
+    },
+    end() { close(); out.end(); },
+    signal: abort.signal,
+  };
+}

@@ -1,0 +1,25 @@
+// Shared first step of every app operation: a valid name of an existing app.
+import { parseAppName, type AppName } from '../shared/app-name.js';
+import { BerthError, notFound } from '../shared/errors.js';
+import type { AppRecord, Release } from '../shared/types.js';
+import { getApp, getRelease } from '../store/apps.js';
+import type { OpsDeps } from './deps.js';
+
+export async function requireApp(raw: unknown, deps: OpsDeps): Promise<AppRecord> {
+  const name: AppName = parseAppName(raw);
+  const app = await getApp(deps.redis, name);
+  if (!app) throw notFound('app_not_found', `app "${name}" does not exist`, 'see `berth apps`, or create it with apps:create or a first push');
+  return app;
+}
+
+/** The release now serving; a 409 before the first deploy. */
+export async function requireCurrentRelease(app: AppRecord, deps: OpsDeps): Promise<Release> {
+  const rel = app.currentRelease ? await getRelease(deps.redis, app.name, app.currentRelease) : undefined;
+  if (!rel) throw new BerthError('not_deployed', 409, `app "${app.name}" has no release yet`, { hint: 'deploy it with git push first' });
+  return rel;
+}
+
+export function appUrl(deps: OpsDeps, app: string): string {
+  const port = deps.config.routerPort === 80 ? '' : `:${deps.config.routerPort}`;
+  return `http://${app}.${deps.config.domain}${port}`;
+}

@@ -1,0 +1,25 @@
+// apps:destroy — removes the app's containers, images, cache volumes, route,
+// git repository, build logs and state. Asks for the name twice, as Heroku.
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { badRequest } from '../../shared/errors.js';
+import { deleteAppState } from '../../store/apps.js';
+import { waitForAppLease } from '../../pipeline/app-lease.js';
+import { requireApp } from '../app-lookup.js';
+import type { OpsDeps } from '../deps.js';
+
+export async function appsDestroy(input: { app: unknown; confirm: unknown }, deps: OpsDeps): Promise<{ destroyed: string }> {
+  const app = await requireApp(input.app, deps);
+  if (input.confirm !== app.name) {
+    throw badRequest('confirmation_required', `destroying ${app.name} needs confirmation`, `run: berth apps:destroy ${app.name} --confirm ${app.name}`);
+  }
+  const lease = await waitForAppLease(deps.redis, app.name, 60_000);
+  try {
+    await deps.scheduler.destroy(app.name);
+    await rm(path.join(deps.config.dataDir, 'repos', `${app.name}.git`), { recursive: true, force: true });
+    await deleteAppState(deps.redis, app.name);
+  } finally {
+    await lease.release();
+  }
+  return { destroyed: app.name };
+}

@@ -1,0 +1,21 @@
+// apps:info — one app: release, URL, git remote, formation and processes.
+import { getFormation } from '../../store/apps.js';
+import { getRelease } from '../../store/apps.js';
+import { effectiveFormation } from '../../runtime/scheduler.js';
+import { appUrl, requireApp } from '../app-lookup.js';
+import type { OpsDeps } from '../deps.js';
+
+export async function appsInfo(input: { app: unknown; host?: string }, deps: OpsDeps) {
+  const app = await requireApp(input.app, deps);
+  const current = app.currentRelease ? await getRelease(deps.redis, app.name, app.currentRelease) : undefined;
+  const stored = await getFormation(deps.redis, app.name);
+  const processes = await deps.scheduler.ps(app.name);
+  return {
+    ...app,
+    url: appUrl(deps, app.name),
+    gitUrl: `http://berth:<token>@${input.host ?? `localhost:${deps.config.apiPort}`}/${app.name}.git`,
+    formation: current ? effectiveFormation(current, stored) : stored,
+    processTypes: current?.processTypes ?? {},
+    processes: processes.length,
+  };
+}

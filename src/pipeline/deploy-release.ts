@@ -1,0 +1,50 @@
+// Deploying a release, whatever made it (a build, a config change, a
+// rollback): release phase, then the scheduler's start-check-switch, then
+// the release becomes current. A failure marks the release failed and
+// leaves the previous one serving.
+import { BerthError } from '../shared/errors.js';
+import type { BuildLog } from '../shared/build-log.js';
+import { RELEASE_PROCESS, type Release } from '../shared/types.js';
+import { getFormation, getResources, promoteRelease, setReleaseStatus, setStopped } from '../store/apps.js';
+import type { RedisHandle } from '../store/redis.js';
+import { effectiveFormation, type DeployOutcome, type Scheduler } from '../runtime/scheduler.js';
+
+export interface DeployDeps {
+  readonly redis: RedisHandle;
+  readonly scheduler: Scheduler;
+}
+
+async function releasePhase(release: Release, log: BuildLog, deps: DeployDeps): Promise<void> {
+  const command = release.processTypes[RELEASE_PROCESS];
+  if (!command) return;
+  log.step(`Running release command: ${command}`);
+  let partial = '';
+  const result = await deps.scheduler.run(release, {
+    command,
+    detach: false,
+    onOutput: (_s, text) => {
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) log.raw(l);
+    },
+  });
+  if (partial) log.raw(partial);
+  if ('code' in result && result.code !== 0) {
+    throw new BerthError('release_phase_failed', 422, `the release command exited with code ${result.code}`,
+      { hint: 'fix the `release:` command in the Procfile (its output is above); nothing was deployed' });
+  }
+}
+
+export async function deployRelease(release: Release, log: BuildLog, deps: DeployDeps): Promise<DeployOutcome> {
+  try {
+    await releasePhase(release, log, deps);
+    const formation = effectiveFormation(release, await getFormation(deps.redis, release.app));
+    const outcome = await deps.scheduler.deploy(release, formation, log, { resources: await getResources(deps.redis, release.app) });
+    await promoteRelease(deps.redis, release.app, release.version);
+    await setStopped(deps.redis, release.app, false);
+    return outcome;
+  } catch (err) {
+    await setReleaseStatus(deps.redis, release.app, release.version, 'failed');
+    throw err;
+  }
+}

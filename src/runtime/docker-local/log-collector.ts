@@ -1,0 +1,67 @@
+// Copies every process container's output into the app's log stream, tagged
+// `web.1`-style, so `berth logs` outlives containers and deploys. A cursor
+// per container lets a restarted server pick up where it stopped.
+import { PassThrough } from 'node:stream';
+import type { Docker } from '../../docker/client.js';
+import type { ContainerView } from '../../docker/containers.js';
+import { LABEL } from '../../docker/labels.js';
+import { appendAppLog, type AppLogLine } from '../../store/app-logs.js';
+import type { RedisHandle } from '../../store/redis.js';
+
+export interface LogCollector {
+  attach(c: ContainerView): void;
+  close(): void;
+}
+
+const cursorKey = (r: RedisHandle) => r.key('logs', 'cursor');
+
+export function logCollector(docker: Docker, r: RedisHandle, maxLines: number): LogCollector {
+  const attached = new Map<string, NodeJS.ReadableStream>();
+  return {
+    attach(c) {
+      if (attached.has(c.id)) return;
+      const app = c.labels[LABEL.app];
+      if (!app) return;
+      const name = c.env.DYNO ?? c.labels[LABEL.process] ?? 'app';
+      attached.set(c.id, new PassThrough()); // placeholder against double attach
+      void follow(c.id, app, name).catch(() => attached.delete(c.id));
+    },
+    close() {
+      for (const s of attached.values()) (s as unknown as { destroy?: () => void }).destroy?.();
+      attached.clear();
+    },
+  };
+
+  async function follow(id: string, app: string, name: string): Promise<void> {
+    const last = await r.client.hget(cursorKey(r), id);
+    const since = last ? Math.floor(Date.parse(last) / 1000) : 0;
+    const stream = (await docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, timestamps: true, since })) as unknown as NodeJS.ReadableStream;
+    attached.set(id, stream);
+    const sink = new PassThrough();
+    docker.modem.demuxStream(stream, sink, sink);
+    let partial = '';
+    let batch: AppLogLine[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      timer = undefined;
+      const lines = batch;
+      batch = [];
+      if (!lines.length) return;
+      void appendAppLog(r, app, lines, maxLines).then(() => r.client.hset(cursorKey(r), id, lines[lines.length - 1]!.time)).catch(() => {});
+    };
+    sink.on('data', (chunk: Buffer) => {
+      const parts = (partial + chunk.toString('utf8')).split('\n');
+      partial = parts.pop() ?? '';
+      for (const raw of parts) {
+        const sp = raw.indexOf(' ');
+        const time = raw.slice(0, sp);
+        // Lines at or before the cursor were stored by a previous run.
+        if (last && time <= last) continue;
+        batch.push({ time: new Date(Date.parse(time) || Date.now()).toISOString(), process: name, line: raw.slice(sp + 1) });
+      }
+      timer ??= setTimeout(flush, 50);
+    });
+    stream.on('end', () => { flush(); attached.delete(id); void r.client.hdel(cursorKey(r), id).catch(() => {}); });
+    stream.on('error', () => attached.delete(id));
+  }
+}
