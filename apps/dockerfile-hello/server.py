@@ -14,6 +14,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/headers":
             body = json.dumps(dict(self.headers)).encode()
             ctype = "application/json"
+        elif self.path.startswith("/env/"):
+            body = os.environ.get(self.path[len("/env/"):], "").encode()
+            ctype = "text/plain; charset=utf-8"
         elif self.path == "/whoami":
             body = json.dumps({"hostname": socket.gethostname(), "release": os.environ.get("BERTH_RELEASE")}).encode()
             ctype = "application/json"
