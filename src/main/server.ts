@@ -80,7 +80,10 @@ export async function startServer(roles: readonly Role[], config: BerthConfig = 
       await worker.close();
     });
     await reconcileAll(redis, scheduler);
-    const supervisor = await startSupervisor({ docker, redis, config }, (app) => currentRelease(redis, app), config.runtime.appLogLines);
+    const supervisor = await startSupervisor({ docker, redis, config }, {
+      currentRelease: (app) => currentRelease(redis, app),
+      knows: async (app) => (await getApp(redis, app)) !== undefined,
+    }, config.runtime.appLogLines);
     closers.unshift(async () => supervisor.close());
   }
 

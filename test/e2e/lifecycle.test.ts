@@ -191,6 +191,26 @@ describe('app lifecycle through the API', () => {
     assert.match(bad.output, /app\.json: not valid JSON/);
   });
 
+  test('a crash-looping web process shows as crashed in ps and the router answers 503', async () => {
+    const other = appName(); apps.push(other);
+    const repo = await sampleRepo('dockerfile-hello');
+    // Serves for 3 s, then every restart fails at once: a crash loop after a good boot.
+    await commitFile(repo, 'Procfile', 'web: test -f /tmp/booted && { echo "cannot start twice" >&2; exit 1; }; touch /tmp/booted; timeout 3 python3 /app/server.py\n');
+    assert.equal((await push(repo, berth.remote(other))).code, 0);
+    let ps: { processes: { name: string; crashed: boolean; restarts: number; lastLines?: string[] }[] } = { processes: [] };
+    for (let i = 0; i < 60; i++) {
+      ps = (await call('GET', `/apps/${other}/ps`)).body;
+      if (ps.processes[0]?.crashed && ps.processes[0].restarts >= 2) break;
+      await sleep(200);
+    }
+    const web = ps.processes[0]!;
+    assert.equal(web.crashed, true, JSON.stringify(ps));
+    assert.ok(web.restarts >= 1);
+    assert.ok(web.lastLines?.some((l) => l.includes('cannot start twice')), JSON.stringify(web.lastLines));
+    const page = await viaRouter(berth.routerPort, `${other}.localhost`);
+    assert.equal(page.status, 503);
+  });
+
   test('apps:destroy removes containers, images, route and repository', async () => {
     const res = await call('DELETE', `/apps/${app}?confirm=${app}`);
     assert.equal(res.status, 200, JSON.stringify(res.body));

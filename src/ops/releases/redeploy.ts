@@ -8,6 +8,7 @@ import { deployRelease } from '../../pipeline/deploy-release.js';
 import { waitForAppLease } from '../../pipeline/app-lease.js';
 import { collectingLog } from '../collecting-log.js';
 import { promoteRelease } from '../../store/apps.js';
+import { pruneReleaseImages } from '../../docker/images.js';
 import type { OpsDeps } from '../deps.js';
 
 const LEASE_WAIT_MS = 60_000;
@@ -37,7 +38,10 @@ export async function redeploy(
     });
     log.step(`Released v${release.version}`);
     background = true;
-    void outcome.retire().catch((err) => console.error(`${app.name}: retiring: ${err.message}`)).finally(() => lease.release());
+    void outcome.retire()
+      .then(() => pruneReleaseImages(deps.docker, app.name, deps.config.runtime.imageRetention, release.version))
+      .catch((err) => console.error(`${app.name}: retiring: ${err.message}`))
+      .finally(() => lease.release());
     return { release: { ...release, status: 'live' }, log: log.lines };
   } finally {
     if (!background) await lease.release();

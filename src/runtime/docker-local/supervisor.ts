@@ -13,9 +13,13 @@ import { refreshRoutes } from './routes.js';
 
 export interface Supervisor { close(): void }
 
-export async function startSupervisor(
-  deps: LocalDeps, currentRelease: (app: AppName) => Promise<Release | undefined>, logMaxLines: number,
-): Promise<Supervisor> {
+export interface SupervisorHooks {
+  currentRelease(app: AppName): Promise<Release | undefined>;
+  /** Whether the app belongs to this install: another Berth may share the engine. */
+  knows(app: AppName): Promise<boolean>;
+}
+
+export async function startSupervisor(deps: LocalDeps, hooks: SupervisorHooks, logMaxLines: number): Promise<Supervisor> {
   const logs = logCollector(deps.docker, deps.redis, logMaxLines);
   const pending = new Map<string, NodeJS.Timeout>();
   const refresh = (app: string) => {
@@ -25,7 +29,7 @@ export async function startSupervisor(
       void (async () => {
         // A deploy in progress sets the route itself; refreshing now could race it.
         if (await isLeased(deps.redis, appDeployLease(app))) return;
-        const current = await currentRelease(app as AppName);
+        const current = await hooks.currentRelease(app as AppName);
         if (current) await refreshRoutes(deps, current);
       })().catch((err) => console.error(`supervisor ${app}: ${err.message}`));
     }, 200));
@@ -36,6 +40,7 @@ export async function startSupervisor(
     const attrs = ev.Actor?.Attributes ?? {};
     const app = attrs[LABEL.app];
     if (!app || !ev.id || ['build', 'run'].includes(attrs[LABEL.role] ?? '')) return;
+    if (!(await hooks.knows(app as AppName))) return;
     if (action === 'start') {
       const view = await inspectContainer(deps.docker, ev.id);
       if (view) logs.attach(view);
@@ -61,7 +66,8 @@ export async function startSupervisor(
   events.on('error', (err) => console.error(`docker events: ${err.message}`));
 
   for (const c of await listContainers(deps.docker, [LABEL.app])) {
-    if (!['build', 'run'].includes(c.labels[LABEL.role] ?? '')) logs.attach(c);
+    if (['build', 'run'].includes(c.labels[LABEL.role] ?? '')) continue;
+    if (await hooks.knows(c.labels[LABEL.app] as AppName)) logs.attach(c);
   }
   return {
     close() {
