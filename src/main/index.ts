@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `berth` entry point. `berth server` runs the platform; the client
-// commands (apps, config, logs, ...) arrive with the CLI.
-import { ALL_ROLES, startServer, type Role } from './server.js';
+// `berth` entry point. `berth server` runs the platform; every other
+// command is the CLI, a client of the REST API (src/cli). The server is
+// imported only for `server`, so a CLI call does not load its stack.
+import type { Role } from './server.js';
 
 const USAGE = `Usage: berth server [--role api,router,worker]
 
@@ -11,14 +12,17 @@ Configuration comes from the environment (BERTH_DATA_DIR, BERTH_DOMAIN, ...).`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
-    console.log(USAGE);
+  if (command !== 'server') {
+    const { runCli, cliHelp } = await import('../cli/index.js');
+    if (command && command !== '--help' && command !== '-h') return runCli(argv);
+    console.log(`${cliHelp()}\n\n${USAGE}`);
     return command ? 0 : 1;
   }
-  if (command !== 'server') {
-    console.error(` !     unknown command "${command}"\n${USAGE}`);
-    return 1;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(USAGE);
+    return 0;
   }
+  const { ALL_ROLES, startServer } = await import('./server.js');
   let roles: Role[] = [...ALL_ROLES];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];

@@ -1,0 +1,31 @@
+// The `berth` CLI's settings. Like index.ts this is a reader of the
+// environment, so the CLI itself never touches process.env: the server URL
+// and token (which win over what `berth login` stored), where the stored
+// credentials live, and whether colour is wanted.
+import { homedir } from 'node:os';
+import path from 'node:path';
+
+export interface CliConfig {
+  /** BERTH_URL, if set; otherwise the stored one is used. */
+  readonly url: string | undefined;
+  /** BERTH_TOKEN, if set; otherwise the stored one is used. */
+  readonly token: string | undefined;
+  /** `$XDG_CONFIG_HOME/berth/credentials.json`, else `~/.config/berth/...`. */
+  readonly credentialsFile: string;
+  /** https://no-color.org: any non-empty NO_COLOR turns colour off. */
+  readonly noColor: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadCliConfig(env: Env = process.env): CliConfig {
+  const home = env.HOME || homedir();
+  // XDG says a relative XDG_CONFIG_HOME is invalid and must be ignored.
+  const xdg = env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(home, '.config');
+  return Object.freeze({
+    url: env.BERTH_URL?.trim() || undefined,
+    token: env.BERTH_TOKEN?.trim() || undefined,
+    credentialsFile: path.join(xdg, 'berth', 'credentials.json'),
+    noColor: Boolean(env.NO_COLOR),
+  });
+}
