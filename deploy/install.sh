@@ -178,6 +178,10 @@ if [[ $owner != 0:* ]]; then
   if (( built )); then chown -R "$owner" node_modules; fi
 fi
 
+# The CLI: `berth apps`, `berth logs -t`, ... for every user of this machine.
+ln -sf "$repo/dist/main/index.js" /usr/local/bin/berth
+info "CLI: /usr/local/bin/berth -> $repo/dist/main/index.js"
+
 # --- 5. Stack images ------------------------------------------------------------
 
 "$repo/deploy/stack/build.sh"
