@@ -2,6 +2,7 @@
 import json
 import os
 import socket
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MESSAGE = open(os.path.join(os.path.dirname(__file__), "message.txt")).read()
@@ -16,6 +17,12 @@ class Handler(BaseHTTPRequestHandler):
             ctype = "application/json"
         elif self.path.startswith("/env/"):
             body = os.environ.get(self.path[len("/env/"):], "").encode()
+            ctype = "text/plain; charset=utf-8"
+        elif self.path.startswith("/slow"):
+            # /slow?ms=N answers after N milliseconds (router timeout and drain tests).
+            ms = int(self.path.partition("ms=")[2] or "1000")
+            time.sleep(ms / 1000)
+            body = f"slept {ms} ms\n".encode()
             ctype = "text/plain; charset=utf-8"
         elif self.path == "/whoami":
             body = json.dumps({"hostname": socket.gethostname(), "release": os.environ.get("BERTH_RELEASE")}).encode()

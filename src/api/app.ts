@@ -10,6 +10,9 @@ import { errorMiddleware } from './errors.js';
 import { jsonBody } from './json-body.js';
 import { openApiDocument } from './openapi.js';
 import { appsRoutes } from './routes/apps.js';
+import { certsRoutes } from './routes/certs.js';
+import { domainsRoutes } from './routes/domains.js';
+import { metricsRoutes, prometheusRoutes } from './routes/metrics.js';
 import { configRoutes } from './routes/config.js';
 import { healthzRoutes } from './routes/healthz.js';
 import { logsRoutes } from './routes/logs.js';
@@ -25,7 +28,7 @@ export interface ApiDeps extends OpsDeps {
 
 /** Namespaces add their routes here, in this order. */
 export type RouteRegistrar = (router: Router, deps: OpsDeps) => void;
-export const API_ROUTES: readonly RouteRegistrar[] = [appsRoutes, configRoutes, releasesRoutes, psRoutes, logsRoutes];
+export const API_ROUTES: readonly RouteRegistrar[] = [appsRoutes, configRoutes, releasesRoutes, psRoutes, logsRoutes, domainsRoutes, certsRoutes, metricsRoutes];
 
 export function createApi(deps: ApiDeps, extra: readonly RouteRegistrar[] = []): Koa {
   const app = new Koa();
@@ -35,6 +38,7 @@ export function createApi(deps: ApiDeps, extra: readonly RouteRegistrar[] = []):
   const open = new Router();
   healthzRoutes(open, deps);
   receiveRoutes(open, deps);
+  prometheusRoutes(open, deps);
   open.get('/api/v1/openapi.json', (ctx) => { ctx.body = openApiDocument(); });
   app.use(open.routes());
 

@@ -28,6 +28,13 @@ const ROWS: readonly Row[] = [
   ['get', '/apps/{app}/domains', 'domains', 'List custom domains'],
   ['post', '/apps/{app}/domains', 'domains:add', 'Add a custom domain ({ hostname })'],
   ['delete', '/apps/{app}/domains/{hostname}', 'domains:remove', 'Remove a custom domain'],
+  ['get', '/apps/{app}/certs', 'certs', 'List certificates, ACME state and the HTTPS redirect'],
+  ['put', '/apps/{app}/certs', 'certs:add', 'Add a certificate ({ cert, key } as PEM)'],
+  ['delete', '/apps/{app}/certs/{id}', 'certs:remove', 'Remove a certificate'],
+  ['post', '/apps/{app}/certs/auto', 'certs:auto', "Let's Encrypt via ACME: order now, renew automatically (202 while pending)"],
+  ['delete', '/apps/{app}/certs/auto', 'certs:auto-disable', 'Stop ACME renewals'],
+  ['put', '/apps/{app}/certs/redirect', 'certs:redirect', 'HTTP -> HTTPS redirect ({ enabled })'],
+  ['get', '/apps/{app}/metrics', 'metrics', 'Router traffic of the app (JSON); Prometheus text at /metrics'],
 ];
 
 const errorSchema = {

@@ -16,6 +16,7 @@ import { buildsGroup } from './commands/builds.js';
 import { runGroup } from './commands/run.js';
 import { resourceGroup } from './commands/resource.js';
 import { domainsGroup } from './commands/domains.js';
+import { certsGroup } from './commands/certs.js';
 import { metaGroup } from './commands/meta.js';
 
 export interface CommandContext {
@@ -62,7 +63,7 @@ export interface CommandGroup {
 }
 
 export const COMMAND_GROUPS: readonly CommandGroup[] = [
-  appsGroup, configGroup, releasesGroup, psGroup, logsGroup, buildsGroup, runGroup, resourceGroup, domainsGroup, authGroup, metaGroup,
+  appsGroup, configGroup, releasesGroup, psGroup, logsGroup, buildsGroup, runGroup, resourceGroup, domainsGroup, certsGroup, authGroup, metaGroup,
 ];
 
 export class Registry {

@@ -32,7 +32,36 @@ export interface BerthConfig {
     readonly imageRetention: number;
     readonly appLogLines: number;
   };
-  readonly router: { readonly upstreamTimeoutMs: number };
+  readonly router: {
+    /** Request start to the app's response head (Heroku's H12 is 30 s): 504 after. */
+    readonly upstreamTimeoutMs: number;
+    /** Unset: no HTTPS listener. Default 443 when the router is on port 80. */
+    readonly tlsPort: number | undefined;
+    /** Node cluster workers serving traffic; 1 means the server process itself. */
+    readonly workers: number;
+    /** Slow clients (slowloris): all headers within this, the whole request within requestTimeoutMs. */
+    readonly headersTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    /** An idle client keep-alive connection is closed after this. */
+    readonly keepAliveTimeoutMs: number;
+    /** Larger request heads get 431. */
+    readonly maxHeaderBytes: number;
+    readonly connectTimeoutMs: number;
+    /** An upstream that refused a connection gets no traffic for this long. */
+    readonly ejectMs: number;
+    readonly accessLog: boolean;
+    /** Access lines per app per second kept in the app log; the rest are counted as dropped. */
+    readonly accessLogPerSec: number;
+    readonly metricsFlushMs: number;
+    readonly acme: {
+      readonly directoryUrl: string;
+      readonly email: string | undefined;
+      /** Extra CA (PEM file) to trust for the ACME directory, e.g. a local test CA. */
+      readonly caFile: string | undefined;
+      readonly renewBeforeMs: number;
+      readonly checkIntervalMs: number;
+    };
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -84,6 +113,27 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       imageRetention: int(env, 'BERTH_IMAGE_RETENTION', 5, 1),
       appLogLines: int(env, 'BERTH_APP_LOG_LINES', 10000, 100),
     }),
-    router: Object.freeze({ upstreamTimeoutMs: int(env, 'BERTH_ROUTER_TIMEOUT_SEC', 30, 1) * 1000 }),
+    router: Object.freeze({
+      upstreamTimeoutMs: int(env, 'BERTH_ROUTER_TIMEOUT_SEC', 30, 1) * 1000,
+      tlsPort: env.BERTH_ROUTER_TLS_PORT ? int(env, 'BERTH_ROUTER_TLS_PORT', 443) : int(env, 'BERTH_ROUTER_PORT', 80) === 80 ? 443 : undefined,
+      workers: int(env, 'BERTH_ROUTER_WORKERS', 1, 1),
+      headersTimeoutMs: int(env, 'BERTH_ROUTER_HEADERS_TIMEOUT_SEC', 10, 1) * 1000,
+      requestTimeoutMs: int(env, 'BERTH_ROUTER_REQUEST_TIMEOUT_SEC', 120, 1) * 1000,
+      keepAliveTimeoutMs: int(env, 'BERTH_ROUTER_KEEPALIVE_SEC', 60, 1) * 1000,
+      maxHeaderBytes: int(env, 'BERTH_ROUTER_MAX_HEADER_KB', 16, 1) * 1024,
+      connectTimeoutMs: 3000,
+      ejectMs: int(env, 'BERTH_ROUTER_EJECT_SEC', 5, 0) * 1000,
+      accessLog: !['0', 'off', 'false', 'no'].includes((env.BERTH_ROUTER_ACCESS_LOG ?? '').toLowerCase()),
+      accessLogPerSec: int(env, 'BERTH_ROUTER_ACCESS_LOG_PER_SEC', 100, 1),
+      metricsFlushMs: 1000,
+      acme: Object.freeze({
+        directoryUrl: env.BERTH_ACME_DIRECTORY || 'https://acme-v02.api.letsencrypt.org/directory',
+        email: env.BERTH_ACME_EMAIL || undefined,
+        caFile: env.BERTH_ACME_CA_FILE || undefined,
+        // Let's Encrypt's advice: renew when a third of the 90 days is left.
+        renewBeforeMs: int(env, 'BERTH_ACME_RENEW_DAYS', 30, 1) * 86_400_000,
+        checkIntervalMs: int(env, 'BERTH_ACME_CHECK_SEC', 43_200, 1) * 1000,
+      }),
+    }),
   });
 }

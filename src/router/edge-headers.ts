@@ -1,29 +1,94 @@
-// Headers fixed at the edge, before a request reaches an app. http-proxy's
-// xfwd appends to a client's own X-Forwarded-* headers, so a client could
-// claim any address; the router strips them and lets xfwd write the truth.
+// Headers fixed at the edge. Towards the app: hop-by-hop headers go (RFC 9110
+// §7.6.1, plus every header the client's Connection names), a client's own
+// X-Forwarded-* / Forwarded / X-Real-IP go (a client could claim any address),
+// and the router writes the true X-Forwarded-For/Proto/Host/Port and an
+// X-Request-Id. Towards the client: hop-by-hop headers of the app's hop go.
+// Neither direction gains a Via header that would name the router.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
-const SPOOFABLE = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'forwarded', 'x-real-ip'];
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
+  'proxy-authorization', 'proxy-authenticate',
+]);
+// Never forwarded as sent: the router sets (or checks) them itself. Expect is
+// gone because Node has already answered `100 Continue` to the client.
+const REPLACED = new Set([
+  'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'forwarded', 'x-real-ip',
+  'x-request-id', 'expect', 'host',
+]);
 
 // Heroku's rule for a client-chosen request id, plus `.` and `:`; anything
 // else (spaces, commas from repeated headers, huge values) is replaced.
 const SANE_REQUEST_ID = /^[A-Za-z0-9+/=_.:-]{8,200}$/;
 
 /** Keeps a sane client X-Request-Id so traces can span systems. */
-export function ensureRequestId(req: IncomingMessage): string {
+export function requestIdOf(req: IncomingMessage): string {
   const sent = req.headers['x-request-id'];
-  const id = typeof sent === 'string' && SANE_REQUEST_ID.test(sent) ? sent : randomUUID();
-  req.headers['x-request-id'] = id;
-  return id;
+  return typeof sent === 'string' && SANE_REQUEST_ID.test(sent) ? sent : randomUUID();
 }
 
-export function prepareForUpstream(req: IncomingMessage): void {
-  for (const name of SPOOFABLE) delete req.headers[name];
-  // The web pass of http-proxy sets this but the websocket pass does not.
-  if (req.headers.host) req.headers['x-forwarded-host'] = req.headers.host;
-  // Node already answered `100 Continue` to the client; forwarding Expect
-  // would also make http-proxy skip its proxyReq event, which the upstream
-  // timeout relies on.
-  delete req.headers.expect;
+function connectionTokens(value: string | undefined): Set<string> | undefined {
+  if (!value) return undefined;
+  const tokens = value.toLowerCase().split(',').map((t) => t.trim()).filter((t) => t && t !== 'close' && t !== 'keep-alive' && t !== 'upgrade');
+  return tokens.length ? new Set(tokens) : undefined;
+}
+
+export interface Edge {
+  readonly requestId: string;
+  readonly tls: boolean;
+  readonly clientIp: string;
+}
+
+/** `:port` of the Host header, else the scheme's default. */
+export function portOf(host: string | undefined, tls: boolean): string {
+  const m = host ? /:(\d+)$/.exec(host) : null;
+  return m ? m[1]! : tls ? '443' : '80';
+}
+
+/** The request head for the app, as a raw [name, value, ...] list. */
+export function upstreamHeaders(req: IncomingMessage, edge: Edge, upgrade: boolean): string[] {
+  const raw = req.rawHeaders;
+  const named = connectionTokens(req.headers.connection);
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || REPLACED.has(lower) || named?.has(lower)) continue;
+    out.push(name, raw[i + 1]!);
+  }
+  const host = req.headers.host;
+  if (host !== undefined) out.push('Host', host);
+  if (upgrade) out.push('Connection', 'Upgrade', 'Upgrade', req.headers.upgrade ?? 'websocket');
+
+  out.push(
+    'X-Forwarded-For', edge.clientIp,
+    'X-Forwarded-Proto', edge.tls ? 'https' : 'http',
+    'X-Forwarded-Port', portOf(host, edge.tls),
+    'X-Request-Id', edge.requestId,
+  );
+  if (host !== undefined) out.push('X-Forwarded-Host', host);
+  return out;
+}
+
+/** The app's response head for the client, without the app hop's hop-by-hop headers. */
+export function clientHeaders(raw: readonly string[], requestId: string): string[] {
+  const out: string[] = [];
+  let named: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') named = connectionTokens(raw[i + 1]);
+  }
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || named?.has(lower) || lower === 'x-request-id') continue;
+    out.push(raw[i]!, raw[i + 1]!);
+  }
+  out.push('X-Request-Id', requestId);
+  return out;
+}
+
+/** The client address without the IPv4-mapped prefix. */
+export function clientIpOf(req: IncomingMessage): string {
+  const ip = req.socket.remoteAddress ?? '';
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }

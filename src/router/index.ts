@@ -1,24 +1,44 @@
 // The router: Host header -> app -> one healthy web upstream.
 //
-//   request ─► X-Request-Id ─► host.ts: Host -> app name
-//           ─► route-table.ts: app -> next upstream (round robin)
-//           ─► unknown app: 404 page │ no upstreams: 503 page
-//           ─► proxy.ts: forward; refused/dropped: 502 page, too slow: 504 page
-//   upgrade ─► the same choice, then proxy.ts pipes the raw sockets
+//   request ─► X-Request-Id ─► /.well-known/acme-challenge/: ACME answer
+//           ─► host: custom domain (hostnames.ts) or <app>.<domain> (host.ts)
+//           ─► unknown: 404 page │ no upstreams: 503 page │ HTTPS only: 308
+//           ─► proxy.ts: pick an upstream (route-table.ts), forward, retry
+//           ─► traffic.ts: metrics and the access line
+//   upgrade ─► the same choice, then websocket.ts tunnels the raw bytes
+//   TLS     ─► the same handlers behind an SNI certificate (tls.ts)
 //
-// The table is an in-memory copy of Redis that route-sync.ts keeps current
+// The tables are in-memory copies of Redis that route-sync.ts keeps current
 // over pub/sub, so a request never waits on Redis and the router never calls
 // Docker. Imports only store, config and shared (design §4).
+import { randomBytes } from 'node:crypto';
 import http, { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { BerthConfig } from '../config/index.js';
+import { allCerts, allTlsSettings, getChallenge, type TlsSettings } from '../store/certs.js';
 import type { RedisHandle } from '../store/redis.js';
-import { ensureRequestId, prepareForUpstream } from './edge-headers.js';
+import { reportDraining } from '../store/routes.js';
+import { clientIpOf, requestIdOf, type Edge } from './edge-headers.js';
 import { appFromHost, normaliseHost } from './host.js';
-import { noWebPage, notFoundPage, sendPage, writePageToSocket } from './pages.js';
-import { createUpstreamProxy, type UpstreamProxy } from './proxy.js';
-import { RouteTable, type Resolution } from './route-table.js';
-import { startRouteSync } from './route-sync.js';
+import { HostnameTable } from './hostnames.js';
+import { noWebPage, notFoundPage, sendPage, sendRedirect, writePageToSocket } from './pages.js';
+import { createHttpProxy, type Outcome } from './proxy.js';
+import { RouteTable, type Upstream } from './route-table.js';
+import { startRouteSync, type SyncTargets } from './route-sync.js';
+import { CertStore, fallbackPair } from './tls.js';
+import { startTraffic, type AccessInfo } from './traffic.js';
+import { createWsProxy } from './websocket.js';
+
+export interface RouterLimits {
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly maxHeaderBytes: number;
+  readonly connectTimeoutMs: number;
+  readonly ejectMs: number;
+}
 
 export interface RouterOptions {
   redis: RedisHandle;
@@ -26,57 +46,125 @@ export interface RouterOptions {
   port: number;
   /** Default '0.0.0.0'. */
   host?: string;
+  /** HTTPS listener; none when undefined. */
+  tlsPort?: number;
   upstreamTimeoutMs: number;
+  /** How long websockets on a retired upstream stay open. Default 3000. */
+  drainMs?: number;
+  limits?: Partial<RouterLimits>;
+  traffic?: { accessLog?: boolean; accessLogPerSec?: number; flushMs?: number; appLogLines?: number };
   /** One line per upstream failure or sync problem. Default: stderr. */
   log?: (line: string) => void;
 }
 
 export interface RunningRouter {
-  /** The actual port, also when port 0 was asked for. */
+  /** The actual ports, also when port 0 was asked for. */
   readonly port: number;
+  readonly tlsPort: number | undefined;
   /** Re-reads the app's route; resolves once the in-memory table reflects Redis for it (for tests). */
   synced(app: string): Promise<void>;
+  /** Re-reads domains, certificates and TLS settings (for tests). */
+  syncedNames(): Promise<void>;
+  /** Writes pending metrics and access lines to Redis now. */
+  flushTraffic(): Promise<void>;
   close(): Promise<void>;
 }
 
+/** The router options the server config implies. */
+export function routerOptions(config: BerthConfig, redis: RedisHandle): RouterOptions {
+  const r = config.router;
+  return {
+    redis, domain: config.domain, port: config.routerPort, host: config.bindHost, tlsPort: r.tlsPort,
+    upstreamTimeoutMs: r.upstreamTimeoutMs, drainMs: config.runtime.drainMs,
+    limits: r,
+    traffic: { accessLog: r.accessLog, accessLogPerSec: r.accessLogPerSec, flushMs: r.metricsFlushMs, appLogLines: config.runtime.appLogLines },
+  };
+}
+
+const DEFAULT_LIMITS: RouterLimits = {
+  headersTimeoutMs: 10_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 60_000,
+  maxHeaderBytes: 16 * 1024, connectTimeoutMs: 3000, ejectMs: 5000,
+};
+const CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
+
 interface Handlers {
   readonly domain: string;
+  readonly redis: RedisHandle;
   readonly table: RouteTable;
-  readonly proxy: UpstreamProxy;
+  readonly hostnames: HostnameTable;
+  readonly settings: { current: Map<string, TlsSettings> };
+  /** The HTTPS port redirects point to (the real one when 0 was asked for). */
+  tlsPort: number | undefined;
+  readonly proxy: ReturnType<typeof createHttpProxy>;
+  readonly ws: ReturnType<typeof createWsProxy>;
+  readonly traffic: ReturnType<typeof startTraffic>;
   /** Upgraded sockets leave the server's bookkeeping, so close() needs its own list. */
   readonly upgraded: Set<Duplex>;
 }
 
-function resolve(h: Handlers, req: IncomingMessage): { host: string; route: Resolution } {
+function appOf(h: Handlers, host: string): string | undefined {
+  return h.hostnames.lookup(host) ?? appFromHost(host, h.domain);
+}
+
+function edgeOf(req: IncomingMessage, tls: boolean): Edge {
+  return { requestId: requestIdOf(req), tls, clientIp: clientIpOf(req) };
+}
+
+const accessInfo = (req: IncomingMessage, host: string, edge: Edge): AccessInfo =>
+  ({ method: req.method ?? '-', path: req.url ?? '/', host, requestId: edge.requestId, clientIp: edge.clientIp, tls: edge.tls });
+
+/** HTTP-01 answers are rare and short-lived: read from Redis, not synced. */
+async function answerChallenge(h: Handlers, req: IncomingMessage, res: ServerResponse, tls: boolean): Promise<void> {
+  const token = (req.url ?? '').slice(CHALLENGE_PREFIX.length);
+  const answer = /^[A-Za-z0-9_-]+$/.test(token) ? await getChallenge(h.redis, token).catch(() => undefined) : undefined;
+  if (answer === undefined) return route(h, req, res, tls);
+  res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(answer) });
+  res.end(answer);
+}
+
+function route(h: Handlers, req: IncomingMessage, res: ServerResponse, tls: boolean): void {
+  const edge = edgeOf(req, tls);
   const host = normaliseHost(req.headers.host);
-  return { host, route: h.table.resolve(appFromHost(host, h.domain)) };
+  const app = appOf(h, host);
+  const resolved = h.table.resolve(app);
+  if (resolved.kind === 'unknown') return sendPage(res, notFoundPage(host), edge.requestId);
+  const record = (o: Outcome) => h.traffic.record(o, accessInfo(req, host, edge));
+  const startedAt = Date.now();
+  if (!tls && h.tlsPort !== undefined && h.settings.current.get(resolved.app)?.redirectHttps) {
+    const port = h.tlsPort === 443 ? '' : `:${h.tlsPort}`;
+    sendRedirect(res, `https://${host}${port}${req.url ?? '/'}`, edge.requestId);
+    return record({ app: resolved.app, status: 308, upstream: '-', bytesIn: 0, bytesOut: 0, startedAt });
+  }
+  if (resolved.kind === 'down') {
+    sendPage(res, noWebPage(resolved.app), edge.requestId);
+    return record({ app: resolved.app, status: 503, upstream: '-', bytesIn: 0, bytesOut: 0, startedAt, error: 'no web processes' });
+  }
+  h.proxy.forward(req, res, resolved.app, resolved.route, edge, record);
 }
 
-function onRequest(h: Handlers, req: IncomingMessage, res: ServerResponse): void {
-  const requestId = ensureRequestId(req);
-  res.setHeader('X-Request-Id', requestId);
-  const { host, route } = resolve(h, req);
-  if (route.kind === 'unknown') return sendPage(res, notFoundPage(host), requestId);
-  if (route.kind === 'down') return sendPage(res, noWebPage(route.app), requestId);
-  prepareForUpstream(req);
-  h.proxy.web(req, res, route.app, route.target, requestId);
+function onRequest(h: Handlers, req: IncomingMessage, res: ServerResponse, tls: boolean): void {
+  if (req.url?.startsWith(CHALLENGE_PREFIX)) {
+    void answerChallenge(h, req, res, tls).catch(() => res.destroy());
+    return;
+  }
+  route(h, req, res, tls);
 }
 
-function onUpgrade(h: Handlers, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+function onUpgrade(h: Handlers, req: IncomingMessage, socket: Duplex, head: Buffer, tls: boolean): void {
   // Node drops its own error listener from an upgraded socket, and an
   // unheard 'error' (a client reset) would crash the process.
   socket.on('error', () => socket.destroy());
   h.upgraded.add(socket);
   socket.once('close', () => h.upgraded.delete(socket));
-  const requestId = ensureRequestId(req);
-  const { host, route } = resolve(h, req);
-  if (route.kind === 'unknown') return writePageToSocket(socket, notFoundPage(host), requestId);
-  if (route.kind === 'down') return writePageToSocket(socket, noWebPage(route.app), requestId);
-  prepareForUpstream(req);
-  h.proxy.ws(req, socket, head, route.app, route.target, requestId);
+  const edge = edgeOf(req, tls);
+  const host = normaliseHost(req.headers.host);
+  const resolved = h.table.resolve(appOf(h, host));
+  if (resolved.kind === 'unknown') return writePageToSocket(socket, notFoundPage(host), edge.requestId);
+  if (resolved.kind === 'down') return writePageToSocket(socket, noWebPage(resolved.app), edge.requestId);
+  h.ws.forward(req, socket, head, resolved.app, resolved.route, edge, (o) => h.traffic.record(o, accessInfo(req, host, edge)));
 }
 
-/** Malformed requests get a bare status instead of a crash or a hung socket. */
+/** Malformed requests (smuggling shapes, huge heads, slow clients) get a bare status, never a crash. */
 function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
   const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
@@ -93,31 +181,100 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
+function serve(h: Handlers, server: Server, tls: boolean): void {
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => onRequest(h, req, res, tls));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(h, req, socket, head, tls));
+  server.on('clientError', onClientError);
+}
+
+function createHandlers(opts: RouterOptions, limits: RouterLimits, log: (line: string) => void): Handlers {
+  const proxyOpts = { timeoutMs: opts.upstreamTimeoutMs, connectTimeoutMs: limits.connectTimeoutMs, ejectMs: limits.ejectMs, log };
+  const t = opts.traffic ?? {};
+  return {
+    domain: normaliseHost(opts.domain), redis: opts.redis, table: new RouteTable(), hostnames: new HostnameTable(), settings: { current: new Map() },
+    tlsPort: opts.tlsPort, proxy: createHttpProxy(proxyOpts), ws: createWsProxy(proxyOpts), upgraded: new Set(),
+    traffic: startTraffic(opts.redis, {
+      flushMs: t.flushMs ?? 1000, accessLog: t.accessLog ?? true, accessLogPerSec: t.accessLogPerSec ?? 100, appLogLines: t.appLogLines ?? 10_000, log,
+    }),
+  };
+}
+
+/** What route-sync.ts updates, and what the router does when upstreams leave a route. */
+function syncTargets(h: Handlers, opts: RouterOptions, certs: CertStore | undefined, log: (line: string) => void): SyncTargets {
+  const routerId = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  return {
+    table: h.table,
+    hostnames: h.hostnames,
+    onRemoved(_app, upstreams) {
+      h.proxy.retire(upstreams);
+      h.ws.retire(upstreams, opts.drainMs ?? 3000);
+      // A deploy waits for these reports (waitForDrain) before it stops the containers.
+      const report = (u: Upstream, n: number) => void reportDraining(opts.redis, routerId, u.key, n)
+        .catch((err: Error) => log(`router: drain report failed: ${err.message}`));
+      for (const u of upstreams) {
+        if (u.active === 0) continue;
+        report(u, u.active);
+        u.onIdle = () => report(u, 0);
+      }
+    },
+    async reloadTls() {
+      const [all, settings] = await Promise.all([certs ? allCerts(opts.redis) : [], allTlsSettings(opts.redis)]);
+      certs?.load(all, (app) => [`${app}.${h.domain}`, ...h.hostnames.namesOf(app)], log);
+      h.settings.current = settings;
+    },
+  };
+}
+
+function createServers(h: Handlers, limits: RouterLimits, certs: CertStore | undefined): Server[] {
+  const serverOpts: http.ServerOptions = {
+    maxHeaderSize: limits.maxHeaderBytes, headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+  };
+  const servers: Server[] = [http.createServer(serverOpts)];
+  serve(h, servers[0]!, false);
+  if (certs) {
+    const secure = https.createServer({ ...serverOpts, SNICallback: certs.sni, ALPNProtocols: ['http/1.1'] });
+    serve(h, secure, true);
+    servers.push(secure);
+  }
+  return servers;
+}
+
 export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const table = new RouteTable();
-  const sync = await startRouteSync(opts.redis, table, log);
-  const proxy = createUpstreamProxy({ timeoutMs: opts.upstreamTimeoutMs, log });
-  const h: Handlers = { domain: normaliseHost(opts.domain), table, proxy, upgraded: new Set() };
-  const server = http.createServer((req, res) => onRequest(h, req, res));
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(h, req, socket, head));
-  server.on('clientError', onClientError);
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const h = createHandlers(opts, limits, log);
+  const certs = opts.tlsPort === undefined ? undefined : new CertStore(await fallbackPair(opts.redis, h.domain));
+  const sync = await startRouteSync(opts.redis, syncTargets(h, opts, certs, log), log);
+  const servers = createServers(h, limits, certs);
+  const host = opts.host ?? '0.0.0.0';
   try {
-    await listen(server, opts.port, opts.host ?? '0.0.0.0');
+    await listen(servers[0]!, opts.port, host);
+    if (servers[1]) {
+      await listen(servers[1], opts.tlsPort!, host);
+      h.tlsPort = (servers[1].address() as AddressInfo).port;
+    }
   } catch (err) {
-    proxy.close();
+    for (const s of servers) s.close();
+    await h.proxy.close();
+    await h.traffic.close();
     await sync.close();
     throw err;
   }
   return {
-    port: (server.address() as AddressInfo).port,
+    port: (servers[0]!.address() as AddressInfo).port,
+    tlsPort: h.tlsPort === undefined ? undefined : (servers[1]!.address() as AddressInfo).port,
     synced: (app) => sync.refresh(app),
+    syncedNames: () => sync.refreshAll(),
+    flushTraffic: () => h.traffic.flush(),
     async close() {
-      const closed = new Promise<void>((done) => server.close(() => done()));
-      server.closeAllConnections();
+      const closed = servers.map((s) => new Promise<void>((done) => s.close(() => done())));
+      for (const s of servers) s.closeAllConnections();
       for (const socket of h.upgraded) socket.destroy();
-      await closed;
-      proxy.close();
+      h.ws.close();
+      await Promise.all(closed);
+      await h.proxy.close();
+      await h.traffic.close();
       await sync.close();
     },
   };

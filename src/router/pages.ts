@@ -55,24 +55,31 @@ h1{font-size:1.4em}.hint{color:#555}.id{color:#888;font-size:.8em}</style></head
 `;
 }
 
-const pageHeaders = (body: string) => ({
+const pageHeaders = (body: string, requestId?: string) => ({
   'Content-Type': 'text/html; charset=utf-8',
   'Content-Length': String(Buffer.byteLength(body)),
   // A page about a missing or broken app must not outlive the problem.
   'Cache-Control': 'no-store',
+  ...(requestId ? { 'X-Request-Id': requestId } : {}),
 });
 
 export function sendPage(res: ServerResponse, page: Page, requestId?: string): void {
   const body = renderPage(page, requestId);
-  res.writeHead(page.status, pageHeaders(body));
+  res.writeHead(page.status, pageHeaders(body, requestId));
   res.end(body);
+}
+
+/** The per-app HTTP -> HTTPS redirect; 308 keeps the method and body. */
+export function sendRedirect(res: ServerResponse, location: string, requestId: string): void {
+  res.writeHead(308, { Location: location, 'Content-Length': '0', 'X-Request-Id': requestId });
+  res.end();
 }
 
 /** For upgrade requests, which own a raw socket instead of a response. */
 export function writePageToSocket(socket: Duplex, page: Page, requestId?: string): void {
   if (!socket.writable) return void socket.destroy();
   const body = renderPage(page, requestId);
-  const headers = { ...pageHeaders(body), Connection: 'close', ...(requestId ? { 'X-Request-Id': requestId } : {}) };
+  const headers = { ...pageHeaders(body, requestId), Connection: 'close' };
   const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
   socket.end(`HTTP/1.1 ${page.status} ${STATUS_CODES[page.status]}\r\n${head}\r\n${body}`);
 }

@@ -1,61 +1,110 @@
 // The router's in-memory copy of the Redis route table. Lookups happen on
-// every request, so they must never wait on Redis; route-sync.ts keeps this
-// copy current.
+// every request, so they never wait on Redis; route-sync.ts keeps this copy
+// current. Each upstream carries its passive health: one that refused a
+// connection is skipped for `ejectMs`, unless every upstream is.
 import type { RouteEntry } from '../store/routes.js';
+
+export interface Upstream {
+  /** `host:port`, the key in the route table and in logs. */
+  readonly key: string;
+  readonly host: string;
+  readonly port: number;
+  /** Requests and websockets in flight (least-connections input). */
+  active: number;
+  /** Epoch ms until which the upstream gets no new traffic. */
+  ejectedUntil: number;
+  /** Set once the upstream left its route: called when `active` drops to 0. */
+  onIdle?: () => void;
+}
+
+/** Counts one request or websocket off an upstream. */
+export function release(u: Upstream): void {
+  if (--u.active === 0) u.onIdle?.();
+}
 
 export type Resolution =
   | { readonly kind: 'unknown' }
   | { readonly kind: 'down'; readonly app: string }
-  | { readonly kind: 'up'; readonly app: string; readonly target: URL };
+  | { readonly kind: 'up'; readonly app: string; readonly route: Route };
 
-interface Route {
-  readonly targets: readonly URL[];
+export interface Route {
+  readonly app: string;
+  readonly upstreams: readonly Upstream[];
   /** Round-robin cursor; survives an entry update so load stays spread. */
   next: number;
 }
 
-/** `host:port` -> URL, or undefined when the scheduler wrote something odd. */
-function parseUpstream(upstream: string): URL | undefined {
-  try {
-    const url = new URL(`http://${upstream}`);
-    const clean = url.port !== '' && url.pathname === '/' && !url.username && !url.search && !url.hash;
-    return clean ? url : undefined;
-  } catch {
-    return undefined;
+const UPSTREAM = /^([0-9a-z.-]+|\[[0-9a-f:]+\]):(\d{1,5})$/i;
+
+/** `host:port`, or undefined when the scheduler wrote something odd. */
+function parseUpstream(key: string): Pick<Upstream, 'host' | 'port'> | undefined {
+  const m = UPSTREAM.exec(key);
+  const port = Number(m?.[2]);
+  if (!m || port < 1 || port > 65535) return undefined;
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+/**
+ * Round robin over the healthy upstreams, skipping one with more requests in
+ * flight than the next (a cheap least-connections tie-break that keeps a slow
+ * replica from piling up work). `avoid` is the upstream a retry must not reuse.
+ */
+export function pickUpstream(route: Route, now: number, avoid?: Upstream): Upstream {
+  const list = route.upstreams;
+  const n = list.length;
+  let fallback: Upstream | undefined;
+  for (let i = 0; i < n; i++) {
+    const index = (route.next + i) % n;
+    const u = list[index]!;
+    if (u === avoid || u.ejectedUntil > now) { fallback ??= u === avoid ? fallback : u; continue; }
+    const after = list[(index + 1) % n]!;
+    const chosen = n > 1 && after !== avoid && after.ejectedUntil <= now && after.active < u.active ? after : u;
+    route.next = (list.indexOf(chosen) + 1) % n;
+    return chosen;
   }
+  // Everything is ejected (or is the one to avoid): try anyway rather than fail at once.
+  return fallback ?? avoid ?? list[0]!;
 }
 
 export class RouteTable {
   readonly #routes = new Map<string, Route>();
 
-  /** Stores an entry and returns the upstreams it had to skip as malformed. */
-  set(entry: RouteEntry): string[] {
-    const targets: URL[] = [];
+  /** Stores an entry; returns the malformed upstreams skipped and the upstreams that left. */
+  set(entry: RouteEntry): { skipped: string[]; removed: Upstream[] } {
+    const previous = this.#routes.get(entry.app);
+    // An upstream that stays keeps its health and in-flight count.
+    const upstreams: Upstream[] = [];
     const skipped: string[] = [];
-    for (const upstream of entry.upstreams) {
-      const url = parseUpstream(upstream);
-      if (url) targets.push(url);
-      else skipped.push(upstream);
+    for (const key of new Set(entry.upstreams)) {
+      const parsed = parseUpstream(key);
+      if (!parsed) { skipped.push(key); continue; }
+      upstreams.push(previous?.upstreams.find((u) => u.key === key) ?? { key, ...parsed, active: 0, ejectedUntil: 0 });
     }
-    const next = this.#routes.get(entry.app)?.next ?? 0;
-    this.#routes.set(entry.app, { targets, next });
-    return skipped;
+    const kept = new Set(upstreams.map((u) => u.key));
+    const removed = (previous?.upstreams ?? []).filter((u) => !kept.has(u.key));
+    this.#routes.set(entry.app, { app: entry.app, upstreams, next: previous?.next ?? 0 });
+    return { skipped, removed };
   }
 
-  delete(app: string): void {
+  /** Removes the app; returns its upstreams. */
+  delete(app: string): Upstream[] {
+    const removed = this.#routes.get(app)?.upstreams ?? [];
     this.#routes.delete(app);
+    return [...removed];
   }
 
   apps(): string[] {
     return [...this.#routes.keys()];
   }
 
+  has(app: string): boolean {
+    return this.#routes.has(app);
+  }
+
   resolve(app: string | undefined): Resolution {
     const route = app === undefined ? undefined : this.#routes.get(app);
     if (!route || app === undefined) return { kind: 'unknown' };
-    if (route.targets.length === 0) return { kind: 'down', app };
-    const index = route.next % route.targets.length;
-    route.next = (index + 1) % route.targets.length;
-    return { kind: 'up', app, target: route.targets[index]! };
+    if (route.upstreams.length === 0) return { kind: 'down', app };
+    return { kind: 'up', app, route };
   }
 }

@@ -1,6 +1,8 @@
-// The route table: app -> healthy web upstreams. The scheduler writes it, the
-// router reads it and hears changes over pub/sub, so the router never calls
-// Docker and several routers can share one table.
+// The router's state in Redis. The route table (app -> healthy web upstreams)
+// is written by the scheduler; custom domains (domains.ts) and certificates
+// (certs.ts) by the API. Routers read it all once and then hear every change
+// over one pub/sub channel, so they never call Docker and several routers
+// can share one table. Routers write back per-app traffic metrics.
 import type { Redis } from 'ioredis';
 import type { RedisHandle } from './redis.js';
 
@@ -12,16 +14,33 @@ export interface RouteEntry {
   readonly updatedAt: number;
 }
 
+/** What changed, as published on the router channel. */
+export type RouterChange =
+  | { readonly kind: 'route'; readonly app: string }
+  | { readonly kind: 'domains' }
+  | { readonly kind: 'certs' };
+
 export const routesKey = (r: RedisHandle) => r.key('routes');
 export const routesChannel = (r: RedisHandle) => r.key('routes', 'changed');
 
+// Route messages stay a bare app name (the format since v1); other kinds use
+// a prefix an app name cannot have.
+const encode = (c: RouterChange) => (c.kind === 'route' ? c.app : `:${c.kind}`);
+const decode = (m: string): RouterChange | undefined =>
+  m === ':domains' ? { kind: 'domains' } : m === ':certs' ? { kind: 'certs' } : m.startsWith(':') ? undefined : { kind: 'route', app: m };
+
+/** Queues a change message on a MULTI, so state and message land together. */
+export function publishChange(r: RedisHandle, multi: ReturnType<Redis['multi']>, change: RouterChange) {
+  return multi.publish(routesChannel(r), encode(change));
+}
+
 export async function setRoute(r: RedisHandle, entry: Omit<RouteEntry, 'updatedAt'>): Promise<void> {
   const value: RouteEntry = { ...entry, updatedAt: Date.now() };
-  await r.client.multi().hset(routesKey(r), entry.app, JSON.stringify(value)).publish(routesChannel(r), entry.app).exec();
+  await publishChange(r, r.client.multi().hset(routesKey(r), entry.app, JSON.stringify(value)), { kind: 'route', app: entry.app }).exec();
 }
 
 export async function deleteRoute(r: RedisHandle, app: string): Promise<void> {
-  await r.client.multi().hdel(routesKey(r), app).publish(routesChannel(r), app).exec();
+  await publishChange(r, r.client.multi().hdel(routesKey(r), app), { kind: 'route', app }).exec();
 }
 
 export async function getRoute(r: RedisHandle, app: string): Promise<RouteEntry | undefined> {
@@ -35,12 +54,141 @@ export async function allRoutes(r: RedisHandle): Promise<RouteEntry[]> {
 }
 
 /**
- * Calls `onChange(app)` for every route change. Subscribe before the first
- * full load, so a change between load and subscribe is never missed.
+ * Calls `onChange` for every change of router state. Subscribe before the
+ * first full load, so a change between load and subscribe is never missed.
  */
-export async function watchRoutes(r: RedisHandle, onChange: (app: string) => void): Promise<Redis> {
+export async function watchRouterState(r: RedisHandle, onChange: (change: RouterChange) => void): Promise<Redis> {
   const sub = r.duplicate();
-  sub.on('message', (_channel: string, app: string) => onChange(app));
+  sub.on('message', (_channel: string, message: string) => {
+    const change = decode(message);
+    if (change) onChange(change);
+  });
   await sub.subscribe(routesChannel(r));
   return sub;
+}
+
+// ---- Draining: work still in flight on upstreams that left the route ------
+
+const drainKey = (r: RedisHandle, upstream: string) => r.key('drain', upstream);
+
+/** A router reports how many requests/websockets it still has on a retired upstream (0: done). */
+export async function reportDraining(r: RedisHandle, routerId: string, upstream: string, inFlight: number): Promise<void> {
+  const key = drainKey(r, upstream);
+  // The expiry covers a router that dies mid-drain.
+  if (inFlight > 0) await r.client.multi().hset(key, routerId, inFlight).pexpire(key, 120_000).exec();
+  else await r.client.hdel(key, routerId);
+}
+
+/**
+ * After a route switch: waits until no router has work in flight on these
+ * upstreams, or `timeoutMs`. `graceMs` first lets every router hear the
+ * switch (measured: well under 100 ms) and report what it still has.
+ */
+export async function waitForDrain(
+  r: RedisHandle, upstreams: readonly string[], opts: { graceMs?: number; timeoutMs: number; pollMs?: number },
+): Promise<{ drained: boolean; waitedMs: number }> {
+  const started = Date.now();
+  const { setTimeout: sleep } = await import('node:timers/promises');
+  await sleep(Math.min(opts.graceMs ?? 250, opts.timeoutMs));
+  for (;;) {
+    const busy = upstreams.length ? await r.client.exists(...upstreams.map((u) => drainKey(r, u))) : 0;
+    const waitedMs = Date.now() - started;
+    if (busy === 0) return { drained: true, waitedMs };
+    if (waitedMs >= opts.timeoutMs) return { drained: false, waitedMs };
+    await sleep(Math.min(opts.pollMs ?? 100, opts.timeoutMs - waitedMs));
+  }
+}
+
+// ---- Traffic metrics, summed over every router ----------------------------
+
+/** Upper bounds (seconds) of the latency histogram, as Prometheus `le`. */
+export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
+
+/** One router's counts for one app since its last flush. */
+export interface AppTraffic {
+  /** Keys `1xx` .. `5xx`. */
+  readonly statuses: Record<string, number>;
+  bytesIn: number;
+  bytesOut: number;
+  /** Per LATENCY_BUCKETS index, then one more for +Inf; not cumulative. */
+  readonly buckets: number[];
+  latencySumSec: number;
+  count: number;
+}
+
+export const emptyTraffic = (): AppTraffic =>
+  ({ statuses: {}, bytesIn: 0, bytesOut: 0, buckets: new Array<number>(LATENCY_BUCKETS.length + 1).fill(0), latencySumSec: 0, count: 0 });
+
+const metricsKey = (r: RedisHandle, app: string) => r.key('metrics', 'app', app);
+const metricsIndex = (r: RedisHandle) => r.key('metrics', 'apps');
+
+export async function addTraffic(r: RedisHandle, batch: ReadonlyMap<string, AppTraffic>): Promise<void> {
+  if (batch.size === 0) return;
+  const m = r.client.multi();
+  for (const [app, t] of batch) {
+    const key = metricsKey(r, app);
+    m.sadd(metricsIndex(r), app);
+    for (const [cls, n] of Object.entries(t.statuses)) m.hincrby(key, `status_${cls}`, n);
+    m.hincrby(key, 'bytes_in', t.bytesIn).hincrby(key, 'bytes_out', t.bytesOut).hincrby(key, 'count', t.count);
+    m.hincrbyfloat(key, 'latency_sum', t.latencySumSec);
+    t.buckets.forEach((n, i) => { if (n) m.hincrby(key, `bucket_${i}`, n); });
+  }
+  await m.exec();
+}
+
+/** Totals per app since metrics began, with cumulative histogram buckets. */
+export interface AppMetrics {
+  readonly app: string;
+  readonly statuses: Record<string, number>;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  /** Cumulative counts per LATENCY_BUCKETS entry. */
+  readonly buckets: number[];
+  readonly latencySumSec: number;
+  readonly count: number;
+}
+
+export async function readTraffic(r: RedisHandle, only?: string): Promise<AppMetrics[]> {
+  const apps = only ? [only] : (await r.client.smembers(metricsIndex(r))).sort();
+  const out: AppMetrics[] = [];
+  for (const app of apps) {
+    const h = await r.client.hgetall(metricsKey(r, app));
+    if (!h.count) continue;
+    const n = (k: string) => Number(h[k] ?? 0);
+    const statuses: Record<string, number> = {};
+    for (const cls of ['1xx', '2xx', '3xx', '4xx', '5xx']) statuses[cls] = n(`status_${cls}`);
+    let running = 0;
+    const buckets = LATENCY_BUCKETS.map((_, i) => (running += n(`bucket_${i}`)));
+    out.push({ app, statuses, bytesIn: n('bytes_in'), bytesOut: n('bytes_out'), buckets, latencySumSec: n('latency_sum'), count: n('count') });
+  }
+  return out;
+}
+
+export async function deleteTraffic(r: RedisHandle, app: string): Promise<void> {
+  await r.client.multi().del(metricsKey(r, app)).srem(metricsIndex(r), app).exec();
+}
+
+// ---- A connection for router cluster workers -------------------------------
+
+/**
+ * A handle on an already running Redis (the primary's, embedded or not), for
+ * router cluster workers: they must share it, never start their own.
+ */
+export async function attachRedis(options: RedisHandle['options'], prefix: string): Promise<RedisHandle> {
+  const { Redis: RedisClient } = await import('ioredis');
+  const client = new RedisClient(options);
+  await client.ping();
+  const opened = [client];
+  return {
+    client, prefix, options,
+    key: (...parts) => prefix + parts.join(':'),
+    duplicate() {
+      const c = new RedisClient(options);
+      opened.push(c);
+      return c;
+    },
+    async close() {
+      await Promise.all(opened.map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { appFromHost, normaliseHost } from '../../src/router/host.js';
-import { RouteTable } from '../../src/router/route-table.js';
+import { RouteTable, pickUpstream } from '../../src/router/route-table.js';
 
 const appOf = (raw: string | undefined, domain = 'berth.test') => appFromHost(normaliseHost(raw), domain);
 
@@ -46,12 +46,12 @@ describe('route table', () => {
   test('round-robins, keeps unknown apart from down, and skips malformed upstreams', () => {
     const table = new RouteTable();
     assert.deepEqual(table.resolve('web'), { kind: 'unknown' });
-    const skipped = table.set({ app: 'web', upstreams: ['10.0.0.1:5000', 'nonsense', '10.0.0.2:5000'], release: 'v1', updatedAt: 0 });
+    const { skipped } = table.set({ app: 'web', upstreams: ['10.0.0.1:5000', 'nonsense', '10.0.0.2:5000'], release: 'v1', updatedAt: 0 });
     assert.deepEqual(skipped, ['nonsense']);
     const hosts = [1, 2, 3, 4].map(() => {
       const r = table.resolve('web');
       assert.equal(r.kind, 'up');
-      return r.kind === 'up' ? r.target.host : '';
+      return r.kind === 'up' ? pickUpstream(r.route, Date.now()).key : '';
     });
     assert.deepEqual(hosts, ['10.0.0.1:5000', '10.0.0.2:5000', '10.0.0.1:5000', '10.0.0.2:5000']);
     table.set({ app: 'web', upstreams: [], release: 'v2', updatedAt: 0 });

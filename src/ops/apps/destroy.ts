@@ -4,6 +4,9 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { badRequest } from '../../shared/errors.js';
 import { deleteAppState } from '../../store/apps.js';
+import { removeAllDomains } from '../../store/domains.js';
+import { removeAppTls } from '../../store/certs.js';
+import { deleteTraffic } from '../../store/routes.js';
 import { waitForAppLease } from '../../pipeline/app-lease.js';
 import { requireApp } from '../app-lookup.js';
 import type { OpsDeps } from '../deps.js';
@@ -18,6 +21,9 @@ export async function appsDestroy(input: { app: unknown; confirm: unknown }, dep
     await deps.scheduler.destroy(app.name);
     await rm(path.join(deps.config.dataDir, 'repos', `${app.name}.git`), { recursive: true, force: true });
     await deleteAppState(deps.redis, app.name);
+    await removeAllDomains(deps.redis, app.name);
+    await removeAppTls(deps.redis, app.name);
+    await deleteTraffic(deps.redis, app.name);
   } finally {
     await lease.release();
   }

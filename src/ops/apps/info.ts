@@ -1,6 +1,7 @@
 // apps:info — one app: release, URL, git remote, formation and processes.
 import { getFormation } from '../../store/apps.js';
 import { getRelease } from '../../store/apps.js';
+import { listDomains } from '../../store/domains.js';
 import { effectiveFormation } from '../../runtime/scheduler.js';
 import { appUrl, requireApp } from '../app-lookup.js';
 import type { OpsDeps } from '../deps.js';
@@ -17,5 +18,6 @@ export async function appsInfo(input: { app: unknown; host?: string }, deps: Ops
     formation: current ? effectiveFormation(current, stored) : stored,
     processTypes: current?.processTypes ?? {},
     processes: processes.length,
+    domains: await listDomains(deps.redis, app.name),
   };
 }

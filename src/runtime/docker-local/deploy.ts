@@ -1,19 +1,20 @@
 // docker-local deploy, in design order: start the new containers, check
 // them, switch the route, then (in retire) drain and stop the old ones.
 // Any failure before the switch removes only the new containers.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { stopAndRemove, type ContainerView } from '../../docker/containers.js';
 import type { BuildLog } from '../../shared/build-log.js';
 import { releaseTag, type Release } from '../../shared/types.js';
-import { setRoute } from '../../store/routes.js';
+import { setRoute, waitForDrain } from '../../store/routes.js';
 import type { DeployOptions, DeployOutcome, Formation } from '../scheduler.js';
 import { checkBoot, type BootError } from './boot-check.js';
 import { appProcesses, procType, startProcess, type LocalDeps, type Proc } from './processes.js';
 
 export async function retireContainers(deps: LocalDeps, old: readonly ContainerView[]): Promise<void> {
   if (old.length === 0) return;
-  // Requests already on the old containers finish during the drain.
-  await sleep(deps.config.runtime.drainMs);
+  // The routers report what is still in flight on each old upstream; stop
+  // once that reaches zero, or at the drain timeout.
+  const upstreams = old.filter((c) => procType(c) === 'web' && c.ip).map((c) => `${c.ip}:${c.env.PORT}`);
+  if (upstreams.length) await waitForDrain(deps.redis, upstreams, { timeoutMs: deps.config.runtime.drainMs });
   await Promise.all(old.map((c) => stopAndRemove(deps.docker, c.id, deps.config.runtime.stopTimeoutSec)));
 }
 

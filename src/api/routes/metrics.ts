@@ -1,0 +1,47 @@
+// Router traffic per app, summed over every router: GET /metrics in
+// Prometheus text format (bearer token, as Prometheus' `authorization`
+// setting sends it) and GET /api/v1/apps/:app/metrics as JSON for the dashboard.
+import type Router from '@koa/router';
+import { requireApp } from '../../ops/app-lookup.js';
+import type { OpsDeps } from '../../ops/deps.js';
+import { LATENCY_BUCKETS, readTraffic, type AppMetrics } from '../../store/routes.js';
+import { requireToken } from '../auth.js';
+
+const label = (s: string) => s.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+
+export function prometheusText(all: readonly AppMetrics[]): string {
+  const out: string[] = [];
+  const family = (name: string, type: string, help: string, rows: (m: AppMetrics, a: string) => string[]) => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const m of all) out.push(...rows(m, `app="${label(m.app)}"`));
+  };
+  family('berth_router_requests_total', 'counter', 'Requests the router answered, by app and status class.',
+    (m, a) => Object.entries(m.statuses).map(([cls, n]) => `berth_router_requests_total{${a},status="${cls}"} ${n}`));
+  family('berth_router_request_bytes_total', 'counter', 'Request body bytes (Content-Length) sent to the app.',
+    (m, a) => [`berth_router_request_bytes_total{${a}} ${m.bytesIn}`]);
+  family('berth_router_response_bytes_total', 'counter', 'Response body bytes the app sent back.',
+    (m, a) => [`berth_router_response_bytes_total{${a}} ${m.bytesOut}`]);
+  family('berth_router_request_duration_seconds', 'histogram', 'Time from request to the end of the response.', (m, a) => [
+    ...LATENCY_BUCKETS.map((le, i) => `berth_router_request_duration_seconds_bucket{${a},le="${le}"} ${m.buckets[i]}`),
+    `berth_router_request_duration_seconds_bucket{${a},le="+Inf"} ${m.count}`,
+    `berth_router_request_duration_seconds_sum{${a}} ${m.latencySumSec}`,
+    `berth_router_request_duration_seconds_count{${a}} ${m.count}`,
+  ]);
+  return `${out.join('\n')}\n`;
+}
+
+/** Open route (own token check), registered before the /api/v1 prefix. */
+export function prometheusRoutes(router: Router, deps: OpsDeps & { adminToken: string }): void {
+  router.get('/metrics', requireToken(deps.adminToken), async (ctx) => {
+    ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
+    ctx.body = prometheusText(await readTraffic(deps.redis));
+  });
+}
+
+export function metricsRoutes(router: Router, deps: OpsDeps): void {
+  router.get('/apps/:app/metrics', async (ctx) => {
+    const app = await requireApp(ctx.params.app, deps);
+    const [metrics] = await readTraffic(deps.redis, app.name);
+    ctx.body = { metrics: metrics ?? null, buckets: LATENCY_BUCKETS };
+  });
+}

@@ -1,0 +1,44 @@
+// The worker role: runs builds from the queue, fails builds whose worker
+// died, brings routes in line with what runs, and supervises processes.
+import { capBuildkitMemory } from '../docker/build-memory-cap.js';
+import { builderRegistry } from '../builders/registry.js';
+import { activeBuilds, processBuild } from '../pipeline/run-build.js';
+import { failBuildNow, sweepLostBuilds } from '../pipeline/sweep.js';
+import { startBuildWorker } from '../queue/build-queue.js';
+import { startSupervisor } from '../runtime/docker-local/supervisor.js';
+import { effectiveFormation } from '../runtime/scheduler.js';
+import { getApp, getFormation, isStopped, listApps } from '../store/apps.js';
+import { currentRelease, type Platform } from './platform.js';
+
+async function reconcileAll(p: Platform): Promise<void> {
+  for (const app of await listApps(p.redis)) {
+    const current = await currentRelease(p.redis, app);
+    if (!current || (await isStopped(p.redis, app))) continue;
+    const formation = effectiveFormation(current, await getFormation(p.redis, app));
+    await p.scheduler.reconcile(app, current, formation).catch((err) => console.error(`reconcile ${app}: ${err.message}`));
+  }
+}
+
+export async function startWorkerRole(p: Platform): Promise<() => Promise<void>> {
+  const { config, redis, docker } = p;
+  const local = !config.dockerHost || config.dockerHost.startsWith('unix://');
+  const cap = await capBuildkitMemory(config.build.memoryBytes * config.build.concurrency, local);
+  if (!cap.applied) console.error(` !     build memory is not capped: ${cap.why}`);
+  const deps = { config, redis, docker, builders: builderRegistry(docker, config), scheduler: p.scheduler };
+  const worker = startBuildWorker(redis, config.build.concurrency, (data, control) => processBuild(data, control, deps));
+  await sweepLostBuilds(redis, config.build.logMaxLines);
+  const sweeper = setInterval(() => void sweepLostBuilds(redis, config.build.logMaxLines).catch(() => {}), 5_000);
+  await reconcileAll(p);
+  const supervisor = await startSupervisor({ docker, redis, config }, {
+    currentRelease: (app) => currentRelease(redis, app),
+    knows: async (app) => (await getApp(redis, app)) !== undefined,
+  }, config.runtime.appLogLines);
+  return async () => {
+    supervisor.close();
+    clearInterval(sweeper);
+    // Fail our in-flight builds now, with a reason, instead of leaving them running.
+    await Promise.all([...activeBuilds].map((id) =>
+      failBuildNow(redis, id, 'the Berth server shut down during this build', config.build.logMaxLines)));
+    await worker.close();
+  };
+}

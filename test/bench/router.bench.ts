@@ -1,0 +1,287 @@
+// Router benchmark: wrk (Debian's) against one backend container, in one run:
+//   direct           wrk -> container
+//   nginx            wrk -> nginx (1 worker, upstream keep-alive, as Dokku's proxy) -> container
+//   berth            wrk -> `berth server --role router` (1 worker) -> container
+//   berth xN         the same with BERTH_ROUTER_WORKERS=N (N = cores)
+//   http-proxy-3     a stock http-proxy-3 server with a keep-alive agent (the old router's core)
+// and reports req/s, p50/p99, Berth's ratio to nginx, the router's memory with
+// 10,000 routes loaded, and route-change propagation to two routers.
+//
+// Usage: npm run build && node --import tsx test/bench/router.bench.ts
+//   BENCH_SECONDS=10  BENCH_CONNECTIONS=64  BENCH_PROFILE=1 (writes a --cpu-prof
+//   of the Berth router and prints its top self-time functions)
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, ROOT } from '../helpers/berth.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { setRoute } from '../../src/store/routes.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const PROFILE = process.env.BENCH_PROFILE === '1';
+const LABEL = `berth.app=bench-router-${randomBytes(3).toString('hex')}`;
+const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
+
+// The backend: node's http server in the run image, answering 13 bytes.
+const BACKEND = `require('http').createServer((q,s)=>{s.writeHead(200,{'content-type':'text/plain','content-length':'13'});s.end('Hello, Berth\\n')}).listen(5000)`;
+
+interface Result { name: string; rps: number; p50: number; p99: number; errors: number }
+
+function toMs(v: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(v.trim());
+  if (!m) return NaN;
+  return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+}
+
+function wrk(name: string, url: string, host?: string, seconds = SECONDS): Result {
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...(host ? ['-H', `Host: ${host}`] : []), url];
+  const out = execFileSync('wrk', args, { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+  const p50 = toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const p99 = toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const errs = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1];
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = Number(errs ?? 0) + (sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  return { name, rps, p50, p99, errors };
+}
+
+async function untilUp(port: number, host = 'x'): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port, headers: { host }, agent: false }, (res) => { res.resume(); resolve(res.statusCode === 200); });
+      req.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await sleep(50);
+  }
+  throw new Error(`nothing answered 200 on ${port} for ${host}`);
+}
+
+function child(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const c = spawn(cmd, args, { env, stdio: ['ignore', process.env.BENCH_VERBOSE ? 'inherit' : 'ignore', 'pipe'] });
+  c.stderr!.on('data', (d) => { if (process.env.BENCH_VERBOSE) process.stderr.write(d); });
+  return c;
+}
+
+async function stop(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null) return;
+  const gone = new Promise((r) => c.once('exit', r));
+  c.kill('SIGTERM');
+  await Promise.race([gone, sleep(10_000)]);
+}
+
+async function startNginx(dir: string, upstream: string): Promise<{ port: number; proc: ChildProcess }> {
+  const port = await freePort();
+  const conf = `worker_processes 1; error_log ${dir}/error.log; pid ${dir}/nginx.pid; daemon off;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
+  upstream app { server ${upstream}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_set_header Host $host; proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_set_header X-Forwarded-Proto $scheme; proxy_set_header X-Request-Id $request_id;
+    }
+  }
+}`;
+  await writeFile(path.join(dir, 'nginx.conf'), conf);
+  const proc = child('nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir]);
+  await untilUp(port);
+  return { port, proc };
+}
+
+// Two reference proxies in plain node, one route, no checks: the old router's
+// core (http-proxy-3 with a keep-alive agent), and the barest node:http proxy.
+const REFERENCE = {
+  'http-proxy-3': (upstream: string, port: number) => `import http from 'node:http'; import { createProxyServer } from 'http-proxy-3';
+const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+const proxy = createProxyServer({ xfwd: true, agent, target: 'http://${upstream}' });
+proxy.on('error', (e, q, s) => { try { s.destroy(); } catch {} });
+http.createServer((q, s) => proxy.web(q, s)).listen(${port}, '127.0.0.1');`,
+  bare: (upstream: string, port: number) => `import http from 'node:http';
+const [host, p] = '${upstream}'.split(':');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+http.createServer((q, s) => {
+  const u = http.request({ host, port: p, method: q.method, path: q.url, headers: q.headers, agent }, (r) => { s.writeHead(r.statusCode, r.headers); r.pipe(s); });
+  u.on('error', () => s.destroy());
+  q.pipe(u);
+}).listen(${port}, '127.0.0.1');`,
+};
+
+async function startReference(kind: keyof typeof REFERENCE, upstream: string): Promise<{ port: number; proc: ChildProcess }> {
+  const port = await freePort();
+  const script = REFERENCE[kind](upstream, port);
+  const file = path.join(ROOT, `.bench-${kind}-${process.pid}.mjs`);
+  await writeFile(file, script);
+  const proc = child(process.execPath, [file]);
+  proc.once('exit', () => void rm(file, { force: true }));
+  await untilUp(port);
+  return { port, proc };
+}
+
+async function startRouter(redis: TestRedis, env: Record<string, string>, profileDir?: string) {
+  const port = await freePort();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'berth-bench-'));
+  const opts = redis.handle.options;
+  const proc = child(process.execPath, [
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    path.join(ROOT, 'dist/main/index.js'), 'server', '--role', 'router',
+  ], {
+    PATH: process.env.PATH, HOME: process.env.HOME, BERTH_DATA_DIR: dataDir, BERTH_ROUTER_PORT: String(port),
+    BERTH_BIND: '127.0.0.1', BERTH_DOMAIN: 'bench.test', REDIS_URL: `redis://${opts.host}:${opts.port}`,
+    BERTH_REDIS_PREFIX: redis.handle.prefix, BERTH_API_PORT: String(await freePort()), ...env,
+  });
+  return { port, proc, dataDir };
+}
+
+function rssMb(pid: number): number {
+  const status = execFileSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' });
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+const childPids = (pid: number) => execFileSync('sh', ['-c', `pgrep -P ${pid} || true`], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+
+/** Time from a route write until the router serves it, per router. */
+async function propagation(redis: TestRedis, ports: number[], upstream: string, rounds = 20): Promise<number[]> {
+  const app = `prop${randomBytes(3).toString('hex')}`;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  const status = (port: number) => new Promise<number>((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, headers: { host: `${app}.bench.test` }, agent }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); });
+    req.on('error', () => resolve(0));
+  });
+  const samples: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const up = i % 2 === 0;
+    const want = up ? 200 : 503;
+    const t0 = performance.now();
+    await setRoute(redis.handle, { app, upstreams: up ? [upstream] : [], release: 'v1' });
+    await Promise.all(ports.map(async (port) => {
+      while ((await status(port)) !== want) { /* spin */ }
+      samples.push(performance.now() - t0);
+    }));
+  }
+  agent.destroy();
+  return samples.sort((a, b) => a - b);
+}
+
+async function topOfProfile(dir: string): Promise<string[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+  const lines: string[] = [];
+  for (const f of files) {
+    const prof = JSON.parse(await readFile(path.join(dir, f), 'utf8')) as {
+      nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[];
+    };
+    const self = new Map<number, number>();
+    for (const s of prof.samples) self.set(s, (self.get(s) ?? 0) + 1);
+    const byName = new Map<string, number>();
+    let idle = 0;
+    for (const n of prof.nodes) {
+      const where = n.callFrame.url ? `${path.basename(n.callFrame.url)}:${n.callFrame.lineNumber + 1}` : '';
+      const key = `${n.callFrame.functionName || '(anonymous)'} ${where}`;
+      if (n.callFrame.functionName === '(idle)') idle += self.get(n.id) ?? 0;
+      else byName.set(key, (byName.get(key) ?? 0) + (self.get(n.id) ?? 0));
+    }
+    // Self time as a share of the busy samples: the router idles between runs.
+    const total = prof.samples.length - idle;
+    lines.push(`${f}: ${total} busy samples`);
+    for (const [k, v] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 20)) lines.push(`  ${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
+  }
+  return lines;
+}
+
+const fmt = (r: Result, nginx?: Result) =>
+  `${r.name.padEnd(22)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms`
+  + (nginx ? `   ${(r.rps / nginx.rps).toFixed(2)}x nginx rps, p99 ${(r.p99 / nginx.p99).toFixed(2)}x` : '')
+  + (r.errors ? `   (${r.errors} errors!)` : '');
+
+async function main(): Promise<void> {
+  const cleanup: (() => Promise<void>)[] = [];
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'berth-router-bench-'));
+  const redis = await startTestRedis();
+  cleanup.push(() => redis.stop(), () => rm(tmp, { recursive: true, force: true }));
+  try {
+    const id = docker('run', '-d', '--label', LABEL, '-v', `${process.execPath}:/usr/local/bin/node:ro`, 'berth/stack:bookworm', 'node', '-e', BACKEND);
+    cleanup.push(async () => { docker('rm', '-f', id); });
+    const ip = docker('inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', id);
+    const upstream = `${ip}:5000`;
+    for (let i = 0; i < 100; i++) { try { execFileSync('curl', ['-fsS', `http://${upstream}/`]); break; } catch { await sleep(100); } }
+
+    const app = 'bench';
+    await setRoute(redis.handle, { app, upstreams: [upstream], release: 'v1' });
+    const nginx = await startNginx(tmp, upstream);
+    cleanup.push(() => stop(nginx.proc));
+    const profileDir = PROFILE ? path.join(tmp, 'profile') : undefined;
+    const berth = await startRouter(redis, { BERTH_ROUTER_ACCESS_LOG: 'on' }, profileDir);
+    cleanup.push(() => stop(berth.proc), () => rm(berth.dataDir, { recursive: true, force: true }));
+    const cores = os.cpus().length;
+    const berthN = await startRouter(redis, { BERTH_ROUTER_WORKERS: String(cores) });
+    cleanup.push(() => stop(berthN.proc), () => rm(berthN.dataDir, { recursive: true, force: true }));
+    const hp3 = await startReference('http-proxy-3', upstream);
+    cleanup.push(() => stop(hp3.proc));
+    const bare = await startReference('bare', upstream);
+    cleanup.push(() => stop(bare.proc));
+    const host = `${app}.bench.test`;
+    await untilUp(berth.port, host);
+    await untilUp(berthN.port, host);
+
+    // Warm-up (JIT, pools), then the measured runs back to back.
+    wrk('warm-up', `http://${upstream}/`, undefined, 2);
+    wrk('warm-up', `http://127.0.0.1:${nginx.port}/`, undefined, 2);
+    wrk('warm-up', `http://127.0.0.1:${berth.port}/`, host, 3);
+    wrk('warm-up', `http://127.0.0.1:${berthN.port}/`, host, 2);
+    wrk('warm-up', `http://127.0.0.1:${hp3.port}/`, undefined, 2);
+    wrk('warm-up', `http://127.0.0.1:${bare.port}/`, undefined, 2);
+    const direct = wrk('direct', `http://${upstream}/`);
+    const viaNginx = wrk('nginx (1 worker)', `http://127.0.0.1:${nginx.port}/`);
+    const viaBerth = wrk('berth (1 worker)', `http://127.0.0.1:${berth.port}/`, host);
+    const viaBerthN = wrk(`berth (${cores} workers)`, `http://127.0.0.1:${berthN.port}/`, host);
+    const viaHp3 = wrk('stock http-proxy-3', `http://127.0.0.1:${hp3.port}/`);
+    const viaBare = wrk('bare node:http proxy', `http://127.0.0.1:${bare.port}/`);
+
+    console.log(`\nrouter benchmark: wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, ${cores} cores, backend ${upstream} (node in berth/stack:bookworm)\n`);
+    console.log(fmt(direct));
+    console.log(fmt(viaNginx));
+    for (const r of [viaBerth, viaBerthN, viaHp3, viaBare]) console.log(fmt(r, viaNginx));
+
+    // Memory with 10,000 routes loaded.
+    const before = rssMb(berth.proc.pid!);
+    const m = redis.handle.client.multi();
+    for (let i = 0; i < 10_000; i++) {
+      m.hset(redis.handle.key('routes'), `app${i}`, JSON.stringify({ app: `app${i}`, upstreams: [`172.17.${i >> 8}.${i & 255}:5000`], release: 'v1', updatedAt: Date.now() }));
+    }
+    await m.exec();
+    const big = await startRouter(redis, {});
+    cleanup.push(() => stop(big.proc), () => rm(big.dataDir, { recursive: true, force: true }));
+    // A cluster worker is a router-only process (src/router/cluster-worker.ts).
+    const bigCluster = await startRouter(redis, { BERTH_ROUTER_WORKERS: '2' });
+    cleanup.push(() => stop(bigCluster.proc), () => rm(bigCluster.dataDir, { recursive: true, force: true }));
+    await untilUp(big.port, host);
+    await untilUp(bigCluster.port, host);
+    await sleep(1000);
+    const workers = childPids(bigCluster.proc.pid!).map(rssMb);
+    console.log(`\nmemory with 10,000 routes loaded: \`berth server --role router\` ${rssMb(big.proc.pid!)} MB RSS; `
+      + `router-only cluster workers ${workers.join(' and ')} MB (the benchmarked router: ${before} MB after its runs, no extra routes)`);
+
+    const samples = await propagation(redis, [berth.port, big.port], upstream);
+    const pct = (p: number) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]!.toFixed(1);
+    console.log(`route change -> served by both routers: p50 ${pct(0.5)} ms, max ${samples.at(-1)!.toFixed(1)} ms (${samples.length} samples)`);
+
+    if (profileDir) {
+      await stop(berth.proc);
+      console.log(`\ncpu profile of the 1-worker router (${profileDir}):`);
+      for (const l of await topOfProfile(profileDir)) console.log(l);
+    }
+  } finally {
+    for (const c of cleanup.reverse()) await c().catch((err) => console.error(`cleanup: ${err.message}`));
+  }
+}
+
+await main();
