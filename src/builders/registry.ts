@@ -6,9 +6,10 @@ import type { Docker } from '../docker/client.js';
 import { BerthError } from '../shared/errors.js';
 import type { Builder, BuildInput } from './builder.js';
 import { dockerfileBuilder } from './dockerfile.js';
+import { buildpackBuilder } from './buildpack/index.js';
 
 export function builderRegistry(docker: Docker, config: BerthConfig): readonly Builder[] {
-  return [dockerfileBuilder(docker, config)];
+  return [dockerfileBuilder(docker, config), buildpackBuilder(docker, config)];
 }
 
 export async function selectBuilder(builders: readonly Builder[], input: BuildInput): Promise<Builder> {
