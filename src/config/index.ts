@@ -22,6 +22,9 @@ export interface BerthConfig {
     readonly memoryBytes: number;
     readonly maxPushBytes: number;
     readonly logMaxLines: number;
+    /** Per-app buildpack cache volume; emptied before a build once over this. */
+    readonly cacheLimitMb: number;
+    readonly cpus: number;
   };
   readonly runtime: {
     readonly defaultPort: number;
@@ -102,6 +105,8 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       memoryBytes: int(env, 'BERTH_BUILD_MEMORY_MB', 2048, 64) * MiB,
       maxPushBytes: int(env, 'BERTH_MAX_PUSH_MB', 512, 1) * MiB,
       logMaxLines: int(env, 'BERTH_BUILD_LOG_LINES', 10000, 100),
+      cacheLimitMb: int(env, 'BERTH_BUILD_CACHE_MB', 2048, 16),
+      cpus: int(env, 'BERTH_BUILD_CPUS', 2, 1),
     }),
     runtime: Object.freeze({
       defaultPort: 5000,

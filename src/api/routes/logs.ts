@@ -2,6 +2,7 @@
 import type Router from '@koa/router';
 import { logsRead, logsTail } from '../../ops/logs/read.js';
 import { buildsList, buildsOutput } from '../../ops/builds/list.js';
+import { buildsCacheClear } from '../../ops/builds/cache-clear.js';
 import { runPrepare, runStart } from '../../ops/run/run.js';
 import type { OpsDeps } from '../../ops/deps.js';
 import { openSse } from '../sse.js';
@@ -20,6 +21,7 @@ export function logsRoutes(router: Router, deps: OpsDeps): void {
   });
 
   router.get('/apps/:app/builds', async (ctx) => { ctx.body = { builds: await buildsList({ app: ctx.params.app }, deps) }; });
+  router.delete('/apps/:app/builds/cache', async (ctx) => { ctx.body = await buildsCacheClear({ app: ctx.params.app }, deps); });
   router.get('/apps/:app/builds/:id/output', async (ctx) => {
     const follow = truthy(ctx.query.follow);
     const abort = new AbortController();
