@@ -124,6 +124,8 @@ async function main(): Promise<void> {
   } finally {
     await berth.destroy();
     removeAppObjects([app, 'bench-raw']);
+    // The hand-built baseline image carries no Berth label: remove it by tag.
+    try { docker('rmi', '-f', rawTag); } catch { /* already gone */ }
     await rm(rawDir, { recursive: true, force: true });
     await rm(repo, { recursive: true, force: true });
   }
