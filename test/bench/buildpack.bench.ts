@@ -17,13 +17,12 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startBerth, ROOT } from '../helpers/berth.js';
 import { commitFile, push, sampleRepo } from '../helpers/git.js';
 import { removeAppObjects } from '../helpers/docker.js';
+import { untilOk } from './wait-for-200.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RAW_APP = 'bench-bpraw';
@@ -32,25 +31,6 @@ const docker = (...args: string[]) =>
   execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DOCKER_BUILDKIT: '0' } }).trim();
 const asRoot = process.getuid?.() === 0;
 const user = asRoot ? '1000:1000' : `${process.getuid?.()}:${process.getgid?.()}`;
-
-function get200(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', headers: { host }, agent: false, timeout: 1000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode === 200));
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => req.destroy());
-  });
-}
-
-async function untilOk(port: number, host: string): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (!(await get200(port, host))) {
-    if (Date.now() > deadline) throw new Error(`no 200 from ${host}:${port}`);
-    await sleep(10);
-  }
-}
 
 const chownR = (p: string) => { if (asRoot) execFileSync('chown', ['-R', '1000:1000', p]); };
 

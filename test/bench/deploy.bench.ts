@@ -13,37 +13,17 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import { Readable } from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Dockerode from 'dockerode';
 import { startBerth } from '../helpers/berth.js';
 import { commitFile, push, sampleRepo } from '../helpers/git.js';
 import { removeAppObjects } from '../helpers/docker.js';
+import { untilOk } from './wait-for-200.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', env: { ...process.env, DOCKER_BUILDKIT: '0' } }).trim();
-
-function get200(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', headers: { host }, agent: false, timeout: 1000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode === 200));
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => req.destroy());
-  });
-}
-
-async function untilOk(port: number, host: string): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (!(await get200(port, host))) {
-    if (Date.now() > deadline) throw new Error(`no 200 from ${host}:${port}`);
-    await sleep(10);
-  }
-}
 
 const marker = () => `RUN echo ${randomBytes(6).toString('hex')} > /etc/berth-bench-marker\n`;
 
