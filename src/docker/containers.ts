@@ -36,7 +36,9 @@ export async function runContainer(docker: Docker, spec: RunSpec): Promise<strin
   const container = await docker.createContainer({
     name: spec.name,
     Image: spec.image,
-    Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+    // With Init on, tini is PID 1; this makes it pass SIGTERM to the whole
+    // process group, so a Procfile command behind `sh -c` stops gracefully.
+    Env: Object.entries({ TINI_KILL_PROCESS_GROUP: '1', ...spec.env }).map(([k, v]) => `${k}=${v}`),
     Labels: spec.labels,
     // `sh -c` gives Procfile commands the shell semantics Heroku users expect.
     Cmd: spec.command ? ['/bin/sh', '-c', spec.command] : undefined,

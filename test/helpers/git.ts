@@ -2,6 +2,7 @@
 // `git push` with the output captured.
 import { spawn } from 'node:child_process';
 import { cp, mkdtemp, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -17,9 +18,14 @@ export function git(dir: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8' });
 }
 
+// Every repo a test process made is removed when that process exits.
+const made = new Set<string>();
+process.once('exit', () => { for (const dir of made) rmSync(dir, { recursive: true, force: true }); });
+
 /** A fresh repo holding a copy of apps/<sample>, committed on main. */
 export async function sampleRepo(sample: string): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `berth-${sample}-`));
+  made.add(dir);
   await cp(path.join(ROOT, 'apps', sample), dir, { recursive: true });
   git(dir, 'init', '-q', '-b', 'main');
   git(dir, 'add', '.');
