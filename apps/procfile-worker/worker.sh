@@ -7,5 +7,7 @@ n=0
 while true; do
   n=$((n + 1))
   echo "worker tick $n"
-  sleep 2 & wait $!
+  # Heroku-style stops signal every process of the dyno, sleep included:
+  # its failed wait must not end the script before the trap runs.
+  sleep 2 & wait $! || true
 done

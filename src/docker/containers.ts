@@ -40,8 +40,10 @@ export async function runContainer(docker: Docker, spec: RunSpec): Promise<strin
     // process group, so a Procfile command behind `sh -c` stops gracefully.
     Env: Object.entries({ TINI_KILL_PROCESS_GROUP: '1', ...spec.env }).map(([k, v]) => `${k}=${v}`),
     Labels: spec.labels,
-    // `sh -c` gives Procfile commands the shell semantics Heroku users expect.
-    Cmd: spec.command ? ['/bin/sh', '-c', spec.command] : undefined,
+    // bash, as Heroku: it execs a single command instead of staying its
+    // parent, so the group SIGTERM cannot end the container (via a dead
+    // shell) before the process's own handler has run. dash does not.
+    Cmd: spec.command ? ['/bin/bash', '-c', spec.command] : undefined,
     ExposedPorts: exposed,
     HostConfig: {
       // Published on loopback only: the router is the public entry point.

@@ -120,6 +120,8 @@ describe('push to live with buildpacks', () => {
     assert.match(docker('logs', worker), /worker tick 1/);
     // Stopping reaches the process itself, not only the `sh -c` around it.
     docker('stop', '-t', '5', worker);
+    // The log driver may copy the last line a moment after the exit.
+    for (let i = 0; i < 30 && !docker('logs', worker).includes('worker stopping'); i++) await sleep(100);
     assert.match(docker('logs', worker), /worker stopping/);
   });
 
