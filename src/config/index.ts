@@ -142,3 +142,9 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     }),
   });
 }
+
+/** Where an app answers through the router: http://<app>.<domain>[:port]. */
+export function appUrl(config: BerthConfig, app: string): string {
+  const port = config.routerPort === 80 ? '' : `:${config.routerPort}`;
+  return `http://${app}.${config.domain}${port}`;
+}

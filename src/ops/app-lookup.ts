@@ -19,7 +19,3 @@ export async function requireCurrentRelease(app: AppRecord, deps: OpsDeps): Prom
   return rel;
 }
 
-export function appUrl(deps: OpsDeps, app: string): string {
-  const port = deps.config.routerPort === 80 ? '' : `:${deps.config.routerPort}`;
-  return `http://${app}.${deps.config.domain}${port}`;
-}

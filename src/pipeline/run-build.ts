@@ -8,6 +8,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { BuildJobData, JobControl } from '../queue/build-queue.js';
+import { appUrl } from '../config/index.js';
 import { selectBuilder } from '../builders/registry.js';
 import { berthLabels, pruneReleaseImages } from '../docker/index.js';
 import { asBerthError } from '../shared/errors.js';
@@ -28,11 +29,6 @@ export const HEARTBEAT_TTL_MS = 6_000;
 /** Builds this process is running now, so shutdown can fail them honestly. */
 export const activeBuilds = new Set<string>();
 
-export function appUrl(deps: PipelineDeps, app: string): string {
-  const port = deps.config.routerPort === 80 ? '' : `:${deps.config.routerPort}`;
-  return `http://${app}.${deps.config.domain}${port}`;
-}
-
 export async function processBuild(data: BuildJobData, control: JobControl, deps: PipelineDeps): Promise<void> {
   const { redis: r, config } = deps;
   const build = await getBuild(r, data.buildId);
@@ -49,7 +45,7 @@ export async function processBuild(data: BuildJobData, control: JobControl, deps
     const release = await buildAndRelease(build, log, deps);
     const outcome = await deployRelease(release, log, deps);
     log.step(`Released v${release.version}`);
-    log.detail(`${appUrl(deps, build.app)} deployed to Berth`);
+    log.detail(`${appUrl(deps.config, build.app)} deployed to Berth`);
     await log.flush();
     await updateBuild(r, build.id, { status: 'succeeded', finishedAt: Date.now(), release: release.version });
     await endLog(r, build.id, 'succeeded');

@@ -4,7 +4,7 @@ import { appsCreate } from '../../ops/apps/create.js';
 import { appsDestroy } from '../../ops/apps/destroy.js';
 import { appsInfo } from '../../ops/apps/info.js';
 import { appsList } from '../../ops/apps/list.js';
-import { appUrl } from '../../ops/app-lookup.js';
+import { appUrl } from '../../config/index.js';
 import { getApp } from '../../store/apps.js';
 import type { OpsDeps } from '../../ops/deps.js';
 
@@ -13,7 +13,7 @@ export function appsRoutes(router: Router, deps: OpsDeps): void {
   router.post('/apps', async (ctx) => {
     const { app } = await appsCreate({ name: (ctx.request.body as { name?: unknown })?.name }, deps);
     ctx.status = 201;
-    ctx.body = { app: { ...(await getApp(deps.redis, app)), url: appUrl(deps, app) } };
+    ctx.body = { app: { ...(await getApp(deps.redis, app)), url: appUrl(deps.config, app) } };
   });
   router.get('/apps/:app', async (ctx) => { ctx.body = { app: await appsInfo({ app: ctx.params.app, host: ctx.host }, deps) }; });
   router.delete('/apps/:app', async (ctx) => { ctx.body = await appsDestroy({ app: ctx.params.app, confirm: ctx.query.confirm }, deps); });

@@ -3,7 +3,8 @@ import { getFormation } from '../../store/apps.js';
 import { getRelease } from '../../store/apps.js';
 import { listDomains } from '../../store/domains.js';
 import { effectiveFormation } from '../../runtime/scheduler.js';
-import { appUrl, requireApp } from '../app-lookup.js';
+import { requireApp } from '../app-lookup.js';
+import { appUrl } from '../../config/index.js';
 import type { OpsDeps } from '../deps.js';
 
 export async function appsInfo(input: { app: unknown; host?: string }, deps: OpsDeps) {
@@ -13,7 +14,7 @@ export async function appsInfo(input: { app: unknown; host?: string }, deps: Ops
   const processes = await deps.scheduler.ps(app.name);
   return {
     ...app,
-    url: appUrl(deps, app.name),
+    url: appUrl(deps.config, app.name),
     gitUrl: `http://berth:<token>@${input.host ?? `localhost:${deps.config.apiPort}`}/${app.name}.git`,
     formation: current ? effectiveFormation(current, stored) : stored,
     processTypes: current?.processTypes ?? {},
