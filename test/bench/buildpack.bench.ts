@@ -22,7 +22,7 @@ import path from 'node:path';
 import { startBerth, ROOT } from '../helpers/berth.js';
 import { commitFile, push, sampleRepo } from '../helpers/git.js';
 import { removeAppObjects } from '../helpers/docker.js';
-import { untilOk } from './wait-for-200.js';
+import { median, runUntilOk, untilOk } from './wait-for-200.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RAW_APP = 'bench-bpraw';
@@ -62,15 +62,9 @@ async function raw(dir: string, nodeDir: string, npmCache: string): Promise<numb
     'berth/stack:bookworm-build', 'npm', 'ci', '--omit=dev', '--prefer-offline');
   const tag = `berth/app-${RAW_APP}:${randomBytes(3).toString('hex')}`;
   docker('build', '-q', '--label', `berth.app=${RAW_APP}`, '-t', tag, dir);
-  const id = docker('run', '-d', '--label', `berth.app=${RAW_APP}`, '-e', 'PORT=5000', '-p', '127.0.0.1::5000', tag);
-  const port = Number(docker('port', id, '5000/tcp').split('\n')[0]!.split(':').pop());
-  await untilOk(port, 'localhost');
-  const ms = performance.now() - t0;
-  docker('rm', '-f', id);
-  return ms;
+  await runUntilOk(tag, RAW_APP);
+  return performance.now() - t0;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const berth = await startBerth({ BERTH_DRAIN_MS: '0' });

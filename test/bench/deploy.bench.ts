@@ -20,7 +20,7 @@ import Dockerode from 'dockerode';
 import { startBerth } from '../helpers/berth.js';
 import { commitFile, push, sampleRepo } from '../helpers/git.js';
 import { removeAppObjects } from '../helpers/docker.js';
-import { untilOk } from './wait-for-200.js';
+import { median, runUntilOk, untilOk } from './wait-for-200.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', env: { ...process.env, DOCKER_BUILDKIT: '0' } }).trim();
@@ -54,15 +54,9 @@ async function raw(dir: string, tag: string, builder: 'cli' | 'buildkit'): Promi
   const t0 = performance.now();
   if (builder === 'cli') docker('build', '-q', '-t', tag, dir);
   else await buildkitBuild(dir, tag);
-  const id = docker('run', '-d', '--label', 'berth.app=bench-raw', '-e', 'PORT=5000', '-p', '127.0.0.1::5000', tag);
-  const port = Number(docker('port', id, '5000/tcp').split('\n')[0]!.split(':').pop());
-  await untilOk(port, 'localhost');
-  const ms = performance.now() - t0;
-  docker('rm', '-f', id);
-  return ms;
+  await runUntilOk(tag, 'bench-raw');
+  return performance.now() - t0;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const berth = await startBerth({ BERTH_DRAIN_MS: '0' });

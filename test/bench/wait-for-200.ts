@@ -1,5 +1,7 @@
 // Shared by the push-to-live benchmarks: poll until the first 200, as a
-// user's browser would see the app come up.
+// user's browser would see the app come up, and the by-hand baseline's
+// `docker run` + first 200.
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -21,3 +23,17 @@ export async function untilOk(port: number, host: string): Promise<void> {
     await sleep(10);
   }
 }
+
+/** Starts `tag` as a labelled container, waits for its first 200, removes it. */
+export async function runUntilOk(tag: string, label: string): Promise<void> {
+  const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
+  const id = docker('run', '-d', '--label', `berth.app=${label}`, '-e', 'PORT=5000', '-p', '127.0.0.1::5000', tag);
+  try {
+    const port = Number(docker('port', id, '5000/tcp').split('\n')[0]!.split(':').pop());
+    await untilOk(port, 'localhost');
+  } finally {
+    docker('rm', '-f', id);
+  }
+}
+
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
