@@ -111,6 +111,9 @@ fi
 command -v node >/dev/null || die "Node.js is missing: install Node.js 20 or newer (for example from nodejs.org or NodeSource), then rerun." \
   "Under sudo, node must be on the secure_path (/usr/bin or /usr/local/bin)."
 node_bin="$(command -v node)"
+# V8 flags for the server process; the same list as src/shared/node-flags.ts
+# (test/unit/node-flags.test.ts checks that they agree).
+node_flags="--max-semi-space-size=8"
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
 (( node_major >= 20 )) || die "Node.js $(node -v) is too old: Berth needs Node.js 20 or newer. Install Node.js 20, then rerun."
 command -v npm >/dev/null || die "npm is missing: it ships with Node.js; reinstall Node.js 20, then rerun."
@@ -236,7 +239,7 @@ start_systemd() {
   step "Starting Berth (systemd unit berth.service)"
   [[ "$repo$node_bin$data_dir" != *[[:space:]]* ]] || die "the repo, node and data paths must not contain spaces for the systemd unit"
   write_env_file
-  sed -e "s|@NODE@|$(sed_escape "$node_bin")|g" -e "s|@REPO@|$(sed_escape "$repo")|g" \
+  sed -e "s|@NODE@|$(sed_escape "$node_bin")|g" -e "s|@REPO@|$(sed_escape "$repo")|g" -e "s|@NODE_FLAGS@|$node_flags|g" \
     -e "s|@DATA_DIR@|$(sed_escape "$data_dir")|g" deploy/berth.service > /etc/systemd/system/berth.service
   systemctl daemon-reload
   systemctl enable berth >/dev/null 2>&1
@@ -268,7 +271,7 @@ start_daemon() {
       "Stop it, or choose another BERTH_API_PORT."
   fi
   # setsid: the server must outlive this script and its process group.
-  nohup setsid "$node_bin" "$repo/dist/main/index.js" server >>"$log_file" 2>&1 </dev/null &
+  nohup setsid "$node_bin" $node_flags "$repo/dist/main/index.js" server >>"$log_file" 2>&1 </dev/null &
   daemon_pid=$!
   echo "$daemon_pid" > "$pid_file"
   info "pid $daemon_pid (pid file: $pid_file)"

@@ -6,6 +6,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { BerthConfig } from '../config/index.js';
+import { withServerFlags } from '../shared/node-flags.js';
 import type { RedisHandle } from '../store/redis.js';
 import { startAcme } from './acme.js';
 import { routerOptions, startRouter } from './index.js';
@@ -37,7 +38,8 @@ function forkWorker(hello: WorkerHello): Promise<{ worker: Worker; ready: { port
 }
 
 async function startCluster(config: BerthConfig, redis: RedisHandle): Promise<RouterRole> {
-  cluster.setupPrimary({ exec: fileURLToPath(new URL('./cluster-worker.js', import.meta.url)), args: [] });
+  // Workers get the server's V8 flags even when this process was started without them.
+  cluster.setupPrimary({ exec: fileURLToPath(new URL('./cluster-worker.js', import.meta.url)), args: [], execArgv: withServerFlags(process.execArgv) });
   const hello: WorkerHello = { redisOptions: redis.options, prefix: redis.prefix };
   let closing = false;
   const workers = new Set<Worker>();

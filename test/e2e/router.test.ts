@@ -21,6 +21,7 @@ import { removeAppObjects } from '../helpers/docker.js';
 import { api } from '../helpers/api.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { startPebble, type Pebble } from '../router/pebble.js';
+import { SERVER_NODE_FLAGS } from '../../src/shared/node-flags.js';
 
 const DOMAIN = 'berth.test';
 const appName = () => `t-${randomBytes(4).toString('hex')}`;
@@ -308,6 +309,13 @@ describe('router end to end', () => {
     try {
       for (let i = 0; i < 100 && !out.includes('berth: ready'); i++) await sleep(100);
       assert.match(out, /router on 127\.0\.0\.1:\d+ \(2 workers\)/, out);
+      // This primary was started without the server's V8 flags; its workers still get them.
+      const workers = execFileSync('pgrep', ['-P', String(second.pid)], { encoding: 'utf8' }).trim().split('\n');
+      assert.equal(workers.length, 2);
+      for (const pid of workers) {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        for (const flag of SERVER_NODE_FLAGS) assert.ok(argv.includes(flag), `worker ${pid} runs with ${flag}: ${argv.join(' ')}`);
+      }
       assert.equal((await get('/', `${web}.${DOMAIN}`, port)).body, 'Hello again from Berth!\n');
       assert.equal((await call('PUT', `/apps/${web}/formation`, { formation: { web: 2 } })).status, 200);
       const hosts = new Set<string>();

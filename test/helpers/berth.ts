@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { SERVER_NODE_FLAGS } from '../../src/shared/node-flags.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -62,7 +63,7 @@ export async function startBerth(extraEnv: Record<string, string> = {}): Promise
     output: () => log,
     remote: (app, t = token) => `http://berth:${t}@127.0.0.1:${apiPort}/${app}.git`,
     async start() {
-      child = spawn(process.execPath, [path.join(ROOT, 'dist/main/index.js'), 'server'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(process.execPath, [...SERVER_NODE_FLAGS, path.join(ROOT, 'dist/main/index.js'), 'server'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout!.on('data', (d) => { log += d; });
       child.stderr!.on('data', (d) => { log += d; });
       const deadline = Date.now() + 20_000;
