@@ -4,12 +4,19 @@
 //   berth            wrk -> `berth server --role router` (1 worker) -> container
 //   berth xN         the same with BERTH_ROUTER_WORKERS=N (N = cores)
 //   http-proxy-3     a stock http-proxy-3 server with a keep-alive agent (the old router's core)
-// and reports req/s, p50/p99, Berth's ratio to nginx, the router's memory with
-// 10,000 routes loaded, and route-change propagation to two routers.
+//   bare             the barest node:http proxy
+// Each target runs once per round and the rounds interleave, so a noisy
+// stretch of this shared VM hits every target alike; the figures are the
+// medians over the rounds. Then: the router's memory with 10,000 routes
+// loaded (at start, settled, under load) and route-change propagation to two
+// routers.
 //
 // Usage: npm run build && node --import tsx test/bench/router.bench.ts
-//   BENCH_SECONDS=10  BENCH_CONNECTIONS=64  BENCH_PROFILE=1 (writes a --cpu-prof
-//   of the Berth router and prints its top self-time functions)
+//   BENCH_SECONDS=10  BENCH_ROUNDS=3  BENCH_CONNECTIONS=64
+//   BENCH_NODE_FLAGS="..." (V8 flags for the Berth routers; default: the
+//     server's own, src/shared/node-flags.ts; "" for node's defaults)
+//   BENCH_PROFILE=1 (writes a --cpu-prof of the Berth router and prints its
+//     top self-time functions)
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -20,10 +27,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, ROOT } from '../helpers/berth.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { setRoute } from '../../src/store/routes.js';
+import { SERVER_NODE_FLAGS } from '../../src/shared/node-flags.js';
+import { median } from './wait-for-200.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`BENCH_ROUNDS must be a whole number of at least 1, not ${process.env.BENCH_ROUNDS}`);
 const PROFILE = process.env.BENCH_PROFILE === '1';
+const NODE_FLAGS = process.env.BENCH_NODE_FLAGS === undefined ? [...SERVER_NODE_FLAGS] : process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean);
 const LABEL = `berth.app=bench-router-${randomBytes(3).toString('hex')}`;
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
 
@@ -132,6 +144,7 @@ async function startRouter(redis: TestRedis, env: Record<string, string>, profil
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'berth-bench-'));
   const opts = redis.handle.options;
   const proc = child(process.execPath, [
+    ...NODE_FLAGS,
     ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
     path.join(ROOT, 'dist/main/index.js'), 'server', '--role', 'router',
   ], {
@@ -142,9 +155,11 @@ async function startRouter(redis: TestRedis, env: Record<string, string>, profil
   return { port, proc, dataDir };
 }
 
-function rssMb(pid: number): number {
+/** Resident memory now, its private part (not node's shared binary) and its peak (VmHWM), in MB. */
+function memMb(pid: number): { rss: number; anon: number; peak: number } {
   const status = execFileSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' });
-  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+  const mb = (field: string) => Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024);
+  return { rss: mb('VmRSS'), anon: mb('RssAnon'), peak: mb('VmHWM') };
 }
 
 const childPids = (pid: number) => execFileSync('sh', ['-c', `pgrep -P ${pid} || true`], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
@@ -202,6 +217,20 @@ const fmt = (r: Result, nginx?: Result) =>
   + (nginx ? `   ${(r.rps / nginx.rps).toFixed(2)}x nginx rps, p99 ${(r.p99 / nginx.p99).toFixed(2)}x` : '')
   + (r.errors ? `   (${r.errors} errors!)` : '');
 
+/** The per-round medians of one target, field by field. */
+const medianOf = (rounds: Result[]): Result => ({
+  name: rounds[0]!.name, rps: median(rounds.map((r) => r.rps)), p50: median(rounds.map((r) => r.p50)),
+  p99: median(rounds.map((r) => r.p99)), errors: rounds.reduce((a, r) => a + r.errors, 0),
+});
+
+// V8 shrinks a heap grown by the start-up burst (module loading, the first
+// full route load) only after some idle seconds (its memory reducer), so
+// "settled" waits for that. The peak (VmHWM) is mostly one moment: the first
+// proxied request compiles undici's llhttp WebAssembly, ~29 MB of compiler
+// memory for a fraction of a second (it goes with --liftoff-only, at the cost
+// of slower parsing).
+const SETTLE_MS = 30_000;
+
 async function main(): Promise<void> {
   const cleanup: (() => Promise<void>)[] = [];
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'berth-router-bench-'));
@@ -232,27 +261,29 @@ async function main(): Promise<void> {
     await untilUp(berth.port, host);
     await untilUp(berthN.port, host);
 
-    // Warm-up (JIT, pools), then the measured runs back to back.
-    wrk('warm-up', `http://${upstream}/`, undefined, 2);
-    wrk('warm-up', `http://127.0.0.1:${nginx.port}/`, undefined, 2);
-    wrk('warm-up', `http://127.0.0.1:${berth.port}/`, host, 3);
-    wrk('warm-up', `http://127.0.0.1:${berthN.port}/`, host, 2);
-    wrk('warm-up', `http://127.0.0.1:${hp3.port}/`, undefined, 2);
-    wrk('warm-up', `http://127.0.0.1:${bare.port}/`, undefined, 2);
-    const direct = wrk('direct', `http://${upstream}/`);
-    const viaNginx = wrk('nginx (1 worker)', `http://127.0.0.1:${nginx.port}/`);
-    const viaBerth = wrk('berth (1 worker)', `http://127.0.0.1:${berth.port}/`, host);
-    const viaBerthN = wrk(`berth (${cores} workers)`, `http://127.0.0.1:${berthN.port}/`, host);
-    const viaHp3 = wrk('stock http-proxy-3', `http://127.0.0.1:${hp3.port}/`);
-    const viaBare = wrk('bare node:http proxy', `http://127.0.0.1:${bare.port}/`);
+    const targets: [name: string, url: string, host?: string][] = [
+      ['direct', `http://${upstream}/`],
+      ['nginx (1 worker)', `http://127.0.0.1:${nginx.port}/`],
+      ['berth (1 worker)', `http://127.0.0.1:${berth.port}/`, host],
+      [`berth (${cores} workers)`, `http://127.0.0.1:${berthN.port}/`, host],
+      ['stock http-proxy-3', `http://127.0.0.1:${hp3.port}/`],
+      ['bare node:http proxy', `http://127.0.0.1:${bare.port}/`],
+    ];
+    // Warm-up (JIT, pools), then the measured rounds.
+    for (const [name, url, h] of targets) wrk(name, url, h, 2);
+    const rounds = targets.map((): Result[] => []);
+    for (let r = 0; r < ROUNDS; r++) targets.forEach(([name, url, h], i) => rounds[i]!.push(wrk(name, url, h)));
+    const [direct, viaNginx, ...proxies] = rounds.map(medianOf);
 
-    console.log(`\nrouter benchmark: wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, ${cores} cores, backend ${upstream} (node in berth/stack:bookworm)\n`);
-    console.log(fmt(direct));
-    console.log(fmt(viaNginx));
-    for (const r of [viaBerth, viaBerthN, viaHp3, viaBare]) console.log(fmt(r, viaNginx));
+    console.log(`\nrouter benchmark: wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, median of ${ROUNDS} interleaved rounds, ${cores} cores, `
+      + `backend ${upstream} (node in berth/stack:bookworm), Berth routers on node ${NODE_FLAGS.join(' ') || '(no flags)'}\n`);
+    console.log(fmt(direct!));
+    console.log(fmt(viaNginx!));
+    for (const p of proxies) console.log(fmt(p, viaNginx));
+    const perRound = rounds[2]!.map((b, r) => `${(b.rps / rounds[1]![r]!.rps).toFixed(2)}x/${(b.p99 / rounds[1]![r]!.p99).toFixed(2)}x`);
+    console.log(`berth (1 worker) vs nginx per round, rps/p99: ${perRound.join(', ')}`);
 
     // Memory with 10,000 routes loaded.
-    const before = rssMb(berth.proc.pid!);
     const m = redis.handle.client.multi();
     for (let i = 0; i < 10_000; i++) {
       m.hset(redis.handle.key('routes'), `app${i}`, JSON.stringify({ app: `app${i}`, upstreams: [`172.17.${i >> 8}.${i & 255}:5000`], release: 'v1', updatedAt: Date.now() }));
@@ -265,10 +296,17 @@ async function main(): Promise<void> {
     cleanup.push(() => stop(bigCluster.proc), () => rm(bigCluster.dataDir, { recursive: true, force: true }));
     await untilUp(big.port, host);
     await untilUp(bigCluster.port, host);
-    await sleep(1000);
-    const workers = childPids(bigCluster.proc.pid!).map(rssMb);
-    console.log(`\nmemory with 10,000 routes loaded: \`berth server --role router\` ${rssMb(big.proc.pid!)} MB RSS; `
-      + `router-only cluster workers ${workers.join(' and ')} MB (the benchmarked router: ${before} MB after its runs, no extra routes)`);
+    const atStart = memMb(big.proc.pid!);
+    await sleep(SETTLE_MS);
+    const settled = memMb(big.proc.pid!);
+    const workers = childPids(bigCluster.proc.pid!).map(memMb);
+    const loaded = wrk('berth, 10,000 routes', `http://127.0.0.1:${big.port}/`, host);
+    const underLoad = memMb(big.proc.pid!);
+    const show = (x: { rss: number; anon: number }) => `${x.rss} MB (${x.anon} MB private)`;
+    console.log(`\nmemory (RSS) with 10,000 routes loaded, \`berth server --role router\`; "private" leaves out node's own binary, shared by every node process:`
+      + `\n  once serving ${show(atStart)}, peak since start ${atStart.peak} MB; settled (${SETTLE_MS / 1000} s idle) ${show(settled)};`
+      + ` at the end of a wrk run through it (${loaded.rps.toFixed(0)} req/s) ${show(underLoad)}`
+      + `\n  router-only cluster workers, settled: ${workers.map(show).join(' and ')}`);
 
     const samples = await propagation(redis, [berth.port, big.port], upstream);
     const pct = (p: number) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]!.toFixed(1);
