@@ -306,7 +306,8 @@ if [[ -n ${BERTH_ADMIN_TOKEN:-} ]]; then
   token_expr='$BERTH_ADMIN_TOKEN'
 else
   token_where="in $data_dir/admin-token (root only)"
-  token_expr="\$(sudo cat $data_dir/admin-token)"
+  # The file is root's: a machine without sudo (often a root-only VM) reads it as root.
+  if command -v sudo >/dev/null; then token_expr="\$(sudo cat $data_dir/admin-token)"; else token_expr="\$(cat $data_dir/admin-token)"; fi
 fi
 if [[ -n $daemon_pid ]]; then stop_hint="kill \$(cat $pid_file)"; else stop_hint="systemctl stop berth"; fi
 
