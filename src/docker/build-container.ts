@@ -113,6 +113,23 @@ export async function removeStaleBuildContainers(docker: Docker, app: string): P
   return found.length;
 }
 
+/** A build container's name, `berth-<app>-build-<build id>`, gives its build. */
+export const buildContainerName = (app: string, buildId: string) => `berth-${app}-build-${buildId}`;
+const BUILD_ID_IN_NAME = /-build-([0-9a-z]+-[0-9a-f]{8})$/;
+
+/** The build containers on this Docker host, with their build and age. */
+export async function listBuildContainers(docker: Docker): Promise<{ id: string; buildId: string; createdMs: number }[]> {
+  const found = await docker.listContainers({ all: true, filters: { label: [`${LABEL.role}=build`] } });
+  return found.flatMap((c) => {
+    const buildId = c.Names.map((n) => BUILD_ID_IN_NAME.exec(n)?.[1]).find(Boolean);
+    return buildId ? [{ id: c.Id, buildId, createdMs: c.Created * 1000 }] : [];
+  });
+}
+
+export async function removeBuildContainer(docker: Docker, id: string): Promise<void> {
+  await docker.getContainer(id).remove({ force: true, v: true });
+}
+
 function lineSplitter(onLine: (line: string) => void): { push(d: Buffer): void; end(): void } {
   let partial = '';
   return {

@@ -3,7 +3,7 @@
 import { capBuildkitMemory } from '../docker/build-memory-cap.js';
 import { builderRegistry } from '../builders/registry.js';
 import { activeBuilds, processBuild } from '../pipeline/run-build.js';
-import { failBuildNow, sweepLostBuilds } from '../pipeline/sweep.js';
+import { failBuildNow, sweepBuildLeftovers, sweepLostBuilds } from '../pipeline/sweep.js';
 import { startBuildWorker } from '../queue/build-queue.js';
 import { startSupervisor } from '../runtime/docker-local/supervisor.js';
 import { effectiveFormation } from '../runtime/scheduler.js';
@@ -26,8 +26,16 @@ export async function startWorkerRole(p: Platform): Promise<() => Promise<void>>
   if (!cap.applied) console.error(` !     build memory is not capped: ${cap.why}`);
   const deps = { config, redis, docker, builders: builderRegistry(docker, config), scheduler: p.scheduler };
   const worker = startBuildWorker(redis, config.build.concurrency, (data, control) => processBuild(data, control, deps));
+  // Once a lost build is failed, what it left (container, files) is fair game;
+  // superseded builds leave a tar at any time, so that sweep also repeats.
+  const sweepLeftovers = () => sweepBuildLeftovers({ config, redis, docker }).then(({ containers, files }) => {
+    if (containers + files > 0) console.log(`berth: removed ${containers} build container(s) and ${files} build file(s) of finished builds`);
+  }, (err: Error) => console.error(`berth: build leftovers sweep: ${err.message}`));
   await sweepLostBuilds(redis, config.build.logMaxLines);
-  const sweeper = setInterval(() => void sweepLostBuilds(redis, config.build.logMaxLines).catch(() => {}), 5_000);
+  await sweepLeftovers();
+  const sweeper = setInterval(() => void sweepLostBuilds(redis, config.build.logMaxLines)
+    .then((lost) => lost > 0 ? sweepLeftovers() : undefined).catch(() => {}), 5_000);
+  const leftoverSweeper = setInterval(() => void sweepLeftovers(), 60_000);
   await reconcileAll(p);
   const supervisor = await startSupervisor({ docker, redis, config }, {
     currentRelease: (app) => currentRelease(redis, app),
@@ -36,6 +44,7 @@ export async function startWorkerRole(p: Platform): Promise<() => Promise<void>>
   return async () => {
     supervisor.close();
     clearInterval(sweeper);
+    clearInterval(leftoverSweeper);
     // Fail our in-flight builds now, with a reason, instead of leaving them running.
     await Promise.all([...activeBuilds].map((id) =>
       failBuildNow(redis, id, 'the Berth server shut down during this build', config.build.logMaxLines)));

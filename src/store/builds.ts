@@ -16,6 +16,9 @@ const runningKey = (r: RedisHandle) => r.key('builds', 'running');
 const KEPT_BUILDS_PER_APP = 100;
 const TERMINAL: ReadonlySet<BuildStatus> = new Set(['succeeded', 'failed', 'superseded']);
 
+/** Succeeded, failed or superseded: nothing will run for it any more. */
+export const isFinished = (status: BuildStatus): boolean => TERMINAL.has(status);
+
 export const newBuildId = () => `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 
 export async function createBuild(r: RedisHandle, b: Omit<Build, 'status' | 'createdAt'>): Promise<Build> {

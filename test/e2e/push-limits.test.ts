@@ -1,7 +1,9 @@
-// The edges of a push: oversized packs and a server that dies mid-build.
+// The edges of a push: oversized packs and a server that dies mid-build
+// (its build is failed and what it left on disk is removed).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -89,6 +91,10 @@ describe('push limits', () => {
       }
       assert.equal(build?.status, 'failed');
       assert.match(build?.error ?? '', /build worker stopped while this build was running/);
+      // What the dead build left on disk (its work dir and pushed tree) goes too.
+      const leftovers = () => [path.join(berth.dataDir, 'builds', buildId!), path.join(berth.dataDir, 'builds', `${buildId}.tar`)].filter(existsSync);
+      for (let i = 0; i < 100 && leftovers().length > 0; i++) await sleep(100);
+      assert.deepEqual(leftovers(), []);
     } finally {
       redis.disconnect();
     }

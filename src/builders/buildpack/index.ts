@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { BerthConfig } from '../../config/index.js';
-import { createBuildContainer, removeStaleBuildContainers, type BuildContainer } from '../../docker/build-container.js';
+import { buildContainerName, createBuildContainer, removeStaleBuildContainers, type BuildContainer } from '../../docker/build-container.js';
 import type { Docker } from '../../docker/client.js';
 import { ensureCacheVolume } from '../../docker/volumes.js';
 import { BerthError } from '../../shared/errors.js';
@@ -61,7 +61,7 @@ async function buildWithBuildpacks(docker: Docker, config: BerthConfig, s: Setti
     removeStaleBuildContainers(docker, input.app),
   ]);
   const container = await createBuildContainer(docker, {
-    name: `berth-${input.app}-build-${input.buildId}`,
+    name: buildContainerName(input.app, input.buildId),
     image: config.images.build,
     command: ['tini', '-g', '--', 'bash', '/berth/runner.sh'],
     env: {
