@@ -36,11 +36,12 @@ const BUILD_ENTRY = /^([0-9a-z]+-[0-9a-f]{8})(\.tar)?$/;
 /** A push being received (api/routes/receive.ts); its mtime moves while it is written. */
 const INCOMING_ENTRY = /^incoming-[0-9a-f]{12}\.tar$/;
 /**
- * A pushed tar exists a moment before its build record, and a record may be
- * gone (trimmed history, a destroyed app): without a record, only an entry
- * older than this counts as left over.
+ * A pushed tar exists a moment before its build record, a record may be gone
+ * (trimmed history, a destroyed app), and another Berth on the same Docker
+ * host has records elsewhere. So without a record, only what is older than
+ * the longest a build may run (plus this margin) counts as left over.
  */
-const NO_RECORD_GRACE_MS = 10 * 60_000;
+const NO_RECORD_MARGIN_MS = 5 * 60_000;
 
 export interface LeftoverDeps {
   readonly config: BerthConfig;
@@ -49,7 +50,9 @@ export interface LeftoverDeps {
 }
 
 /** Removes build containers and build files of builds that are over; returns how many. */
-export async function sweepBuildLeftovers(deps: LeftoverDeps, graceMs = NO_RECORD_GRACE_MS): Promise<{ containers: number; files: number }> {
+export async function sweepBuildLeftovers(
+  deps: LeftoverDeps, graceMs = deps.config.build.timeoutMs + NO_RECORD_MARGIN_MS,
+): Promise<{ containers: number; files: number }> {
   const over = async (buildId: string, bornMs: number): Promise<boolean> => {
     const build = await getBuild(deps.redis, buildId);
     return build ? isFinished(build.status) : Date.now() - bornMs > graceMs;

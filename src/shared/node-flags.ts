@@ -5,12 +5,12 @@
 //
 // --max-semi-space-size=8: the young generation tops out at 2 x 8 MB instead
 // of node 20's 2 x 16 MB. The router allocates a few short-lived objects per
-// request; with the smaller nursery its req/s went up ~9% and p99 down
-// (interleaved runs of test/bench/router.bench.ts on this 2-core machine:
-// it stays in cache), and RSS under load fell by 16 MB.
+// request; with the smaller nursery its median req/s went up ~9% and its p99
+// down (interleaved runs against 4 and 16 MB on the 2-core VM this was built
+// on; likely because 8 MB stays in cache), and RSS under load fell by 16 MB.
 export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
 
-/** `execArgv` plus the server flags it lacks (a later flag would win anyway, but one copy reads better in ps). */
+/** `execArgv` plus the server flags it lacks; one given by hand with another value is kept (the operator's choice). */
 export function withServerFlags(execArgv: readonly string[]): string[] {
   const names = new Set(execArgv.map((a) => a.split('=')[0]));
   return [...execArgv, ...SERVER_NODE_FLAGS.filter((f) => !names.has(f.split('=')[0]))];

@@ -72,7 +72,7 @@ describe('build leftovers sweep', () => {
     assert.equal(existsSync(liveUpload), true, 'an upload still being written stays');
     assert.equal(existsSync(path.join(builds, 'notes.txt')), true);
 
-    // Without a record, a build's leftovers go once they are older than the grace period.
+    // Without a record, a build's leftovers go once they are older than the grace period (by default, the build time limit plus a margin).
     assert.deepEqual(await sweepBuildLeftovers(deps, 0), { containers: 1, files: 3 });
     assert.deepEqual(kept(ids['no record']!), [false, false, false]);
     assert.deepEqual(kept(ids.running!), [true, true, true]);
