@@ -305,7 +305,9 @@ if [[ -n ${BERTH_ADMIN_TOKEN:-} ]]; then
   # shellcheck disable=SC2016 # printed for the user's shell to expand
   token_expr='$BERTH_ADMIN_TOKEN'
 else
-  token_where="in $data_dir/admin-token (root only)"
+  # Printed once here, as design.md's set-up contract asks, for the operator
+  # who just installed (root); the file stays the place to read it later.
+  token_where="$(cat "$data_dir/admin-token" 2>/dev/null || echo '(not written yet)') (kept in $data_dir/admin-token, root only)"
   # The file is root's: a machine without sudo (often a root-only VM) reads it as root.
   if command -v sudo >/dev/null; then token_expr="\$(sudo cat $data_dir/admin-token)"; else token_expr="\$(cat $data_dir/admin-token)"; fi
 fi

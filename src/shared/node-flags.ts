@@ -1,6 +1,6 @@
 // V8 flags every `berth server` process starts with: install.sh's daemon and
-// systemd unit, the router's cluster workers, and the tests and benchmarks
-// that start servers. V8 reads them only at process start, so they cannot be
+// systemd unit, `npm start`, the router's cluster workers, and the tests and
+// benchmarks that start servers. V8 reads them only at process start, so they cannot be
 // set from inside (v8.setFlagsFromString comes too late for heap sizes).
 //
 // --max-semi-space-size=8: the young generation tops out at 2 x 8 MB instead
