@@ -49,13 +49,20 @@ async function buildkitBuild(dir: string, tag: string): Promise<void> {
   });
 }
 
+// Every baseline image, removed at the end: each rebuild moves the tag and
+// leaves the previous image untagged, but removing it earlier would take the
+// next build's cache with it.
+const rawImages = new Set<string>();
+
 /** The lower bound: the same steps by hand. */
 async function raw(dir: string, tag: string, builder: 'cli' | 'buildkit'): Promise<number> {
   const t0 = performance.now();
   if (builder === 'cli') docker('build', '-q', '-t', tag, dir);
   else await buildkitBuild(dir, tag);
   await runUntilOk(tag, 'bench-raw');
-  return performance.now() - t0;
+  const took = performance.now() - t0;
+  rawImages.add(docker('image', 'inspect', '-f', '{{.Id}}', tag));
+  return took;
 }
 
 async function main(): Promise<void> {
@@ -98,8 +105,8 @@ async function main(): Promise<void> {
   } finally {
     await berth.destroy();
     removeAppObjects([app, 'bench-raw']);
-    // The hand-built baseline image carries no Berth label: remove it by tag.
-    try { docker('rmi', '-f', rawTag); } catch { /* already gone */ }
+    // The hand-built baseline images carry no Berth label: remove them by id.
+    try { docker('rmi', '-f', rawTag, ...rawImages); } catch { /* some already gone */ }
     await rm(rawDir, { recursive: true, force: true });
     await rm(repo, { recursive: true, force: true });
   }
