@@ -28,3 +28,23 @@ export function appFromHost(host: string, domain: string): string | undefined {
   // The pattern has no dot, so it also rejects nested labels.
   return APP_NAME_PATTERN.test(label) ? label : undefined;
 }
+
+const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)([^#]*)/i;
+
+/**
+ * A request in absolute form (`GET http://host/path`, as proxies and some
+ * clients send) names its host in the URI, which wins over the Host header
+ * (RFC 9112 §3.2.2). Apps expect origin form (`/path`), as nginx sends them,
+ * so the request is rewritten in place: Host from the URI, the URL without it.
+ */
+export function toOriginForm(req: { url?: string; headers: { host?: string } }): void {
+  const url = req.url;
+  if (!url || url.startsWith('/')) return;
+  const m = ABSOLUTE_FORM.exec(url);
+  if (!m) return;
+  // The authority's userinfo (`user:pass@`) is never part of the Host.
+  const authority = m[1]!.slice(m[1]!.lastIndexOf('@') + 1);
+  if (authority) req.headers.host = authority;
+  const rest = m[2]!;
+  req.url = rest.startsWith('/') ? rest : `/${rest}`;
+}

@@ -1,6 +1,7 @@
 // The router: Host header -> app -> one healthy web upstream.
 //
-//   request ─► X-Request-Id ─► /.well-known/acme-challenge/: ACME answer
+//   request ─► absolute form to origin form ─► X-Request-Id
+//           ─► /.well-known/acme-challenge/: ACME answer
 //           ─► host: custom domain (hostnames.ts) or <app>.<domain> (host.ts)
 //           ─► unknown: 404 page │ no upstreams: 503 page │ HTTPS only: 308
 //           ─► proxy.ts: pick an upstream (route-table.ts), forward, retry
@@ -21,7 +22,7 @@ import { allCerts, allTlsSettings, getChallenge, type TlsSettings } from '../sto
 import type { RedisHandle } from '../store/redis.js';
 import { reportDraining } from '../store/routes.js';
 import { clientIpOf, requestIdOf, type Edge } from './edge-headers.js';
-import { appFromHost, normaliseHost } from './host.js';
+import { appFromHost, normaliseHost, toOriginForm } from './host.js';
 import { HostnameTable } from './hostnames.js';
 import { noWebPage, notFoundPage, sendPage, sendRedirect, writePageToSocket } from './pages.js';
 import { createHttpProxy, type Outcome } from './proxy.js';
@@ -143,6 +144,7 @@ function route(h: Handlers, req: IncomingMessage, res: ServerResponse, tls: bool
 }
 
 function onRequest(h: Handlers, req: IncomingMessage, res: ServerResponse, tls: boolean): void {
+  toOriginForm(req);
   if (req.url?.startsWith(CHALLENGE_PREFIX)) {
     void answerChallenge(h, req, res, tls).catch(() => res.destroy());
     return;
@@ -156,6 +158,7 @@ function onUpgrade(h: Handlers, req: IncomingMessage, socket: Duplex, head: Buff
   socket.on('error', () => socket.destroy());
   h.upgraded.add(socket);
   socket.once('close', () => h.upgraded.delete(socket));
+  toOriginForm(req);
   const edge = edgeOf(req, tls);
   const host = normaliseHost(req.headers.host);
   const resolved = h.table.resolve(appOf(h, host));

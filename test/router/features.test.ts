@@ -22,7 +22,7 @@ import { readAppLog } from '../../src/store/app-logs.js';
 import { prometheusText } from '../../src/api/routes/metrics.js';
 import type { AppName } from '../../src/shared/app-name.js';
 import {
-  startTestRedis, startBackend, namedBackend, request, randomApp, freePort, type TestRedis, type Backend,
+  startTestRedis, startBackend, namedBackend, request, rawRequest, randomApp, freePort, type TestRedis, type Backend,
 } from './helpers.js';
 
 const DOMAIN = 'berth.test';
@@ -67,19 +67,6 @@ function httpsGet(port: number, servername: string, reqPath = '/'): Promise<{ st
     });
     req.on('error', reject);
     req.end();
-  });
-}
-
-/** Raw bytes in, raw bytes out (until the server closes or `ms` pass). */
-function raw(port: number, data: string, ms = 3000): Promise<string> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    let got = '';
-    const timer = setTimeout(() => { s.destroy(); resolve(got); }, ms);
-    s.on('data', (d: Buffer) => { got += d.toString(); });
-    s.on('close', () => { clearTimeout(timer); resolve(got); });
-    s.on('error', () => {});
-    s.write(data);
   });
 }
 
@@ -248,7 +235,7 @@ describe('websocket failures', () => {
     const silent = await backend(startBackend(() => {}));
     silent.server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => { sockets.add(socket); socket.on('error', () => {}); });
     await route(app, [silent.upstream]);
-    const reply = await raw(router.port, `GET /ws HTTP/1.1\r\nHost: ${hostOf(app)}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`, 4000);
+    const reply = await rawRequest(router.port, `GET /ws HTTP/1.1\r\nHost: ${hostOf(app)}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`, 4000);
     assert.match(reply, /^HTTP\/1\.1 504 /);
     assert.equal(reply.match(/HTTP\/1\.1 /g)?.length, 1, 'exactly one response');
   });
@@ -357,7 +344,7 @@ describe('headers', () => {
 
 describe('limits and malformed requests', () => {
   test('a huge header gets 431', async () => {
-    const reply = await raw(router.port, `GET / HTTP/1.1\r\nHost: x.${DOMAIN}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    const reply = await rawRequest(router.port, `GET / HTTP/1.1\r\nHost: x.${DOMAIN}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     assert.match(reply, /^HTTP\/1\.1 431 /);
   });
 
@@ -372,7 +359,7 @@ describe('limits and malformed requests', () => {
       `POST / HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n`,
       `POST / HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n`,
     ];
-    for (const shape of shapes) assert.match(await raw(router.port, shape), /^HTTP\/1\.1 400 /, JSON.stringify(shape.slice(0, 90)));
+    for (const shape of shapes) assert.match(await rawRequest(router.port, shape), /^HTTP\/1\.1 400 /, JSON.stringify(shape.slice(0, 90)));
     assert.ok(!victim.requests.some((r) => r.url === '/smuggled'), 'no smuggled request reached the app');
   });
 

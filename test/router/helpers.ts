@@ -81,3 +81,16 @@ export async function eventually(port: number, host: string, ok: (r: Reply) => b
     await sleep(25);
   }
 }
+
+/** Raw bytes in, raw bytes out (until the server closes or `ms` pass). */
+export function rawRequest(port: number, data: string, ms = 3000): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    let got = '';
+    const timer = setTimeout(() => { s.destroy(); resolve(got); }, ms);
+    s.on('data', (d: Buffer) => { got += d.toString(); });
+    s.on('close', () => { clearTimeout(timer); resolve(got); });
+    s.on('error', () => {});
+    s.write(data);
+  });
+}

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { appFromHost, normaliseHost } from '../../src/router/host.js';
+import { appFromHost, normaliseHost, toOriginForm } from '../../src/router/host.js';
 import { RouteTable, pickUpstream } from '../../src/router/route-table.js';
 
 const appOf = (raw: string | undefined, domain = 'berth.test') => appFromHost(normaliseHost(raw), domain);
@@ -39,6 +39,24 @@ describe('host normalisation', () => {
     assert.equal(appOf('9lives.berth.test'), undefined);
     assert.equal(appOf('my_app.berth.test'), undefined);
     assert.equal(appOf(`${'a'.repeat(31)}.berth.test`), undefined);
+  });
+});
+
+describe('absolute-form requests', () => {
+  const rewrite = (url: string, host?: string) => {
+    const req = { url, headers: { host } };
+    toOriginForm(req);
+    return [req.url, req.headers.host];
+  };
+  test('take the host from the URI and keep the rest as origin form', () => {
+    assert.deepEqual(rewrite('http://shop.berth.test/a/b?c=1', 'other.berth.test'), ['/a/b?c=1', 'shop.berth.test']);
+    assert.deepEqual(rewrite('HTTPS://user:pw@Shop.Berth.Test:8443?q', 'x'), ['/?q', 'Shop.Berth.Test:8443']);
+    assert.deepEqual(rewrite('http://shop.berth.test', undefined), ['/', 'shop.berth.test']);
+  });
+  test('leave origin form, asterisk form and other schemes alone', () => {
+    assert.deepEqual(rewrite('/a?b', 'shop.berth.test'), ['/a?b', 'shop.berth.test']);
+    assert.deepEqual(rewrite('*', 'shop.berth.test'), ['*', 'shop.berth.test']);
+    assert.deepEqual(rewrite('ftp://x/y', 'shop.berth.test'), ['ftp://x/y', 'shop.berth.test']);
   });
 });
 

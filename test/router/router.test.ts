@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startRouter, type RunningRouter } from '../../src/router/index.js';
 import { setRoute, deleteRoute, routesKey } from '../../src/store/routes.js';
 import {
-  startTestRedis, startBackend, namedBackend, request, eventually, randomApp, freePort,
+  startTestRedis, startBackend, namedBackend, request, rawRequest, eventually, randomApp, freePort,
   type TestRedis, type Backend,
 } from './helpers.js';
 
@@ -245,6 +245,14 @@ describe('headers', () => {
     assert.equal(seen.host, host);
     assert.match(seen['x-request-id']!, /^[0-9a-f-]{36}$/, 'an insane id is replaced by a uuid');
     assert.equal(r.headers['x-request-id'], seen['x-request-id']);
+
+    // Absolute form: the URI's host wins over the Host header, and the app gets origin form.
+    const absolute = await rawRequest(router.port,
+      `GET http://${hostOf(app)}/p?q=1 HTTP/1.1\r\nHost: nobody.${DOMAIN}\r\nConnection: close\r\n\r\n`);
+    assert.match(absolute, /^HTTP\/1\.1 200 /);
+    const last = echo.requests.at(-1)!;
+    assert.equal(last.url, '/p?q=1');
+    assert.equal(last.headers.host, hostOf(app));
 
     const kept = await request(router.port, hostOf(app), { headers: { 'X-Request-Id': 'trace-0123456789abcdef' } });
     assert.equal((JSON.parse(kept.body) as Record<string, string>)['x-request-id'], 'trace-0123456789abcdef');
