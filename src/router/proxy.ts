@@ -8,6 +8,7 @@
 //       nginx's proxy_next_upstream); a refused connect also ejects it
 //     no response head in time ─► 504 page, upstream request aborted
 //     other failure ─► 502 page (or a cut connection mid-body)
+//   1xx head ─► 103 Early Hints passed on (Link only), others dropped
 //   response head ─► hop-by-hop headers dropped ─► body streamed back
 //
 // Nothing an app or a client does may throw out of here.
@@ -67,6 +68,26 @@ interface Flight {
   done: boolean;
 }
 
+/**
+ * 103 Early Hints go on to HTTP/1.1 clients (browsers preload with them); the
+ * other 1xx are the app's hop only (Node itself answers a client's
+ * `Expect: 100-continue`). A 1xx must never take the place of the final
+ * response head, or that head would fail as "already sent".
+ */
+function forwardInformational(f: Flight, status: number, headers: readonly string[]): boolean {
+  const { req, res } = f;
+  if (status !== 103 || req.httpVersionMajor !== 1 || req.httpVersionMinor < 1) return true;
+  const links: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === 'link') links.push(headers[i + 1]!);
+  if (links.length === 0) return true;
+  try {
+    res.writeEarlyHints({ link: links });
+  } catch {
+    // A Link value Node refuses: the hints are only an optimisation.
+  }
+  return true;
+}
+
 export interface HttpProxy {
   forward(req: IncomingMessage, res: ServerResponse, app: string, route: Route, edge: Edge, onDone: (outcome: Outcome) => void): void;
   /** The upstreams left the route: their pools close once their requests finish. */
@@ -117,10 +138,12 @@ export function createHttpProxy(opts: ProxyOptions): HttpProxy {
     const handler: Dispatcher.DispatchHandlers = {
       onConnect(abort) { f.abort = abort; },
       onHeaders(status, raw, resume) {
-        clearTimeout(f.timer);
         if (f.done || res.destroyed) return false;
         const headers: string[] = new Array(raw.length);
         for (let i = 0; i < raw.length; i++) headers[i] = raw[i]!.toString('latin1');
+        // An informational answer (100, 102, 103) comes before the real one.
+        if (status < 200) return forwardInformational(f, status, headers);
+        clearTimeout(f.timer);
         f.status = status;
         res.writeHead(status, clientHeaders(headers, f.edge.requestId));
         res.on('drain', resume);

@@ -1,14 +1,14 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import type { IncomingMessage } from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRouter, type RunningRouter } from '../../src/router/index.js';
 import { setRoute, deleteRoute, routesKey } from '../../src/store/routes.js';
 import {
   startTestRedis, startBackend, namedBackend, request, rawRequest, eventually, randomApp, freePort,
-  type TestRedis, type Backend,
+  type TestRedis, type Backend, type Reply,
 } from './helpers.js';
 
 const DOMAIN = 'berth.test';
@@ -352,6 +352,33 @@ describe('websockets', () => {
     const other = randomApp();
     await route(other, [ok.upstream]);
     assert.equal((await request(router.port, hostOf(other))).status, 200);
+  });
+});
+
+describe('informational responses', () => {
+  test('103 Early Hints reach the client before the answer; 102 stays on the app hop', async () => {
+    const app = randomApp();
+    const early = await backend(startBackend((_req, res) => {
+      res.writeProcessing();
+      res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+      setTimeout(() => res.end('final'), 50);
+    }));
+    await route(app, [early.upstream]);
+    const seen: { status: number; link?: string | string[] }[] = [];
+    const reply = await new Promise<Reply>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: router.port, headers: { host: hostOf(app) }, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => { body += d; });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      });
+      req.on('information', (info) => seen.push({ status: info.statusCode, link: info.headers.link }));
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(reply.status, 200);
+    assert.equal(reply.body, 'final');
+    assert.deepEqual(seen, [{ status: 103, link: '</style.css>; rel=preload; as=style' }]);
   });
 });
 
