@@ -24,12 +24,20 @@ export const noWebPage = (app: string): Page => ({
   hint: 'It may be starting, crashed, or scaled to zero web processes. Check berth ps and berth logs.',
 });
 
-export const badGatewayPage = (app: string): Page => ({
-  status: 502,
-  title: 'Bad gateway',
-  message: `${app} refused or dropped the connection.`,
-  hint: 'The web process may have crashed or may not listen on $PORT. Check berth logs.',
-});
+/** `why` is the failure's code: a parse error (HPE_*) means the app answered, but not in HTTP. */
+export const badGatewayPage = (app: string, why = ''): Page => why.startsWith('HPE_')
+  ? {
+    status: 502,
+    title: 'Bad gateway',
+    message: `${app} sent a response that is not valid HTTP (${why}).`,
+    hint: 'Check the response headers the app writes (names, control characters, Content-Length). Check berth logs.',
+  }
+  : {
+    status: 502,
+    title: 'Bad gateway',
+    message: `${app} refused or dropped the connection.`,
+    hint: 'The web process may have crashed or may not listen on $PORT. Check berth logs.',
+  };
 
 export const gatewayTimeoutPage = (app: string, timeoutMs: number): Page => ({
   status: 504,

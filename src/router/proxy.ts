@@ -121,7 +121,7 @@ export function createHttpProxy(opts: ProxyOptions): HttpProxy {
 
   const fail = (f: Flight, status: number, why: string) => {
     if (f.res.headersSent) f.res.destroy(); // mid-body, cutting is the only honest signal left
-    else if (!f.res.destroyed) sendPage(f.res, status === 504 ? gatewayTimeoutPage(f.app, opts.timeoutMs) : badGatewayPage(f.app), f.edge.requestId);
+    else if (!f.res.destroyed) sendPage(f.res, status === 504 ? gatewayTimeoutPage(f.app, opts.timeoutMs) : badGatewayPage(f.app, why), f.edge.requestId);
     finish(f, status, why);
     // After finish: the abort reports back through onError, which must not retry.
     f.abort?.();

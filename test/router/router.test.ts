@@ -168,6 +168,23 @@ describe('router pages', () => {
     assert.ok(logLines.some((l) => l.includes(app) && l.includes('ECONNREFUSED')), 'the failure is logged');
   });
 
+  test('502 naming the cause when the upstream answers with something that is not HTTP', async () => {
+    const app = randomApp();
+    const garbage = net.createServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\nX-Bad: a\u0001b\r\nContent-Length: 2\r\n\r\nok'));
+    });
+    await new Promise<void>((r) => garbage.listen(0, '127.0.0.1', r));
+    try {
+      await route(app, [`127.0.0.1:${(garbage.address() as net.AddressInfo).port}`]);
+      const r = await request(router.port, hostOf(app));
+      assertPage(r, 502);
+      assert.match(r.body, /sent a response that is not valid HTTP \(HPE_\w+\)/);
+    } finally {
+      garbage.close();
+    }
+  });
+
   test('504 when the upstream never answers, and the upstream request is aborted', async () => {
     const app = randomApp();
     let hung: IncomingMessage | undefined;
