@@ -32,14 +32,9 @@ import { CertStore, fallbackPair } from './tls.js';
 import { startTraffic, type AccessInfo } from './traffic.js';
 import { createWsProxy } from './websocket.js';
 
-export interface RouterLimits {
-  readonly headersTimeoutMs: number;
-  readonly requestTimeoutMs: number;
-  readonly keepAliveTimeoutMs: number;
-  readonly maxHeaderBytes: number;
-  readonly connectTimeoutMs: number;
-  readonly ejectMs: number;
-}
+/** The router's time and size limits, as config/ names and documents them. */
+export type RouterLimits = Pick<BerthConfig['router'],
+  'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'maxHeaderBytes' | 'connectTimeoutMs' | 'ejectMs'>;
 
 export interface RouterOptions {
   redis: RedisHandle;
