@@ -20,9 +20,9 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startBerth, ROOT } from '../helpers/berth.js';
-import { commitFile, push, sampleRepo } from '../helpers/git.js';
+import { commitFile, sampleRepo } from '../helpers/git.js';
 import { removeAppObjects } from '../helpers/docker.js';
-import { median, runUntilOk, untilOk } from './wait-for-200.js';
+import { median, runUntilOk, timedPush } from './wait-for-200.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RAW_APP = 'bench-bpraw';
@@ -80,13 +80,7 @@ async function main(): Promise<void> {
       apps.push(app);
       const repo = await sampleRepo('node-hello');
       repos.push(repo);
-      const berthPush = async () => {
-        const t0 = performance.now();
-        const res = await push(repo, berth.remote(app));
-        if (res.code !== 0) throw new Error(`push failed:\n${res.output}`);
-        await untilOk(berth.routerPort, `${app}.localhost`);
-        return performance.now() - t0;
-      };
+      const berthPush = () => timedPush(berth, repo, app);
       results.coldBerth.push(await berthPush());
       const rawDir = path.join(work, `raw-${i}`);
       const npmCache = path.join(work, `npm-cache-${i}`);

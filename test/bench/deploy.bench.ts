@@ -18,9 +18,9 @@ import os from 'node:os';
 import path from 'node:path';
 import Dockerode from 'dockerode';
 import { startBerth } from '../helpers/berth.js';
-import { commitFile, push, sampleRepo } from '../helpers/git.js';
+import { commitFile, sampleRepo } from '../helpers/git.js';
 import { removeAppObjects } from '../helpers/docker.js';
-import { median, runUntilOk, untilOk } from './wait-for-200.js';
+import { median, runUntilOk, timedPush } from './wait-for-200.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', env: { ...process.env, DOCKER_BUILDKIT: '0' } }).trim();
@@ -75,13 +75,7 @@ async function main(): Promise<void> {
     coldBerth: [] as number[], coldCli: [] as number[], coldKit: [] as number[],
     warmBerth: [] as number[], warmCli: [] as number[], warmKit: [] as number[],
   };
-  const berthPush = async () => {
-    const t0 = performance.now();
-    const res = await push(repo, berth.remote(app));
-    if (res.code !== 0) throw new Error(`push failed:\n${res.output}`);
-    await untilOk(berth.routerPort, `${app}.localhost`);
-    return performance.now() - t0;
-  };
+  const berthPush = () => timedPush(berth, repo, app);
   try {
     for (let i = 0; i < ROUNDS; i++) {
       // Cold: new marker layer, so nothing after FROM is cached.

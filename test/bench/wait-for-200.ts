@@ -1,9 +1,11 @@
 // Shared by the push-to-live benchmarks: poll until the first 200, as a
-// user's browser would see the app come up, and the by-hand baseline's
-// `docker run` + first 200.
+// user's browser would see the app come up, Berth's timed `git push` + first
+// 200, and the by-hand baseline's `docker run` + first 200.
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Berth } from '../helpers/berth.js';
+import { push } from '../helpers/git.js';
 
 function get200(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -22,6 +24,15 @@ export async function untilOk(port: number, host: string): Promise<void> {
     if (Date.now() > deadline) throw new Error(`no 200 from ${host}:${port}`);
     await sleep(10);
   }
+}
+
+/** Milliseconds from `git push` of `repo` to `app` until its first 200 through Berth's router. */
+export async function timedPush(berth: Berth, repo: string, app: string): Promise<number> {
+  const t0 = performance.now();
+  const res = await push(repo, berth.remote(app));
+  if (res.code !== 0) throw new Error(`push failed:\n${res.output}`);
+  await untilOk(berth.routerPort, `${app}.localhost`);
+  return performance.now() - t0;
 }
 
 /** Starts `tag` as a labelled container, waits for its first 200, removes it. */
