@@ -5,6 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chown, cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../helpers/berth.js';
@@ -96,11 +97,26 @@ export function serveOnRunStack(ws: Workspace, command: string): { url: string; 
   return { url: `http://127.0.0.1:${port}`, stop: () => { execFileSync('docker', ['rm', '-f', id], { stdio: 'ignore' }); } };
 }
 
+/**
+ * One GET that settles on any answer, error or close. Not fetch: while the
+ * container starts, docker-proxy accepts and drops connections, and node 20's
+ * fetch can then leave its promise pending with nothing keeping the event
+ * loop alive, which ends the test run ("Promise resolution is still pending").
+ */
+function answers(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false, timeout: 1000 }, (res) => { res.resume(); resolve(true); });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.on('close', () => resolve(false));
+  });
+}
+
 /** Polls until `url` answers at all (any status), for a server just started. */
 export async function waitForHttp(url: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await fetch(url).then(() => true, () => false)) return;
+    if (await answers(url)) return;
     if (Date.now() > deadline) throw new Error(`${url} never answered`);
     await new Promise((r) => setTimeout(r, 50));
   }
