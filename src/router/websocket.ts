@@ -93,7 +93,8 @@ export function createWsProxy(opts: ProxyOptions): WsProxy {
     });
     // Settled once: by the app's response head, a timeout, a failure or the client leaving.
     let settled = false;
-    let relayed = false;
+    // While the app's non-101 answer streams to the client, an upstream error must cut the client.
+    let relaying = false;
     const settle = (status: number | undefined, error?: string, page?: Page) => {
       if (settled) return false;
       settled = true;
@@ -118,6 +119,8 @@ export function createWsProxy(opts: ProxyOptions): WsProxy {
     });
 
     upstreamReq.on('upgrade', (res: IncomingMessage, upstream: net.Socket, upstreamHead: Buffer) => {
+      // Node drops its own error listener from an upgraded socket; an unheard reset would crash the router.
+      upstream.on('error', () => upstream.destroy());
       if (!settle(101)) return void upstream.destroy();
       client.write(switchingHead(res, edge.requestId));
       if (upstreamHead.length) client.write(upstreamHead);
@@ -130,12 +133,13 @@ export function createWsProxy(opts: ProxyOptions): WsProxy {
         return;
       }
       if (!settle(res.statusCode ?? 502)) return void res.destroy();
-      relayAnswer(req, res, client, edge.requestId, () => { relayed = true; upstreamReq.destroy(); });
+      relaying = true;
+      relayAnswer(req, res, client, edge.requestId, () => { relaying = false; upstreamReq.destroy(); });
     });
     upstreamReq.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(connectTimer);
-      if (relayed) return;
-      if (settled) return void client.destroy();
+      // Settled otherwise: a page is on its way, or the client left; a tunnel has its own socket.
+      if (settled) return void (relaying && client.destroy());
       const code = err.code ?? err.message;
       if (CONNECT_FAILURES.has(code)) {
         u.ejectedUntil = Date.now() + opts.ejectMs;

@@ -203,6 +203,35 @@ describe('an Upgrade the app accepts', () => {
   });
 });
 
+describe('a tunnel whose app resets', () => {
+  test('cuts the client and the router lives on', async () => {
+    // An unheard socket error would crash a real router; the test runner would only note it.
+    const uncaught: Error[] = [];
+    const onUncaught = (err: Error) => uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    const app = randomApp();
+    const a = await backend(startBackend((_req, res) => { res.end('plain'); }));
+    a.server.on('upgrade', (_req: IncomingMessage, socket: net.Socket) => {
+      socket.on('error', () => {});
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+      socket.once('data', () => socket.resetAndDestroy());
+    });
+    await route(app, [a.upstream]);
+    for (let i = 0; i < 3; i++) {
+      const c = connect(router.port);
+      c.socket.write(upgradeTo(hostOf(app)));
+      assert.ok(await until(() => c.got().includes('\r\n\r\n')));
+      c.socket.write('boom');
+      const closed = await Promise.race([c.closed.then(() => true), sleep(3000).then(() => false)]);
+      assert.ok(closed, 'the client is cut');
+    }
+    const plain = await rawRequest(router.port, `GET / HTTP/1.1\r\nHost: ${hostOf(app)}\r\nConnection: close\r\n\r\n`, 2000);
+    assert.match(plain, /^HTTP\/1\.1 200 [\s\S]*plain$/);
+    process.off('uncaughtException', onUncaught);
+    assert.deepEqual(uncaught.map((e) => e.message), []);
+  });
+});
+
 describe('requests RFC 9112 makes a 400', () => {
   test('two Host headers get a 400 and reach no app, for plain requests and upgrades', async () => {
     const [first, other] = [randomApp(), randomApp()];
