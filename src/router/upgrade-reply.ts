@@ -40,7 +40,8 @@ export function closeAfterAnswer(client: Duplex): void {
   client.end();
   const timer = setTimeout(() => client.destroy(), LINGER_MS);
   timer.unref();
-  client.once('end', () => client.destroy());
+  // The client's FIN: go once our answer is flushed, not before.
+  client.once('end', () => (client.writableFinished ? client.destroy() : client.once('finish', () => client.destroy())));
   client.once('close', () => clearTimeout(timer));
 }
 

@@ -151,6 +151,26 @@ describe('an Upgrade the app answers without 101', () => {
     }
   });
 
+  test('a large answer reaches a client that half-closed right after its request', async () => {
+    const app = randomApp();
+    const big = Buffer.alloc(16 * 1024 * 1024, 'x');
+    const a = await backend(startBackend((_req, res) => {
+      res.writeHead(200, { 'content-length': String(big.length) });
+      res.flushHeaders();
+      res.end(big);
+    }));
+    await route(app, [a.upstream]);
+    const c = connect(router.port);
+    c.socket.end(upgradeTo(hostOf(app)));
+    c.socket.pause();
+    await sleep(300); // the router has the whole answer buffered before the client reads
+    c.socket.resume();
+    await Promise.race([c.closed, sleep(5000)]);
+    assert.match(c.got(), /^HTTP\/1\.1 200 /);
+    const body = c.got().slice(c.got().indexOf('\r\n\r\n') + 4);
+    assert.equal(body.length, big.length, 'the whole body arrived');
+  });
+
   test('an upgrade request with a Content-Length body hands the app exactly that body; a 101 then tunnels what follows', async () => {
     const app = randomApp();
     let body = '';
