@@ -59,6 +59,14 @@ function sendBody(client: Duplex, to: http.ClientRequest, length: number): void 
   client.on('data', onData);
 }
 
+/** The handshake request to the app, on a connection of its own (it becomes the tunnel). */
+function handshake(req: IncomingMessage, u: Upstream, edge: Edge): http.ClientRequest {
+  return http.request({
+    host: u.host, port: u.port, method: req.method, path: req.url, headers: upstreamHeaders(req, edge, true),
+    setHost: false, agent: false, maxHeaderSize: MAX_RESPONSE_HEAD,
+  });
+}
+
 export function createWsProxy(opts: ProxyOptions): WsProxy {
   const tunnels = new Map<string, Set<Tunnel>>();
   const timers = new Set<NodeJS.Timeout>();
@@ -77,20 +85,12 @@ export function createWsProxy(opts: ProxyOptions): WsProxy {
     t.upstream.once('close', drop);
   };
 
-  type Open = { req: IncomingMessage; client: Duplex; app: string; route: Route; edge: Edge; onDone: (o: Outcome) => void };
+  type Open = { req: IncomingMessage; client: Duplex; app: string; route: Route; edge: Edge; body: number; onDone: (o: Outcome) => void };
   const open = (o: Open, avoid?: Upstream): void => {
-    const { req, client, app, route, edge, onDone } = o;
+    const { req, client, app, route, edge, body, onDone } = o;
     const startedAt = Date.now();
-    const body = bodyOf(req);
-    if (body === 'chunked') {
-      writePageToSocket(client, badRequestPage('An Upgrade request with a chunked body is not supported.', 'Send the body with a Content-Length, or no body.'), edge.requestId);
-      return onDone({ app, status: 400, upstream: '-', bytesIn: 0, bytesOut: 0, startedAt, error: 'upgrade with a chunked body' });
-    }
     const u = pickUpstream(route, startedAt, avoid);
-    const upstreamReq = http.request({
-      host: u.host, port: u.port, method: req.method, path: req.url, headers: upstreamHeaders(req, edge, true),
-      setHost: false, agent: false, maxHeaderSize: MAX_RESPONSE_HEAD,
-    });
+    const upstreamReq = handshake(req, u, edge);
     // Settled once: by the app's response head, a timeout, a failure or the client leaving.
     let settled = false;
     // While the app's non-101 answer streams to the client, an upstream error must cut the client.
@@ -104,7 +104,7 @@ export function createWsProxy(opts: ProxyOptions): WsProxy {
       if (page) writePageToSocket(client, page, edge.requestId);
       if (status === undefined) return true;
       if (error) opts.log(`router: ${status} app=${app} upstream=${u.key} request_id=${edge.requestId} websocket ${error}`);
-      onDone({ app, status, upstream: u.key, bytesIn: typeof body === 'number' ? body : 0, bytesOut: 0, startedAt, error });
+      onDone({ app, status, upstream: u.key, bytesIn: body, bytesOut: 0, startedAt, error });
       return true;
     };
     const timer = setTimeout(() => {
@@ -172,7 +172,12 @@ export function createWsProxy(opts: ProxyOptions): WsProxy {
     forward(req, client, head, app, route, edge, onDone) {
       // Whatever came with the head is the client's next bytes: a body, early frames, or a pipelined request.
       if (head.length) client.unshift(head);
-      open({ req, client, app, route, edge, onDone });
+      const body = bodyOf(req);
+      if (body === 'chunked') {
+        writePageToSocket(client, badRequestPage('An Upgrade request with a chunked body is not supported.', 'Send the body with a Content-Length, or no body.'), edge.requestId);
+        return onDone({ app, status: 400, upstream: '-', bytesIn: 0, bytesOut: 0, startedAt: Date.now(), error: 'upgrade with a chunked body' });
+      }
+      open({ req, client, app, route, edge, body, onDone });
     },
     retire(upstreams, afterMs) {
       const doomed = upstreams.flatMap((u) => [...(tunnels.get(u.key) ?? [])]);
