@@ -6,6 +6,8 @@ import { BerthError } from '../shared/errors.js';
 import { checkProcfileSize, parseProcfile } from '../shared/procfile.js';
 import type { ProcessTypes } from '../shared/types.js';
 
+const READ_LIMIT = 1024 * 1024;
+
 export async function readProcfile(sourceDir: string): Promise<ProcessTypes | undefined> {
   const file = path.join(sourceDir, 'Procfile');
   const info = await stat(file).catch((err: NodeJS.ErrnoException) => {
@@ -16,6 +18,7 @@ export async function readProcfile(sourceDir: string): Promise<ProcessTypes | un
   if (!info.isFile()) {
     throw new BerthError('invalid_procfile', 422, 'the Procfile at the repo root is not a file', { hint: 'make Procfile a plain text file of "type: command" lines' });
   }
-  checkProcfileSize(info.size);
+  // parseProcfile checks the real limit; this only bounds what is read.
+  if (info.size > READ_LIMIT) checkProcfileSize(info.size);
   return parseProcfile(await readFile(file, 'utf8'));
 }

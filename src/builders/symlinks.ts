@@ -44,7 +44,9 @@ async function resolve(root: string, dir: string[], target: string, hops: { n: n
 }
 
 async function* symlinksUnder(root: string, rel: string[] = []): AsyncGenerator<string[]> {
-  for (const d of await readdir(path.join(root, ...rel), { withFileTypes: true })) {
+  // Sorted, so the same tree always names the same first bad link.
+  const entries = (await readdir(path.join(root, ...rel), { withFileTypes: true })).sort((x, y) => (x.name < y.name ? -1 : 1));
+  for (const d of entries) {
     if (d.isSymbolicLink()) yield [...rel, d.name];
     else if (d.isDirectory()) yield* symlinksUnder(root, [...rel, d.name]);
   }

@@ -50,7 +50,6 @@ function parseLine(raw: string, n: number): [type: string, command: string] {
 }
 
 export function parseProcfile(text: string): ProcessTypes {
-  checkProcfileSize(Buffer.byteLength(text));
   const types: ProcessTypes = {};
   // An editor's byte-order mark is not part of the first type's name.
   text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((raw, i) => {
@@ -65,5 +64,7 @@ export function parseProcfile(text: string): ProcessTypes {
     }
     types[type] = command;
   });
+  // After the lines: an over-long command is the likelier cause, and says more.
+  checkProcfileSize(Buffer.byteLength(text));
   return types;
 }

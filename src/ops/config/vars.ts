@@ -15,6 +15,7 @@ const RESERVED = new Set(['PORT', 'DYNO', 'BERTH_APP', 'BERTH_RELEASE']);
 // no config object can ever have its prototype reached or shadowed.
 const OBJECT_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
 const show = (v: string) => JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
 
 export function validateKey(key: unknown): string {
@@ -30,7 +31,7 @@ export function validateKey(key: unknown): string {
 
 export function validateValue(key: string, v: unknown): string {
   if (typeof v !== 'string') {
-    throw badRequest('invalid_config_value', `the value of ${key} must be a string, not ${v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`}`,
+    throw badRequest('invalid_config_value', `the value of ${key} must be a string, not ${describe(v)}`,
       'quote numbers and booleans: { "vars": { "WORKERS": "4" } }');
   }
   if (v.includes('\0')) throw badRequest('invalid_config_value', `the value of ${key} contains a NUL character, which no environment variable can hold`);
