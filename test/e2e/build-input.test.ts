@@ -37,7 +37,8 @@ describe('build input strictness', () => {
     git(repo, 'reset', '-q', '--hard', good);
     const before = { releases: await releases(app), containers: labelledContainers(app, false).sort() };
     await commit(repo, files);
-    const res = await push(repo, berth.remote(app));
+    // Forced, so each case stands alone even where an old Berth took the last one.
+    const res = await push(repo, berth.remote(app), 'main', '--force');
     assert.notEqual(res.code, 0, res.output);
     assert.match(res.output, message);
     assert.doesNotMatch(res.output, /internal error|Created release/);
