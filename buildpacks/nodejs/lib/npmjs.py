@@ -5,7 +5,8 @@ Helpers for bin/compile that need JSON or hashes, run with Debian's python3
 (semver ranges are resolved by lib/resolve.cjs, with node's semver package):
 
   inspect PACKAGE_JSON               print shell assignments: node_range, npm_range,
-                                     pkg_scripts (" name name "), pkg_dev_deps (0/1)
+                                     pkg_scripts (" name name "), pkg_dev_deps (0/1),
+                                     pkg_manager (packageManager)
   deps-key PACKAGE_JSON LOCKFILE EXTRA...   cache key of an installed node_modules
   verify FILE INTEGRITY              exit 0 if FILE matches the sha512/sha1 integrity
 """
@@ -50,6 +51,7 @@ def main(argv):
         print(f"npm_range={shlex.quote(text(field(pkg, 'engines.npm')))}")
         print(f"pkg_scripts={shlex.quote(' ' + ' '.join(scripts) + ' ')}")
         print(f"pkg_dev_deps={1 if pkg.get('devDependencies') else 0}")
+        print(f"pkg_manager={shlex.quote(text(pkg.get('packageManager')))}")
     elif cmd == "deps-key":
         pkg = load(args[0])
         h = hashlib.sha256()

@@ -129,12 +129,47 @@ install_corepack() {
     touch "$dir/$v/complete"
   fi
   mkdir -p "$dir/shims"
-  export YARN_CACHE_FOLDER="$state/yarn-cache"
+  # Yarn 2+ keeps its global cache in the cache too, and phones no one.
+  export YARN_CACHE_FOLDER="$state/yarn-cache" YARN_GLOBAL_FOLDER="$state/yarn-berry" YARN_ENABLE_TELEMETRY=0
   # Without a packageManager field, corepack's own pinned default version is used: its
   # check of the registry's "latest" signature fails when the signing keys are newer.
   export COREPACK_HOME="$state/corepack-home" COREPACK_ENABLE_DOWNLOAD_PROMPT=0 COREPACK_NPM_REGISTRY="$registry" COREPACK_DEFAULT_TO_LATEST=0
   node "$dir/$v/pkg/dist/corepack.js" enable --install-directory "$dir/shims" yarn pnpm
   export PATH="$dir/shims:$PATH"
+  pin_package_manager "${pkg_manager:-}" "$dir/$v/pkg/dist/corepack.js"
+}
+
+# pin_package_manager SPEC COREPACK_JS: corepack checks what it downloads
+# against the hash in packageManager ("yarn@4.5.0+sha512.<hex>"), else against
+# the registry's signatures, which a registry mirror may lack (corepack then
+# fails) and which it skips for Yarn 2+. For a pin without a hash, the hash
+# comes from the registry's integrity instead, and corepack installs that.
+pin_package_manager() {
+  local spec="$1" name version pkg doc line v sri url hash
+  [[ -n "$spec" && "$spec" != *+* && "$spec" == *@* ]] || return 0
+  name="${spec%%@*}" version="${spec#*@}"
+  [[ "$name" == yarn || "$name" == pnpm ]] || return 0
+  [[ -f "$COREPACK_HOME/v1/$name/$version/.corepack" ]] && return 0
+  pkg="$name"
+  [[ "$name" == yarn && "${version%%.*}" =~ ^[0-9]+$ ]] && (( ${version%%.*} >= 2 )) && pkg="@yarnpkg%2fcli-dist"
+  doc="$(packument "$pkg")"
+  line="$(semver_js tool "$doc" "$version" "$node_v" 2>&1)" \
+    || fail "packageManager in package.json asks for $spec: $line" "use a released version, such as \"$name@$(semver_js tool "$doc" "" "$node_v" 2>/dev/null | cut -d' ' -f1)\""
+  read -r v sri url <<< "$line"
+  [[ "$sri" == sha512-* ]] || fail "the registry lists no sha512 integrity for $name $v, so it cannot be verified"
+  if [[ "$pkg" == yarn || "$pkg" == pnpm ]]; then
+    # corepack hashes the tarball, which is what the registry's integrity covers.
+    hash="$(base64 -d <<< "${sri#sha512-}" | od -An -v -tx1 | tr -d ' \n')"
+  else
+    # For Yarn 2+ corepack hashes bin/yarn.js inside the tarball: take it from a verified copy.
+    mkdir -p "$state/tmp"
+    fetch_verified "$url" "$sri" "$state/tmp/pm.tgz"
+    hash="$(tar -xzOf "$state/tmp/pm.tgz" package/bin/yarn.js | sha512sum | cut -d' ' -f1)"
+    rm -f "$state/tmp/pm.tgz"
+  fi
+  info "Installing $name $v through corepack, verified against the registry's integrity"
+  node "$2" install -g "$name@$v+sha512.$hash" 2>&1 | indent \
+    || fail "corepack could not install $name $v (its error is above)" "check that the build container can reach $registry"
 }
 
 # npm: npm before 7 lacks the flags deps.sh passes (--include=dev, --omit=dev)
