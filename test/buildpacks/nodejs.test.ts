@@ -90,6 +90,14 @@ describe('nodejs buildpack', () => {
     assert.match(compile(w, 'nodejs').output, /Cache hit: yarn\.lock is unchanged/);
     assert.ok(!existsSync(path.join(w.app, '.yarn')), 'the yarn cache stays in the cache');
     assert.equal(onRunStack(w, 'npm start --silent').output.trim(), 'yarn1 2s');
+    // Pinned without a hash: corepack alone would want registry signatures a mirror may lack ("No compatible signature").
+    const pkg = path.join(w.app, 'package.json');
+    const { readFile, writeFile } = await import('node:fs/promises');
+    await writeFile(pkg, (await readFile(pkg, 'utf8')).replace('"private": true,', '"private": true,\n  "packageManager": "yarn@1.22.21",'));
+    const pinned = compile(w, 'nodejs');
+    assert.equal(pinned.code, 0, pinned.output);
+    assert.match(pinned.output, /Installing yarn 1\.22\.21 through corepack, verified against the registry's integrity/);
+    assert.match(pinned.output, /yarn install v1\.22\.21/);
   });
 
   test('Yarn 4 (berry) pinned by packageManager without a hash: verified by the registry\'s integrity, installed by corepack', async () => {
