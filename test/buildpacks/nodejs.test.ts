@@ -81,7 +81,7 @@ describe('nodejs buildpack', () => {
     assert.equal(onRunStack(w, 'npm start --silent').output.trim(), '1s');
   });
 
-  test('yarn.lock (v1), no packageManager: corepack\'s own pinned yarn 1; then the cache', async () => {
+  test('yarn.lock (v1): corepack\'s own pinned yarn 1, then the cache; then a packageManager pin without a hash', async () => {
     const w = warm(await ws(fixture('node-yarn1')));
     const first = compile(w, 'nodejs');
     assert.equal(first.code, 0, first.output);
