@@ -4,6 +4,7 @@
 //   config vars and source copied in, no Docker socket, limits and a timeout
 //   -> runner: detect, compile, release (buildpacks/runner.sh) -> results
 //   read from /berth/out -> slug image on the run stack (slug.ts)
+//   -> its ELF files' shared libraries checked on the run stack (library-check.ts)
 //   -> process types: the Procfile over the buildpacks' defaults.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
