@@ -21,7 +21,7 @@ import { bodyError, checkEncoding, decodedBody } from './body.js';
 import { DEPLOY_REFS, FLUSH, isZeroOid, parsePushCommands, readHead, type PushCommands } from './pkt-line.js';
 import { refusePush } from './refusal.js';
 import { replyError } from './reply.js';
-import { createIncomingRepo, ensureEmptyRepo, ensureRepo, repoExists, repoPath, settleIncomingRepo } from './repos.js';
+import { createIncomingRepo, ensureTemplateRepo, ensureRepo, repoExists, repoPath, settleIncomingRepo } from './repos.js';
 import { runService, type GitService } from './service.js';
 
 const GIT_PATH = /^\/([^/]+?)(?:\.git)?\/(info\/refs|git-receive-pack|git-upload-pack|HEAD)$/;
@@ -87,7 +87,7 @@ async function infoRefs(deps: Deps, app: AppName, url: URL, res: ServerResponse)
   const known = (await getApp(deps.redis, app)) !== undefined;
   if (service === 'upload-pack' && !known) throw appNotFound(app);
   // An app without a repo (or no app yet) advertises an empty one: a probe or ls-remote creates nothing.
-  const dir = repoExists(repoPath(deps.config, app)) ? repoPath(deps.config, app) : await ensureEmptyRepo(deps.config);
+  const dir = repoExists(repoPath(deps.config, app)) ? repoPath(deps.config, app) : await ensureTemplateRepo(deps.config);
   await advertise(service, dir, res, deps.config.git.receiveTimeoutMs);
 }
 

@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { BerthConfig } from '../config/index.js';
@@ -31,9 +31,34 @@ async function configureRepo(config: BerthConfig, dir: string): Promise<void> {
 
 export const repoExists = (dir: string) => existsSync(path.join(dir, 'HEAD'));
 
-async function initRepo(config: BerthConfig, dir: string): Promise<string> {
-  await git('git', ['init', '--quiet', '--bare', '--initial-branch=main', dir]);
+const templatePath = (config: BerthConfig) => path.join(config.dataDir, 'git-template.git');
+
+/**
+ * An empty bare repo with Berth's settings, made at every start (so it
+ * follows the config). New repos are copies of it, which costs no git
+ * process; and an app without a repo advertises it, so a probe creates nothing.
+ */
+export async function makeTemplateRepo(config: BerthConfig): Promise<string> {
+  const dir = templatePath(config);
+  await rm(dir, { recursive: true, force: true });
+  await git('git', ['init', '--quiet', '--bare', '--template=', '--initial-branch=main', dir]);
   await configureRepo(config, dir);
+  return dir;
+}
+
+export async function ensureTemplateRepo(config: BerthConfig): Promise<string> {
+  const dir = templatePath(config);
+  return repoExists(dir) ? dir : makeTemplateRepo(config);
+}
+
+/** Copies the template to dir; a concurrent copy that got there first wins. */
+async function initRepo(config: BerthConfig, dir: string): Promise<string> {
+  const tmp = `${dir}.new-${randomBytes(4).toString('hex')}`;
+  await cp(await ensureTemplateRepo(config), tmp, { recursive: true });
+  await rename(tmp, dir).catch(async (err: NodeJS.ErrnoException) => {
+    await rm(tmp, { recursive: true, force: true });
+    if (!repoExists(dir)) throw err;
+  });
   return dir;
 }
 
@@ -42,16 +67,6 @@ export async function ensureRepo(config: BerthConfig, app: AppName): Promise<str
   if (repoExists(dir)) return dir;
   await mkdir(reposDir(config), { recursive: true });
   return initRepo(config, dir);
-}
-
-let emptyRepo: Promise<string> | undefined;
-/** A bare repo that stays empty: what an app without a repo advertises, so a probe creates nothing. */
-export function ensureEmptyRepo(config: BerthConfig): Promise<string> {
-  const dir = path.join(config.dataDir, 'git-empty.git');
-  if (repoExists(dir)) return Promise.resolve(dir);
-  emptyRepo ??= git('git', ['init', '--quiet', '--bare', '--initial-branch=main', dir]).then(() => dir)
-    .finally(() => { emptyRepo = undefined; });
-  return emptyRepo;
 }
 
 /** A fresh repo, outside repos/, for the first push of an app that does not exist yet. */
