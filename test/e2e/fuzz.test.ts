@@ -121,7 +121,7 @@ describe('fuzz: git endpoints, API and router', { timeout: 600_000 }, () => {
     const labelled = execFileSync('docker', ['ps', '-a', '--filter', 'label=berth.app', '--format', '{{.Label "berth.app"}}'], { encoding: 'utf8' })
       .split('\n').filter((a) => a.startsWith('fz-'));
     assert.deepEqual(labelled, [], 'no container was created');
-    assert.equal(spawnSync('pgrep', ['-f', `--stateless-rpc ${berth.dataDir}`]).status, 1, 'no git process left running');
+    assert.equal(spawnSync('pgrep', ['-f', `stateless-rpc ${berth.dataDir}`]).status, 1, 'no git process left running');
   });
 
   const fuzzName = (rng: Rng) => rng.pick(fuzzNames);

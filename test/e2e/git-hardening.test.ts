@@ -37,7 +37,11 @@ describe('git endpoints under hostile input', () => {
   const appExists = async (app: string) => (await api(berth.apiPort, berth.token, 'GET', `/apps/${app}`)).status === 200;
   const repoDirs = () => readdirSync(path.join(berth.dataDir, 'repos'));
   const incoming = () => (existsSync(path.join(berth.dataDir, 'git-incoming')) ? readdirSync(path.join(berth.dataDir, 'git-incoming')) : []);
-  const gitProcs = () => spawnSync('pgrep', ['-f', `--stateless-rpc ${berth.dataDir}`], { encoding: 'utf8' }).stdout.trim();
+  const gitProcs = () => {
+    const r = spawnSync('pgrep', ['-f', `stateless-rpc ${berth.dataDir}`], { encoding: 'utf8' });
+    assert.ok(r.status === 0 || r.status === 1, `pgrep: ${r.stderr}`);
+    return r.stdout.trim();
+  };
 
   before(async () => {
     berth = await startBerth({ BERTH_GIT_RECEIVE_TIMEOUT_SEC: String(TIMEOUT_SEC) });
