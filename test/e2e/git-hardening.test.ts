@@ -142,6 +142,24 @@ describe('git endpoints under hostile input', () => {
     assert.match(r.body.toString(), /no git commands arrived within 2 s/);
   });
 
+  test('a client that goes away mid-push has its git process killed at once, not at the deadline', async () => {
+    const { body } = pushBody(repo, 'refs/heads/aborted');
+    let client: import('node:http').ClientRequest | undefined;
+    const outcome = rawRequest(berth.apiPort, {
+      path: `/${known}.git/git-receive-pack`, timeoutMs: 10_000,
+      headers: { ...auth(), 'content-type': 'application/x-git-receive-pack-request', 'transfer-encoding': 'chunked' },
+      body: (req) => { client = req; req.write(body.subarray(0, Math.floor(body.length / 2))); },
+    });
+    for (let i = 0; i < 100 && !gitProcs(); i++) await sleep(20);
+    assert.notEqual(gitProcs(), '', 'git was receiving');
+    client!.destroy();
+    assert.ok('closed' in (await outcome));
+    const since = Date.now();
+    while (gitProcs() && Date.now() - since < 3000) await sleep(50);
+    assert.equal(gitProcs(), '');
+    assert.ok(Date.now() - since < TIMEOUT_SEC * 1000 - 500, `git gone ${Date.now() - since} ms after the client left`);
+  });
+
   test('media types and the service parameter are checked', async () => {
     const wrong = replied(await post(known, 'x', { 'content-type': 'text/plain' }));
     assert.equal(wrong.status, 415);
