@@ -43,7 +43,7 @@ export function receiveRoutes(router: Router, deps: OpsDeps & { hookSecret: stri
     let buildId: string;
     try {
       await pipeline(ctx.req, limitBytes(deps.config.build.maxPushBytes), createWriteStream(tarPath));
-      ({ buildId } = await deployReceive({ app: ctx.params.app, rev: ctx.query.rev, ref: ctx.query.ref, tarPath }, deps));
+      ({ buildId } = await deployReceive({ app: ctx.params.app, rev: ctx.query.rev, ref: ctx.query.ref, tarPath, create: ctx.query.create === '1' }, deps));
     } catch (err) {
       await rm(tarPath, { force: true });
       if (err instanceof BerthError) {
