@@ -26,6 +26,9 @@ export interface BerthConfig {
     readonly cacheLimitMb: number;
     readonly cpus: number;
   };
+  /** An API client must send its request head within this, and its body within apiBodyTimeoutMs. */
+  readonly apiHeadersTimeoutMs: number;
+  readonly apiBodyTimeoutMs: number;
   readonly git: {
     /** A push must send its ref updates within this, and never pause longer while sending its pack; fetches and advertisements likewise. */
     readonly receiveTimeoutMs: number;
@@ -112,6 +115,8 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       cacheLimitMb: int(env, 'BERTH_BUILD_CACHE_MB', 2048, 16),
       cpus: int(env, 'BERTH_BUILD_CPUS', 2, 1),
     }),
+    apiHeadersTimeoutMs: int(env, 'BERTH_API_HEADERS_TIMEOUT_SEC', 10, 1) * 1000,
+    apiBodyTimeoutMs: int(env, 'BERTH_API_BODY_TIMEOUT_SEC', 30, 1) * 1000,
     git: Object.freeze({
       receiveTimeoutMs: int(env, 'BERTH_GIT_RECEIVE_TIMEOUT_SEC', 30, 1) * 1000,
     }),

@@ -1,6 +1,7 @@
 // The api role: REST API and the git receiver on one port.
 import http from 'node:http';
 import { createApi } from '../api/app.js';
+import { withBodyDeadline } from '../api/body-deadline.js';
 import { installHook } from '../git/hooks.js';
 import { clearIncoming, makeTemplateRepo, refreshRepos } from '../git/repos.js';
 import { gitHandler } from '../git/receiver.js';
@@ -25,9 +26,12 @@ export async function startApiRole(p: Platform): Promise<() => Promise<void>> {
   const deps = { ...p, hookSecret, adminToken };
   const api = createApi(deps).callback();
   const git = gitHandler(deps);
-  const server = http.createServer((req, res) => { if (!git(req, res)) void api(req, res); });
-  // A push stays open for the whole build: no request timeout.
+  const apiWithDeadline = withBodyDeadline((req, res) => void api(req, res), config.apiBodyTimeoutMs);
+  const server = http.createServer({ connectionsCheckingInterval: 1000 }, (req, res) => { if (!git(req, res)) apiWithDeadline(req, res); });
+  // A push stays open for the whole build: no request timeout. Heads and
+  // bodies have deadlines of their own (headersTimeout, withBodyDeadline, src/git/).
   server.requestTimeout = 0;
+  server.headersTimeout = config.apiHeadersTimeoutMs;
   await listen(server, config.apiPort, config.bindHost);
   const where = config.adminToken ? 'BERTH_ADMIN_TOKEN' : adminTokenPath(config);
   console.log(`berth: API and git on ${config.bindHost}:${config.apiPort} (admin token: ${where})`);

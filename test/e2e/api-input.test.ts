@@ -9,6 +9,7 @@ import { startBerth, type Berth } from '../helpers/berth.js';
 import { commitFile, push, sampleRepo } from '../helpers/git.js';
 import { labelledContainers, removeAppObjects } from '../helpers/docker.js';
 import { api } from '../helpers/api.js';
+import net from 'node:net';
 
 const appName = () => `t-${randomBytes(4).toString('hex')}`;
 
@@ -56,7 +57,7 @@ describe('API input strictness', () => {
   }
 
   before(async () => {
-    berth = await startBerth();
+    berth = await startBerth({ BERTH_API_BODY_TIMEOUT_SEC: '2', BERTH_API_HEADERS_TIMEOUT_SEC: '2' });
     const repo = await sampleRepo('dockerfile-hello');
     await commitFile(repo, 'Procfile', 'web: python3 /app/server.py\n');
     const res = await push(repo, berth.remote(app));
@@ -165,5 +166,36 @@ describe('API input strictness', () => {
     const unset = await call('DELETE', `/apps/${app}/config?keys=OTHER&restart=0`);
     assert.equal(unset.status, 200, JSON.stringify(unset.body));
     assert.deepEqual(labelledContainers(app, false).sort(), before.containers);
+  });
+
+  /** Writes `data` on a raw socket, then waits for the server's answer or close (at most `ms`). */
+  function stall(data: string, ms: number): Promise<{ text: string; closedAfterMs: number }> {
+    return new Promise((resolve) => {
+      const started = Date.now();
+      let text = '';
+      const s = net.connect(berth.apiPort, '127.0.0.1', () => s.write(data));
+      s.setEncoding('utf8');
+      s.on('data', (d) => { text += d; });
+      const done = () => { clearTimeout(t); resolve({ text, closedAfterMs: Date.now() - started }); };
+      s.on('close', done);
+      s.on('error', () => {});
+      const t = setTimeout(() => { s.destroy(); }, ms);
+    });
+  }
+
+  test('a body that never arrives gets a 408 at the deadline and the connection is closed; nothing changes', async () => {
+    const before = await state();
+    const head = `PUT /api/v1/apps/${app}/config HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${berth.token}\r\n`
+      + 'Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{"vars":{"GREETING":';
+    const r = await stall(head, 10_000);
+    assert.match(r.text, /^HTTP\/1\.1 408 /, r.text);
+    assert.match(r.text, /did not arrive within 2 s/);
+    assert.ok(r.closedAfterMs < 8000, `closed after ${r.closedAfterMs} ms`);
+    assert.deepEqual(await state(), before);
+  });
+
+  test('a request head that never ends is cut at the head deadline', async () => {
+    const r = await stall(`GET /api/v1/apps HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${berth.token}\r\nX-Slow: `, 15_000);
+    assert.ok(r.closedAfterMs < 10_000, `closed after ${r.closedAfterMs} ms`);
   });
 });
