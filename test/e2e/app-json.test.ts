@@ -6,12 +6,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ROOT, startBerth, type Berth } from '../helpers/berth.js';
 import { commitFile, push, sampleRepo } from '../helpers/git.js';
 import { viaRouter } from '../helpers/http.js';
 import { labelledContainers, removeAppObjects } from '../helpers/docker.js';
-import { api } from '../helpers/api.js';
+import { api, sse } from '../helpers/api.js';
 
 const appName = () => `t-${randomBytes(4).toString('hex')}`;
 const inspect = (ref: string) => JSON.parse(execFileSync('docker', ['image', 'inspect', ref], { encoding: 'utf8' }))[0];
@@ -89,6 +90,29 @@ describe('app.json: Dokku compatibility and strictness', () => {
     assert.match(res.output, /! {5}v\d+ is live and serving/);
     assert.doesNotMatch(res.output, /previous release keeps serving/);
     assert.equal((await get()).body, 'dokku-scripts: predeploy said second\n');
+  });
+
+  test('a buildpack app: predeploy runs through the slug launcher, and the committed image keeps it', async () => {
+    const bp = appName(); apps.push(bp);
+    const bpRepo = await sampleRepo('procfile-worker');
+    // A .profile.d script only the launcher sources: proof predeploy ran through it.
+    await mkdir(path.join(bpRepo, '.profile.d'));
+    await commitFile(bpRepo, '.profile.d/marker.sh', 'export FROM_PROFILE=sourced\n');
+    await commitFile(bpRepo, 'app.json', `{
+      "formation": { "web": { "quantity": 1 }, "worker": { "quantity": 0 } }, // no worker needed here
+      "scripts": { "dokku": { "predeploy": "echo \\"$FROM_PROFILE $DYNO\\" > /app/pre.txt" } },
+    }`);
+    const res = await push(bpRepo, berth.remote(bp));
+    assert.equal(res.code, 0, res.output);
+    assert.match(res.output, /predeploy changes committed to v1's image/);
+    const image = inspect(`berth/app-${bp}:v1`);
+    assert.ok(Array.isArray(image.Config.Entrypoint) && image.Config.Entrypoint.length > 0, JSON.stringify(image.Config));
+    assert.equal(image.Config.User, 'app');
+    assert.ok(!JSON.stringify(image.Config).includes('sleep'));
+    const run = await sse(berth.apiPort, berth.token, 'POST', `/apps/${bp}/run`, { command: ['cat', '/app/pre.txt'] });
+    const out = run.events.filter((e) => e.event === 'message').map((e) => e.data.text).join('');
+    assert.match(out, /^sourced run\.\d+$/m, JSON.stringify(run.events));
+    assert.equal((await viaRouter(berth.routerPort, `${bp}.localhost`)).status, 200);
   });
 
   for (const [name, appJson, message] of [
