@@ -21,6 +21,9 @@ test('comments and trailing commas are read as Dokku (hujson) reads them', () =>
   }`);
   assert.deepEqual(m.scripts, { predeploy: 'touch /app/pre', postdeploy: 'echo done' });
   assert.deepEqual(m.formation, { web: 2 });
+  // `//` and `/*` inside a string are text, not comments.
+  const url = parseAppJson('{"scripts": {"dokku": {"postdeploy": "curl https://hooks.example/x /* y */"}}} // done');
+  assert.equal(url.scripts.postdeploy, 'curl https://hooks.example/x /* y */');
 });
 
 test('syntax errors name the line and column', () => {
