@@ -38,8 +38,13 @@ export async function runPredeploy(release: Release, command: string | undefined
   log.step(`Running predeploy (app.json): ${command}`);
   const sink = lineSink(log);
   const signal = AbortSignal.timeout(deps.timeoutMs);
-  const { code } = await deps.scheduler.runAndCommit(release, { command, process: 'predeploy', onOutput: sink.onOutput, signal });
-  sink.end();
+  const { code } = await deps.scheduler.runAndCommit(release, { command, process: 'predeploy', onOutput: sink.onOutput, signal })
+    .catch((err: Error) => {
+      // E.g. an image without /bin/sh: the user's to fix, so say what Docker said.
+      throw new BerthError('predeploy_failed', 422, `app.json's scripts.dokku.predeploy could not run in the new image: ${err.message}`,
+        { hint: 'predeploy runs under /bin/sh in the built image; nothing was deployed' });
+    })
+    .finally(() => sink.end());
   if (code !== 0) {
     throw failed('predeploy', code, signal, deps.timeoutMs, 'fix scripts.dokku.predeploy in app.json (its output is above); nothing was deployed');
   }

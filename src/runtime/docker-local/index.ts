@@ -84,6 +84,7 @@ export function dockerLocalScheduler(deps: LocalDeps): Scheduler {
         name: `berth-${release.app}-${proc}-${tag}-${n}`,
         image: release.image,
         target: release.image,
+        maxSec: deps.config.build.timeoutMs / 1000 + 60,
         command: opts.command,
         env: containerEnv(release, 'run', parseInt(n, 16), undefined),
         labels: berthLabels(release.app, tag, proc, 'run'),
