@@ -101,10 +101,12 @@ describe('app.json: Dokku compatibility and strictness', () => {
     await commitFile(bpRepo, 'app.json', `{
       "formation": { "web": { "quantity": 1 }, "worker": { "quantity": 0 } }, // no worker needed here
       "scripts": { "dokku": { "predeploy": "echo \\"$FROM_PROFILE $DYNO\\" > /app/pre.txt" } },
+      "healthchecks": { "web": [{ "path": "/", "uptime": 1 }] },
     }`);
     const res = await push(bpRepo, berth.remote(bp));
     assert.equal(res.code, 0, res.output);
     assert.match(res.output, /predeploy changes committed to v1's image/);
+    assert.match(res.output, /remote: {8}Warning: app\.json: healthchecks\.web\[0\]\.uptime is not supported by Berth; ignored/);
     const image = inspect(`berth/app-${bp}:v1`);
     assert.ok(Array.isArray(image.Config.Entrypoint) && image.Config.Entrypoint.length > 0, JSON.stringify(image.Config));
     assert.equal(image.Config.User, 'app');
