@@ -46,7 +46,7 @@ export async function processBuild(data: BuildJobData, control: JobControl, deps
   try {
     const { release, manifest } = await buildAndRelease(build, log, deps);
     const tasks = { timeoutMs: config.build.timeoutMs, scheduler: deps.scheduler };
-    const outcome = await deployRelease(release, log, deps, { ...tasks, predeploy: manifest?.scripts.predeploy });
+    const outcome = await deployRelease(release, log, deps, { timeoutMs: tasks.timeoutMs, predeploy: manifest?.scripts.predeploy });
     const postdeployError = await runPostdeploy(release, manifest?.scripts.postdeploy, log, tasks);
     if (postdeployError) {
       await failLive(deps, build, log, release, postdeployError);
