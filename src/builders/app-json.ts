@@ -1,9 +1,17 @@
 // Reads app.json at the root of a pushed tree, if there is one.
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseAppJson, type AppManifest } from '../shared/app-json.js';
+import { checkManifestTypes, parseAppJson, type AppManifest } from '../shared/app-json.js';
+import type { BuildOutput } from './builder.js';
 
 export async function readAppJson(sourceDir: string): Promise<AppManifest | undefined> {
   const text = await readFile(path.join(sourceDir, 'app.json'), 'utf8').catch(() => undefined);
   return text === undefined ? undefined : parseAppJson(text);
+}
+
+/** Refuses a formation or health check for a process type the build did not produce. */
+export async function checkAppJsonTypes(manifest: AppManifest, output: BuildOutput, sourceDir: string, builder: string): Promise<void> {
+  const hasProcfile = await access(path.join(sourceDir, 'Procfile')).then(() => true, () => false);
+  const source = hasProcfile ? 'the Procfile' : builder === 'dockerfile' ? 'the Dockerfile\'s CMD' : 'the buildpack\'s default process types';
+  checkManifestTypes(manifest, Object.keys(output.processTypes), source);
 }

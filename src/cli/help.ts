@@ -55,6 +55,11 @@ export function generalHelp(registry: Registry): string {
     }
     lines.push('');
   }
+  // Other spellings a Dokku or Heroku user types, each the same command.
+  const aliased = registry.commands.map((c) => [c.name, (c.aliases ?? []).filter((a) => !a.startsWith('-'))] as const).filter(([, a]) => a.length);
+  if (aliased.length) {
+    lines.push('Aliases (the names Dokku and Heroku use):', ...aliased.map(([n, a]) => `  ${n.padEnd(width)}  ${a.join(', ')}`), '');
+  }
   lines.push(
     'Server:',
     `  ${'server [--role api,router,worker]'.padEnd(width)}  Run Berth itself in the foreground (npm start)`,

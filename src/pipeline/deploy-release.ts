@@ -8,6 +8,7 @@ import { RELEASE_PROCESS, type Release } from '../shared/types.js';
 import { getFormation, getResources, promoteRelease, setReleaseStatus, setStopped } from '../store/apps.js';
 import type { RedisHandle } from '../store/redis.js';
 import { effectiveFormation, type DeployOutcome, type Scheduler } from '../runtime/scheduler.js';
+import { runPredeploy } from './deploy-scripts.js';
 
 export interface DeployDeps {
   readonly redis: RedisHandle;
@@ -35,8 +36,12 @@ async function releasePhase(release: Release, log: BuildLog, deps: DeployDeps): 
   }
 }
 
-export async function deployRelease(release: Release, log: BuildLog, deps: DeployDeps): Promise<DeployOutcome> {
+/** A push's app.json predeploy, run before the release command (Dokku's order). */
+export interface PushTasks { readonly predeploy?: string; readonly timeoutMs: number }
+
+export async function deployRelease(release: Release, log: BuildLog, deps: DeployDeps, push?: PushTasks): Promise<DeployOutcome> {
   try {
+    if (push) await runPredeploy(release, push.predeploy, log, { scheduler: deps.scheduler, timeoutMs: push.timeoutMs });
     await releasePhase(release, log, deps);
     const formation = effectiveFormation(release, await getFormation(deps.redis, release.app));
     const outcome = await deps.scheduler.deploy(release, formation, log, { resources: await getResources(deps.redis, release.app) });

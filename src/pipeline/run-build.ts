@@ -10,8 +10,8 @@ import { promisify } from 'node:util';
 import type { BuildJobData, JobControl } from '../queue/build-queue.js';
 import { appUrl } from '../config/index.js';
 import { selectBuilder } from '../builders/registry.js';
-import { berthLabels, pruneReleaseImages } from '../docker/index.js';
-import { asBerthError } from '../shared/errors.js';
+import { berthLabels, pruneReleaseImages, untagImage } from '../docker/index.js';
+import { asBerthError, type BerthError } from '../shared/errors.js';
 import type { Build, Release } from '../shared/types.js';
 import { getConfigVars } from '../store/apps.js';
 import { endLog, getBuild, touchBuild, updateBuild } from '../store/builds.js';
@@ -19,7 +19,9 @@ import { buildLogWriter, type BuildLogWriter } from './build-log-writer.js';
 import type { PipelineDeps } from './deps.js';
 import { buildTarPath, buildWorkDir } from './paths.js';
 import { createBuildRelease } from './release.js';
-import { readAppJson } from '../builders/app-json.js';
+import { checkAppJsonTypes, readAppJson } from '../builders/app-json.js';
+import type { AppManifest } from '../shared/app-json.js';
+import { runPostdeploy } from './deploy-scripts.js';
 import { checkSymlinks } from '../builders/symlinks.js';
 import { tryAppLease } from './app-lease.js';
 import { deployRelease } from './deploy-release.js';
@@ -43,13 +45,19 @@ export async function processBuild(data: BuildJobData, control: JobControl, deps
   const beat = setInterval(() => void touchBuild(r, build.id, HEARTBEAT_TTL_MS).catch(() => {}), HEARTBEAT_TTL_MS / 3);
   await updateBuild(r, build.id, { status: 'running', startedAt: Date.now() });
   try {
-    const release = await buildAndRelease(build, log, deps);
-    const outcome = await deployRelease(release, log, deps);
-    log.step(`Released v${release.version}`);
-    log.detail(`${appUrl(deps.config, build.app)} deployed to Berth`);
-    await log.flush();
-    await updateBuild(r, build.id, { status: 'succeeded', finishedAt: Date.now(), release: release.version });
-    await endLog(r, build.id, 'succeeded');
+    const { release, manifest } = await buildAndRelease(build, log, deps);
+    const tasks = { timeoutMs: config.build.timeoutMs, scheduler: deps.scheduler };
+    const outcome = await deployRelease(release, log, deps, { timeoutMs: tasks.timeoutMs, predeploy: manifest?.scripts.predeploy });
+    const postdeployError = await runPostdeploy(release, manifest?.scripts.postdeploy, log, tasks);
+    if (postdeployError) {
+      await failLive(deps, build, log, release, postdeployError);
+    } else {
+      log.step(`Released v${release.version}`);
+      log.detail(`${appUrl(deps.config, build.app)} deployed to Berth`);
+      await log.flush();
+      await updateBuild(r, build.id, { status: 'succeeded', finishedAt: Date.now(), release: release.version });
+      await endLog(r, build.id, 'succeeded');
+    }
     // The pusher is done; the old release drains in the background of this job.
     await outcome.retire().catch((err) => console.error(`${build.app}: retiring old containers: ${err.message}`));
     await pruneReleaseImages(deps.docker, build.app, config.runtime.imageRetention, release.version).catch(() => {});
@@ -64,7 +72,7 @@ export async function processBuild(data: BuildJobData, control: JobControl, deps
   }
 }
 
-async function buildAndRelease(build: Build, log: BuildLogWriter, deps: PipelineDeps): Promise<Release> {
+async function buildAndRelease(build: Build, log: BuildLogWriter, deps: PipelineDeps): Promise<{ release: Release; manifest?: AppManifest }> {
   const sourceDir = path.join(buildWorkDir(deps.config, build.id), 'src');
   await mkdir(sourceDir, { recursive: true });
   await run('tar', ['-xf', buildTarPath(deps.config, build.id), '-C', sourceDir, '--no-same-owner']);
@@ -82,13 +90,16 @@ async function buildAndRelease(build: Build, log: BuildLogWriter, deps: Pipeline
     log,
   };
   const manifest = await readAppJson(sourceDir);
+  for (const w of manifest?.warnings ?? []) log.detail(`Warning: app.json: ${w}`);
   const builder = await selectBuilder(deps.builders, input);
   const output = await builder.build(input);
+  // app.json names process types only the build knows; a typo fails here, before any release.
+  if (manifest) await checkAppJsonTypes(manifest, output, sourceDir, builder.name).catch(async (err) => { await untagImage(deps.docker, output.image); throw err; });
   const release = await createBuildRelease(deps.redis, deps.docker, build, output, manifest, deps.config.runtime.defaultPort);
   log.step(`Created release v${release.version}`);
   const types = Object.entries(release.processTypes).map(([t, c]) => `${t}: ${c ?? '(image CMD)'}`);
   for (const t of types) log.detail(t);
-  return release;
+  return { release, manifest };
 }
 
 async function failBuild(deps: PipelineDeps, build: Build, log: BuildLogWriter, err: unknown): Promise<void> {
@@ -101,4 +112,14 @@ async function failBuild(deps: PipelineDeps, build: Build, log: BuildLogWriter, 
   await updateBuild(deps.redis, build.id, { status: 'failed', finishedAt: Date.now(), error: message });
   await endLog(deps.redis, build.id, 'failed');
   if (!e.expose) console.error(`build ${build.id} (${build.app}):`, err);
+}
+
+/** The release is live but app.json's postdeploy failed: the push fails (as on Dokku), saying so. */
+async function failLive(deps: PipelineDeps, build: Build, log: BuildLogWriter, release: Release, e: BerthError): Promise<void> {
+  log.error(e.message);
+  if (e.hint) log.error(e.hint);
+  log.error(`Deploy failed (${e.code}) after v${release.version} went live: ${appUrl(deps.config, build.app)}`);
+  await log.flush();
+  await updateBuild(deps.redis, build.id, { status: 'failed', finishedAt: Date.now(), error: e.message, release: release.version });
+  await endLog(deps.redis, build.id, 'failed');
 }

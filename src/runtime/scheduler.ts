@@ -39,6 +39,8 @@ export interface RunOptions {
   readonly detach: boolean;
   readonly onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
   readonly signal?: AbortSignal;
+  /** The one-off's `berth.process` label (role stays `run`); default `run`. */
+  readonly process?: string;
 }
 
 export interface Scheduler {
@@ -55,6 +57,12 @@ export interface Scheduler {
   destroy(app: AppName): Promise<void>;
   ps(app: AppName): Promise<ProcessView[]>;
   run(release: Release, opts: RunOptions): Promise<{ code: number } | { name: string }>;
+  /**
+   * Runs a command in a one-off of the release's image and, if it exits 0,
+   * commits its file changes as release.image, keeping the image's own
+   * CMD/ENTRYPOINT/env/labels (app.json's scripts.dokku.predeploy).
+   */
+  runAndCommit(release: Release, opts: Omit<RunOptions, 'detach'>): Promise<{ code: number }>;
   /** Brings routes back in line with what is running, e.g. after a restart. */
   reconcile(app: AppName, current: Release | undefined, formation: Formation): Promise<void>;
 }

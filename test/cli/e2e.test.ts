@@ -208,6 +208,25 @@ describe('berth CLI end to end', () => {
     assert.doesNotMatch((await ok('domains', app)).stdout, new RegExp(host));
   });
 
+  test('config:set --encoded stores the decoded value; url and the Dokku aliases work against the server', async () => {
+    const value = "line one\nit's \"quoted\" $HOME";
+    await ok('config:set', app, '--encoded', `MULTI=${Buffer.from(value).toString('base64')}`, '--no-restart');
+    assert.equal((await ok('config:get', app, 'MULTI')).stdout, `${value}\n`);
+    const bad = await berthCli(['config:set', app, '--encoded', 'BAD=***']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /BAD: its value is not valid base64/);
+    assert.equal(JSON.parse((await ok('config', app, '--json')).stdout).config.BAD, undefined);
+    const url = (await ok('url', app)).stdout;
+    assert.equal(url, `http://${app}.localhost:${berth.routerPort}\n`);
+    assert.equal((await get('/')).status, 200);
+    const noAge = (t: string) => t.replace(/ \(.* ago\)$/m, '');
+    assert.equal(noAge((await ok('apps:report', app)).stdout), noAge((await ok('apps:info', app)).stdout));
+    assert.match((await ok('ps:report', app)).stdout, /web\.1/);
+    assert.match((await ok('config:show', app)).stdout, /^MULTI:/m);
+    await ok('config:remove', app, 'MULTI', '--no-restart');
+    assert.equal(JSON.parse((await ok('config', app, '--json')).stdout).config.MULTI, undefined);
+  });
+
   test('apps:create, then apps:destroy: refused without --confirm, then nothing labelled is left', async () => {
     const fresh = appName();
     apps.push(fresh);

@@ -77,6 +77,54 @@ describe('CLI formatting and flags (fake API)', () => {
     assert.match(r.stderr, /Unsetting A and B and restarting shop\.\.\. done, v5/);
   });
 
+  test('config:set --encoded sends the decoded values; bad base64 or non-text sends nothing', async () => {
+    api.route('PUT', '/apps/shop/config', { config: {}, release: { version: 6 } });
+    const pem = '-----BEGIN KEY-----\nline \'two\'\n';
+    const r = await run('config:set', 'shop', '--encoded', `KEY_PEM=${Buffer.from(pem).toString('base64')}`, `E=`, `U=${Buffer.from('héllo').toString('base64')}`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(api.seen[0]!.body, { vars: { KEY_PEM: pem, E: '', U: 'héllo' }, restart: true });
+    api.seen.length = 0;
+    const wrapped = Buffer.from('x'.repeat(100)).toString('base64').replace(/.{76}/, '$&\n');
+    assert.equal((await run('config:set', 'shop', '--encoded', `W=${wrapped}\n`)).code, 0);
+    assert.equal((api.seen[0]!.body as { vars: Record<string, string> }).vars.W, 'x'.repeat(100), 'line breaks are skipped, as base64 -d does');
+    api.seen.length = 0;
+    for (const bad of ['bm90IGJhc2U2NA', 'not base64!', 'aGk=aGk=', 'YQ== ', 'aGk-']) {
+      const b = await run('config:set', 'shop', '--encoded', 'OK=aGk=', `SECRET=${bad}`);
+      assert.equal(b.code, 1, bad);
+      assert.match(b.stderr, /SECRET: its value is not valid base64, and --encoded takes base64 values/, bad);
+      assert.ok(!b.stderr.includes(bad.trim()), 'the value is not echoed');
+    }
+    const binary = await run('config:set', 'shop', '--encoded', `B=${Buffer.from([0xff, 0xfe]).toString('base64')}`);
+    assert.match(binary.stderr, /B: the --encoded value decodes to bytes that are not UTF-8 text/);
+    assert.equal(api.seen.length, 0);
+    const plain = await run('config:set', 'shop', 'A=aGk=');
+    assert.equal(plain.code, 0);
+    assert.deepEqual(api.seen[0]!.body.vars, { A: 'aGk=' }, 'without --encoded nothing is decoded');
+    assert.match((await run('config:set', '--help')).stdout, /--encoded +the values are base64-encoded/);
+  });
+
+  test('url prints the URL alone; Dokku and Heroku aliases are the same commands, listed in help', async () => {
+    api.route('GET', '/apps/shop', { app: { name: 'shop', url: 'http://shop.example.com', createdAt: Date.now(), currentRelease: 2 } });
+    api.route('GET', '/apps/shop/ps', { processes: [{ ...PROCESS, name: 'web.1' }], formation: { web: 1 } });
+    api.route('GET', '/apps/shop/config', { config: { A: '1' } });
+    api.route('DELETE', '/apps/shop/config', { config: {}, release: { version: 7 } });
+    api.route('GET', '/apps/shop/domains', { domains: ['www.example.com'] });
+    assert.equal((await run('url', 'shop')).stdout, 'http://shop.example.com\n');
+    assert.equal((await run('apps:url', 'shop')).stdout, 'http://shop.example.com\n');
+    assert.deepEqual((await run('apps:report', 'shop')).stdout, (await run('apps:info', 'shop')).stdout);
+    assert.deepEqual((await run('ps:report', 'shop')).stdout, (await run('ps', 'shop')).stdout);
+    assert.deepEqual((await run('config:show', 'shop')).stdout, (await run('config', 'shop')).stdout);
+    assert.deepEqual((await run('domains:report', 'shop')).stdout, (await run('domains', 'shop')).stdout);
+    api.seen.length = 0;
+    assert.equal((await run('config:remove', 'shop', 'A')).code, 0);
+    assert.equal(api.seen[0]!.url, '/api/v1/apps/shop/config?keys=A&restart=true');
+    assert.match((await run('config:show', '--help')).stdout, /^Usage: berth config <app>[^]*Aliases: config:list, config:show/);
+    const general = (await run('help')).stdout;
+    assert.match(general, /^Aliases \(the names Dokku and Heroku use\):$/m);
+    assert.match(general, /^ {2}apps:info +info, apps:report$/m);
+    assert.match(general, /^ {2}url <app> +Print the app's URL$/m);
+  });
+
   test('server errors: the message and hint on stderr, exit 1; 401 says to log in', async () => {
     api.route('GET', '/apps/nope', { error: { code: 'app_not_found', message: 'app "nope" does not exist', hint: 'see `berth apps`' } }, 404);
     const r = await run('apps:info', 'nope');

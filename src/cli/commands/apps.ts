@@ -67,7 +67,7 @@ const create: Command = {
 
 const info: Command = {
   name: 'apps:info',
-  aliases: ['info'],
+  aliases: ['info', 'apps:report'],
   summary: 'Show an app: release, URLs, formation, processes',
   examples: ['berth apps:info my-app', 'berth apps:info -a my-app --json'],
   app: true,
@@ -115,4 +115,17 @@ const destroy: Command = {
   },
 };
 
-export const appsGroup: CommandGroup = { title: 'Apps', commands: [list, create, info, destroy] };
+const url: Command = {
+  name: 'url',
+  aliases: ['apps:url'],
+  summary: 'Print the app\'s URL',
+  description: 'Prints the URL the app answers at, alone on a line (as Dokku\'s url), for scripts: curl "$(berth url my-app)".',
+  examples: ['berth url my-app'],
+  app: true,
+  async run({ api, app, out }) {
+    const body = await (await api()).request<{ app: AppInfo }>('GET', `/apps/${seg(app)}`);
+    out.line(body.app.url);
+  },
+};
+
+export const appsGroup: CommandGroup = { title: 'Apps', commands: [list, create, info, url, destroy] };

@@ -31,7 +31,7 @@ function printReport(out: Parameters<Command['run']>[0]['out'], app: string, r: 
 
 const list: Command = {
   name: 'certs',
-  aliases: ['certs:list'],
+  aliases: ['certs:list', 'certs:report'],
   summary: 'Show the app\'s certificates, ACME state and HTTPS redirect',
   examples: ['berth certs my-app'],
   app: true,

@@ -20,7 +20,7 @@ function printVars(out: Output, vars: Record<string, string>): void {
 
 const show: Command = {
   name: 'config',
-  aliases: ['config:list'],
+  aliases: ['config:list', 'config:show'],
   summary: 'Show the app\'s config vars',
   usage: '[--shell]',
   examples: ['berth config my-app', 'berth config my-app --shell > .env'],
@@ -64,20 +64,45 @@ async function change(ctx: CommandContext, verb: string, keys: string[], call: (
   if (!body.release) ctx.out.info(`${ctx.app} has no release yet: the vars apply from its first deploy.`);
 }
 
+/**
+ * `--encoded` (Dokku's): the value is base64. Decoded here, in the CLI, so
+ * the API keeps taking plain values; refused unless it is canonical base64
+ * of UTF-8 text, since Buffer.from would silently skip bad characters.
+ */
+export function decodeConfigValue(key: string, value: string): string {
+  // Line breaks are skipped, as `base64 -d` does, so `$(base64 file)` works unwrapped or not.
+  const compact = value.replace(/\r?\n/g, '');
+  const bytes = Buffer.from(compact, 'base64');
+  if (bytes.toString('base64') !== compact) {
+    // The value is not echoed: it is likely a secret.
+    throw usageError(`${key}: its value is not valid base64, and --encoded takes base64 values`,
+      `encode it with: printf %s 'the value' | base64 -w0`);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw usageError(`${key}: the --encoded value decodes to bytes that are not UTF-8 text`, 'config vars are text; base64-encode the text itself');
+  }
+}
+
 const set: Command = {
   name: 'config:set',
   summary: 'Set config vars (a new release)',
-  usage: 'KEY=value... [--no-restart]',
+  usage: 'KEY=value... [--encoded] [--no-restart]',
   description: 'Sets one or more config vars. This makes a new release, and restarts the app\'s processes '
-    + 'with zero downtime (new ones are health-checked before the old ones stop), unless --no-restart.',
-  examples: ['berth config:set my-app GREETING=hello', 'berth config:set my-app A=1 B=\'two words\' --no-restart'],
-  flags: [NO_RESTART],
+    + 'with zero downtime (new ones are health-checked before the old ones stop), unless --no-restart.\n'
+    + 'With --encoded, as on Dokku, every value is base64 (for values with newlines or quotes): the CLI decodes '
+    + 'them before anything is sent, and refuses a value that is not valid base64.',
+  examples: ['berth config:set my-app GREETING=hello', 'berth config:set my-app A=1 B=\'two words\' --no-restart',
+    'berth config:set my-app --encoded KEY_PEM="$(base64 -w0 key.pem)"'],
+  flags: [NO_RESTART, { name: 'encoded', type: 'boolean', description: 'the values are base64-encoded; decode them first (Dokku\'s --encoded)' }],
   app: true,
   json: true,
   args: [1, Infinity],
   async run(ctx) {
     // Every pair is checked before anything is sent: all or nothing.
-    const vars = Object.fromEntries(ctx.args.map(parseConfigPair));
+    const pairs = ctx.args.map(parseConfigPair);
+    const vars = Object.fromEntries(ctx.flags.encoded ? pairs.map(([k, v]) => [k, decodeConfigValue(k, v)]) : pairs);
     const client = await ctx.api();
     await change(ctx, 'Setting', Object.keys(vars), (restart) =>
       client.request<ChangeResult>('PUT', `/apps/${seg(ctx.app)}/config`, { body: { vars, restart } }));
@@ -87,6 +112,7 @@ const set: Command = {
 
 const unset: Command = {
   name: 'config:unset',
+  aliases: ['config:remove'],
   summary: 'Unset config vars (a new release)',
   usage: 'KEY... [--no-restart]',
   examples: ['berth config:unset my-app GREETING', 'berth config:unset my-app A B --no-restart'],

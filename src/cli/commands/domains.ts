@@ -16,7 +16,7 @@ function hostname(raw: string): string {
 
 const list: Command = {
   name: 'domains',
-  aliases: ['domains:list'],
+  aliases: ['domains:list', 'domains:report'],
   summary: 'List the app\'s custom domains',
   examples: ['berth domains my-app'],
   app: true,

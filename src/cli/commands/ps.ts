@@ -32,7 +32,7 @@ export function printProcesses(out: Output, app: string, body: PsBody): void {
 
 const list: Command = {
   name: 'ps',
-  aliases: ['ps:list'],
+  aliases: ['ps:list', 'ps:report'],
   summary: 'List the app\'s processes: type, state, uptime, restarts',
   description: 'Lists every process of the app. A crash-looping process shows as crashed, with its last log lines.',
   examples: ['berth ps my-app'],

@@ -5,6 +5,7 @@ import { listContainers, stopAndRemove } from '../../docker/containers.js';
 import { LABEL, berthLabels } from '../../docker/labels.js';
 import { removeImage } from '../../docker/containers.js';
 import { runOneOff } from '../../docker/one-off.js';
+import { runAndCommit } from '../../docker/commit-run.js';
 import { releaseTag } from '../../shared/types.js';
 import { deleteRoute, setRoute } from '../../store/routes.js';
 import type { Scheduler } from '../scheduler.js';
@@ -61,14 +62,33 @@ export function dockerLocalScheduler(deps: LocalDeps): Scheduler {
     run(release, opts) {
       const n = randomBytes(2).toString('hex');
       const tag = releaseTag(release.version);
+      const proc = opts.process ?? 'run';
       return runOneOff(deps.docker, {
-        name: `berth-${release.app}-run-${tag}-${n}`,
+        name: `berth-${release.app}-${proc}-${tag}-${n}`,
         image: release.image,
         command: opts.command,
         env: containerEnv(release, 'run', parseInt(n, 16), undefined),
-        labels: berthLabels(release.app, tag, 'run', 'run'),
+        labels: berthLabels(release.app, tag, proc, 'run'),
         memoryBytes: deps.config.runtime.memoryBytes,
         detach: opts.detach,
+        onOutput: opts.onOutput,
+        signal: opts.signal,
+      });
+    },
+
+    runAndCommit(release, opts) {
+      const n = randomBytes(2).toString('hex');
+      const tag = releaseTag(release.version);
+      const proc = opts.process ?? 'run';
+      return runAndCommit(deps.docker, {
+        name: `berth-${release.app}-${proc}-${tag}-${n}`,
+        image: release.image,
+        target: release.image,
+        maxSec: deps.config.build.timeoutMs / 1000 + 60,
+        command: opts.command,
+        env: containerEnv(release, 'run', parseInt(n, 16), undefined),
+        labels: berthLabels(release.app, tag, proc, 'run'),
+        memoryBytes: deps.config.runtime.memoryBytes,
         onOutput: opts.onOutput,
         signal: opts.signal,
       });
