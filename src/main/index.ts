@@ -3,7 +3,7 @@
 // command is the CLI, a client of the REST API (src/cli). The server is
 // imported only for `server`, so a CLI call does not load its stack.
 import type { Role } from './server.js';
-import { installLastResortGuard } from './last-resort.js';
+import { installLastResortGuard } from '../shared/last-resort.js';
 
 const USAGE = `Usage: berth server [--role api,router,worker]
 

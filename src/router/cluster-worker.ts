@@ -1,6 +1,7 @@
 // Entry point of one router cluster worker (see cluster.ts): waits for the
 // primary's hello with the Redis to share, serves until told to stop.
 import { loadConfig } from '../config/index.js';
+import { installLastResortGuard } from '../shared/last-resort.js';
 import { attachRedis } from '../store/routes.js';
 import type { WorkerHello, WorkerMessage } from './cluster.js';
 import { routerOptions, startRouter } from './index.js';
@@ -12,6 +13,8 @@ process.once('message', (hello: WorkerHello) => {
     const router = await startRouter(routerOptions(config, redis));
     const ready: WorkerMessage = { kind: 'ready', port: router.port, tlsPort: router.tlsPort };
     process.send?.(ready);
+    // A worker serves every app's traffic: an unheard error must not end it (each is a bug, logged and counted).
+    installLastResortGuard((line) => process.stderr.write(`router worker ${process.pid}: ${line}\n`));
     const stop = () => void router.close().then(() => redis.close()).finally(() => process.exit(0));
     process.once('SIGTERM', stop);
     process.once('disconnect', stop);

@@ -31,7 +31,7 @@ export function prometheusText(all: readonly AppMetrics[]): string {
   return `${out.join('\n')}\n`;
 }
 
-/** The API process's last-resort catches (src/main/last-resort.ts): each one is a bug. */
+/** The API process's last-resort catches (src/shared/last-resort.ts): each one is a bug. */
 const uncaughtText = () => [
   '# HELP berth_uncaught_errors_total Errors no handler took, caught by the last-resort guard of this API process; each is a bug.',
   '# TYPE berth_uncaught_errors_total counter',

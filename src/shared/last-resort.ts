@@ -3,7 +3,7 @@
 // would end the process, and with it the API, git and the router for
 // every app. Each one is a bug in Berth: it is logged loudly with its
 // stack and counted (healthz, /metrics), and the server keeps serving.
-import { countUncaught } from '../shared/uncaught.js';
+import { countUncaught } from './uncaught.js';
 
 let installed = false;
 
