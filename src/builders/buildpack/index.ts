@@ -3,8 +3,9 @@
 //   container from the build stack: per-app cache volume, runner, buildpacks,
 //   config vars and source copied in, no Docker socket, limits and a timeout
 //   -> runner: detect, compile, release (buildpacks/runner.sh) -> results
-//   read from /berth/out -> slug image on the run stack (slug.ts)
-//   -> process types: the Procfile over the buildpacks' defaults.
+//   read from /berth/out -> slug image on the run stack, one layer per
+//   handed-over directory (slug.ts) -> its size reported and checked
+//   (slug-report.ts) -> process types: the Procfile over the buildpacks' defaults.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { BerthConfig } from '../../config/index.js';
@@ -20,6 +21,8 @@ import { planBuildpacks } from './order.js';
 import { checkOutcome } from './outcome.js';
 import { mergeReleases, parseRelease } from './release-yaml.js';
 import { parseLayers, slugMaker, type SlugMaker } from './slug.js';
+import { checkSlugSize, reportSlug } from './slug-report.js';
+import { untagImage } from '../../docker/index.js';
 import { readTarFiles } from './tar.js';
 
 export interface BuildpackOptions {
@@ -96,11 +99,19 @@ async function buildWithBuildpacks(docker: Docker, config: BerthConfig, s: Setti
     const processTypes = { ...release.processTypes, ...procfile };
     reportProcessTypes(input, release.processTypes, procfile);
     input.log.step(`Creating the slug image on ${config.images.run}`);
-    await slug.commit({
+    const slugStart = performance.now();
+    const figures = await slug.commit({
       imageTag: input.imageTag, layers: parseLayers(out.get('layers')?.toString('utf8') ?? ''),
       env: release.configVars, webCommand: processTypes.web ?? undefined,
     });
-    return { image: input.imageTag, processTypes };
+    reportSlug(input.log, figures);
+    try {
+      checkSlugSize(input.log, figures, { warnBytes: config.build.slugWarnBytes, maxBytes: config.build.slugMaxBytes });
+    } catch (err) {
+      await untagImage(docker, input.imageTag);
+      throw err;
+    }
+    return { image: input.imageTag, processTypes, slugMs: performance.now() - slugStart };
   } finally {
     await slug.settle();
     await container.remove();
@@ -108,19 +119,22 @@ async function buildWithBuildpacks(docker: Docker, config: BerthConfig, s: Setti
 }
 
 /**
- * While compile runs, polls for the layers a buildpack announces, so their
- * base image is made meanwhile (a runtime is ready long before npm ci ends).
+ * While compile runs, polls for the layers buildpacks announce, so their
+ * base images are made meanwhile (a runtime is ready long before npm ci ends).
  */
 async function watchLayers(container: BuildContainer, slug: SlugMaker, done: AbortSignal): Promise<void> {
+  let seen = '';
   while (!done.aborted) {
     await sleep(250, undefined, { signal: done }).catch(() => {});
     if (done.aborted) return;
     const text = await container.get('/berth/out/layers').then(readTarFiles).then((f) => f.get('layers')?.toString('utf8'), () => undefined);
-    if (!text?.trim()) continue;
+    // Whole lines only: a line being written may not have its key yet.
+    const lines = text?.slice(0, text.lastIndexOf('\n') + 1) ?? '';
+    if (!lines.trim() || lines === seen) continue;
+    seen = lines;
     try {
-      void slug.base(parseLayers(text)).catch(() => {});
+      void slug.base(parseLayers(lines)).catch(() => {});
     } catch { /* reported when the build ends */ }
-    return;
   }
 }
 
