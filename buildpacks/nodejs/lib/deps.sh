@@ -59,6 +59,9 @@ prune_deps() {
       if [[ -f .yarnrc.yml ]]; then warn "Yarn 2+ keeps devDependencies (no prune without a plugin)"; return 0; fi
       yarn install --frozen-lockfile --production=true --ignore-scripts --prefer-offline --non-interactive 2>&1 | indent ;;
   esac || fail "pruning devDependencies failed (the error from $pm is above)"
+  # npm leaves the scope directories of what it removed (@eslint, @types, ...).
+  [[ -d node_modules ]] && find node_modules -mindepth 1 -maxdepth 1 -name '@*' -type d -empty -delete
+  return 0
 }
 
 # tree_manifest DIR: what identifies a node_modules tree: each path with its

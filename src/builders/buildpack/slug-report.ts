@@ -15,6 +15,7 @@ const MiB = 1024 * 1024;
 
 export function mb(bytes: number): string {
   const m = bytes / MiB;
+  if (m < 1) return `${Math.ceil(bytes / 1024)} kB`;
   return `${m < 10 ? m.toFixed(1) : Math.round(m)} MB`;
 }
 
