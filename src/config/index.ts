@@ -111,9 +111,9 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       logMaxLines: int(env, 'BERTH_BUILD_LOG_LINES', 10000, 100),
       cacheLimitMb: int(env, 'BERTH_BUILD_CACHE_MB', 2048, 16),
       cpus: int(env, 'BERTH_BUILD_CPUS', 2, 1),
-      // Uncompressed sizes on disk (Heroku's 300/500 MB count the gzipped
-      // slug, ~2.5x smaller): a Next.js app with Node.js is about 300 MB.
-      slugWarnBytes: int(env, 'BERTH_SLUG_WARN_MB', 500, 1) * MiB,
+      // Bytes on disk, uncompressed (Heroku's 300/500 MB count the gzipped
+      // slug): a create-next-app slug with Node.js 22 is about 480 MB.
+      slugWarnBytes: int(env, 'BERTH_SLUG_WARN_MB', 600, 1) * MiB,
       slugMaxBytes: int(env, 'BERTH_SLUG_MAX_MB', 1024, 1) * MiB,
     }),
     runtime: Object.freeze({
