@@ -141,6 +141,10 @@ async function main(): Promise<void> {
       await writeFile(path.join(rawDir, 'app/page.tsx'), changed);
       chownR(rawDir);
       r.warmRaw.push(await raw(rawDir, nodeDir, npmCache));
+      // Per round as it goes: on a busy machine a run may be cut short.
+      const sec = (xs: number[]) => (xs.at(-1)! / 1000).toFixed(1);
+      console.log(`round ${i}: cold berth ${sec(r.coldBerth)} s raw ${sec(r.coldRaw)} s; warm berth ${sec(r.warmBerth)} s raw ${sec(r.warmRaw)} s; `
+        + `added v1 ${r.coldMb.at(-1)!.toFixed(1)} MB, v2 ${r.warmMb.at(-1)!.toFixed(1)} MB`);
     }
   } finally {
     await berth.destroy();
