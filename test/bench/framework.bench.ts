@@ -27,7 +27,6 @@ import { push } from '../helpers/git.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const FIXTURE = path.join(ROOT, 'test/bench/fixtures/next-app');
-const RAW_APP = 'bench-fwraw';
 const docker = (...args: string[]) =>
   execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DOCKER_BUILDKIT: '0' } }).trim();
 const asRoot = process.getuid?.() === 0;
@@ -39,6 +38,8 @@ const MB = 1024 * 1024;
 const STAMP = randomBytes(3).toString('hex');
 const RUN = `berth/stack:fwbench-${STAMP}`;
 const BUILD = `berth/stack:fwbench-${STAMP}-build`;
+// Per run, so two runs at once never clean up each other's images.
+const RAW_APP = `bench-fwraw-${STAMP}`;
 
 /** Node.js 22 as the buildpack installs it, in an image the raw side builds on (untimed). */
 async function prepareRawBase(work: string): Promise<string> {
