@@ -112,7 +112,7 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       cacheLimitMb: int(env, 'BERTH_BUILD_CACHE_MB', 2048, 16),
       cpus: int(env, 'BERTH_BUILD_CPUS', 2, 1),
       // Bytes on disk, uncompressed (Heroku's 300/500 MB count the gzipped
-      // slug): a create-next-app slug with Node.js 22 is about 480 MB.
+      // slug): a create-next-app slug with Node.js 22 is 445 MB.
       slugWarnBytes: int(env, 'BERTH_SLUG_WARN_MB', 600, 1) * MiB,
       slugMaxBytes: int(env, 'BERTH_SLUG_MAX_MB', 1024, 1) * MiB,
     }),
