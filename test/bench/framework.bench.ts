@@ -99,7 +99,10 @@ async function berthPush(berth: Awaited<ReturnType<typeof startBerth>>, repo: st
 async function main(): Promise<void> {
   docker('tag', 'berth/stack:bookworm', RUN);
   docker('tag', 'berth/stack:bookworm-build', BUILD);
-  const berth = await startBerth({ BERTH_DRAIN_MS: '0', BERTH_STACK_IMAGE: RUN, BERTH_BUILD_IMAGE: BUILD });
+  const berth = await startBerth({ BERTH_DRAIN_MS: '0', BERTH_STACK_IMAGE: RUN, BERTH_BUILD_IMAGE: BUILD }).catch((err) => {
+    docker('image', 'rm', RUN, BUILD);
+    throw err;
+  });
   const work = await mkdtemp(path.join(os.tmpdir(), 'berth-fwbench-'));
   const apps: string[] = [];
   const r = { coldBerth: [] as number[], coldRaw: [] as number[], warmBerth: [] as number[], warmRaw: [] as number[],
