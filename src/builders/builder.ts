@@ -23,6 +23,8 @@ export interface BuildOutput {
   readonly processTypes: ProcessTypes;
   /** Port the web process listens on, when the image says (single EXPOSE). */
   readonly port?: number;
+  /** Of the build, the time spent making the slug image from the compiled app (buildpacks). */
+  readonly slugMs?: number;
 }
 
 export interface Builder {

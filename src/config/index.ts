@@ -25,6 +25,10 @@ export interface BerthConfig {
     /** Per-app buildpack cache volume; emptied before a build once over this. */
     readonly cacheLimitMb: number;
     readonly cpus: number;
+    /** A buildpack slug (its layers over the run stack) past this gets a warning in the push. */
+    readonly slugWarnBytes: number;
+    /** ...and past this the build fails. */
+    readonly slugMaxBytes: number;
   };
   /** An API client must send its request head within this, and its body within apiBodyTimeoutMs. */
   readonly apiHeadersTimeoutMs: number;
@@ -114,6 +118,10 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       logMaxLines: int(env, 'BERTH_BUILD_LOG_LINES', 10000, 100),
       cacheLimitMb: int(env, 'BERTH_BUILD_CACHE_MB', 2048, 16),
       cpus: int(env, 'BERTH_BUILD_CPUS', 2, 1),
+      // Bytes on disk, uncompressed (Heroku's 300/500 MB count the gzipped
+      // slug): a create-next-app slug with Node.js 22 is 445 MB.
+      slugWarnBytes: int(env, 'BERTH_SLUG_WARN_MB', 600, 1) * MiB,
+      slugMaxBytes: int(env, 'BERTH_SLUG_MAX_MB', 1024, 1) * MiB,
     }),
     apiHeadersTimeoutMs: int(env, 'BERTH_API_HEADERS_TIMEOUT_SEC', 10, 1) * 1000,
     apiBodyTimeoutMs: int(env, 'BERTH_API_BODY_TIMEOUT_SEC', 30, 1) * 1000,

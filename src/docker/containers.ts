@@ -140,6 +140,8 @@ export interface ImageView {
   readonly id: string;
   readonly exposedPorts: number[];
   readonly labels: Record<string, string>;
+  /** Bytes on disk, its parents' layers included. */
+  readonly size: number;
 }
 
 export async function inspectImage(docker: Docker, ref: string): Promise<ImageView | undefined> {
@@ -148,7 +150,7 @@ export async function inspectImage(docker: Docker, ref: string): Promise<ImageVi
     const ports = Object.keys(info.Config?.ExposedPorts ?? {})
       .filter((p) => p.endsWith('/tcp'))
       .map((p) => Number(p.split('/')[0]));
-    return { id: info.Id, exposedPorts: ports, labels: info.Config?.Labels ?? {} };
+    return { id: info.Id, exposedPorts: ports, labels: info.Config?.Labels ?? {}, size: info.Size ?? 0 };
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return undefined;
     throw err;

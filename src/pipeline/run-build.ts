@@ -12,6 +12,7 @@ import { appUrl } from '../config/index.js';
 import { selectBuilder } from '../builders/registry.js';
 import { berthLabels, pruneReleaseImages, untagImage } from '../docker/index.js';
 import { asBerthError, type BerthError } from '../shared/errors.js';
+import { phaseTimes } from '../shared/push-output.js';
 import type { Build, Release } from '../shared/types.js';
 import { getConfigVars } from '../store/apps.js';
 import { endLog, getBuild, touchBuild, updateBuild } from '../store/builds.js';
@@ -45,13 +46,17 @@ export async function processBuild(data: BuildJobData, control: JobControl, deps
   const beat = setInterval(() => void touchBuild(r, build.id, HEARTBEAT_TTL_MS).catch(() => {}), HEARTBEAT_TTL_MS / 3);
   await updateBuild(r, build.id, { status: 'running', startedAt: Date.now() });
   try {
-    const { release, manifest } = await buildAndRelease(build, log, deps);
+    const { release, manifest, buildMs, slugMs } = await buildAndRelease(build, log, deps);
     const tasks = { timeoutMs: config.build.timeoutMs, scheduler: deps.scheduler };
+    const bootStart = performance.now();
     const outcome = await deployRelease(release, log, deps, { timeoutMs: tasks.timeoutMs, predeploy: manifest?.scripts.predeploy });
+    const bootMs = performance.now() - bootStart;
     const postdeployError = await runPostdeploy(release, manifest?.scripts.postdeploy, log, tasks);
     if (postdeployError) {
       await failLive(deps, build, log, release, postdeployError);
     } else {
+      // Total counts from the push's arrival, so queueing shows as the gap.
+      log.detail(phaseTimes({ build: buildMs, slug: slugMs, boot: bootMs, total: Date.now() - build.createdAt }));
       log.step(`Released v${release.version}`);
       log.detail(`${appUrl(deps.config, build.app)} deployed to Berth`);
       await log.flush();
@@ -72,7 +77,15 @@ export async function processBuild(data: BuildJobData, control: JobControl, deps
   }
 }
 
-async function buildAndRelease(build: Build, log: BuildLogWriter, deps: PipelineDeps): Promise<{ release: Release; manifest?: AppManifest }> {
+interface Built {
+  readonly release: Release;
+  readonly manifest?: AppManifest;
+  readonly buildMs: number;
+  readonly slugMs: number | undefined;
+}
+
+async function buildAndRelease(build: Build, log: BuildLogWriter, deps: PipelineDeps): Promise<Built> {
+  const start = performance.now();
   const sourceDir = path.join(buildWorkDir(deps.config, build.id), 'src');
   await mkdir(sourceDir, { recursive: true });
   await run('tar', ['-xf', buildTarPath(deps.config, build.id), '-C', sourceDir, '--no-same-owner']);
@@ -95,11 +108,12 @@ async function buildAndRelease(build: Build, log: BuildLogWriter, deps: Pipeline
   const output = await builder.build(input);
   // app.json names process types only the build knows; a typo fails here, before any release.
   if (manifest) await checkAppJsonTypes(manifest, output, sourceDir, builder.name).catch(async (err) => { await untagImage(deps.docker, output.image); throw err; });
+  const buildMs = performance.now() - start - (output.slugMs ?? 0);
   const release = await createBuildRelease(deps.redis, deps.docker, build, output, manifest, deps.config.runtime.defaultPort);
   log.step(`Created release v${release.version}`);
   const types = Object.entries(release.processTypes).map(([t, c]) => `${t}: ${c ?? '(image CMD)'}`);
   for (const t of types) log.detail(t);
-  return { release, manifest };
+  return { release, manifest, buildMs, slugMs: output.slugMs };
 }
 
 async function failBuild(deps: PipelineDeps, build: Build, log: BuildLogWriter, err: unknown): Promise<void> {

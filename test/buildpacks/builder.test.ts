@@ -148,4 +148,22 @@ describe('buildpack builder', () => {
     await assert.rejects(builder.build(input(app)), (e: BerthError) =>
       e.code === 'build_out_of_memory' && /128 MiB/.test(e.message) && /BERTH_BUILD_MEMORY_MB/.test(e.hint ?? ''));
   });
+
+  test('the slug size is reported; past the soft limit a warning, past the hard limit the build fails with the knob', async () => {
+    const app = newApp();
+    const bps = await standIn(path.join(work, 'big'), 'head -c 3000000 /dev/urandom > "$1/big.bin"');
+    const MiB = 2 ** 20;
+    lines.length = 0;
+    const out = await buildpackBuilder(docker, config({ slugWarnBytes: 2 * MiB, slugMaxBytes: 8 * MiB }), { buildpacksDir: bps }).build(input(app));
+    assert.ok(lines.includes('       slug size: 2.9 MB (app 2.9 MB); new in this release: 2.9 MB'), lines.join('\n'));
+    assert.ok(lines.includes(' !     Warning: the slug is 2.9 MB, over the 2.0 MB soft limit (the largest part: the app\'s own files, 2.9 MB); '
+      + 'big slugs deploy and boot slower. The build fails past 8.0 MB.'), lines.join('\n'));
+    assert.ok(typeof out.slugMs === 'number' && out.slugMs > 0);
+    const tag = input(app).imageTag;
+    await assert.rejects(buildpackBuilder(docker, config({ slugWarnBytes: MiB, slugMaxBytes: 2 * MiB }), { buildpacksDir: bps }).build({ ...input(app), imageTag: `${tag}-2` }),
+      (e: BerthError) => e.code === 'slug_too_large' && e.status === 422
+        && e.message === "the slug is 2.9 MB, over Berth's limit of 2.0 MB (the largest part: the app's own files, 2.9 MB)"
+        && /BERTH_SLUG_MAX_MB/.test(e.hint ?? ''));
+    assert.equal(sh('images', '-q', `${tag}-2`), '', 'the refused slug is not left behind');
+  });
 });

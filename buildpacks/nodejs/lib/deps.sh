@@ -2,7 +2,11 @@
 # install produced, keyed on the lockfile, the dependency fields of
 # package.json and the versions of Node.js and the package manager: when the
 # key matches, node_modules is copied back instead of installed again.
-# Expects: $state, $pm, $lock, $registry, $pkg_scripts, $pkg_dev_deps, output.sh.
+# Under Berth ($BERTH_LAYERS set) the production tree is handed over as an
+# image layer of its own, keyed by its manifest, so a code-only change reuses
+# the layer of the last release as it is.
+# Expects: $state, $pm, $lock, $registry, $pkg_scripts, $pkg_dev_deps,
+# output.sh, build-cache.sh.
 
 mods="$state/node_modules"
 
@@ -55,13 +59,26 @@ prune_deps() {
       if [[ -f .yarnrc.yml ]]; then warn "Yarn 2+ keeps devDependencies (no prune without a plugin)"; return 0; fi
       yarn install --frozen-lockfile --production=true --ignore-scripts --prefer-offline --non-interactive 2>&1 | indent ;;
   esac || fail "pruning devDependencies failed (the error from $pm is above)"
+  # npm leaves the scope directories of what it removed (@eslint, @types, ...).
+  [[ -d node_modules ]] && find node_modules -mindepth 1 -maxdepth 1 -name '@*' -type d -empty -delete
+  return 0
 }
 
-# save_tree NAME: keeps a copy of node_modules as $mods/NAME.
+# tree_manifest DIR: what identifies a node_modules tree: each path with its
+# type, size, mtime, mode and link target (no directory mtimes, no build
+# caches). cp -a keeps them, so a restored tree matches the saved one until
+# something writes to it.
+tree_manifest() {
+  (cd "$1" && find . \( -path ./.cache -o -path ./.vite \) -prune -o -type d -printf 'd %P %m\n' -o -printf '%y %P %s %T@ %m %l\n') \
+    | LC_ALL=C sort | sha256sum | cut -c1-16
+}
+
+# save_tree NAME: keeps a copy of node_modules as $mods/NAME, and its manifest.
 save_tree() {
   rm -rf "$mods/$1"
   mkdir -p "$mods"
   if [[ -d node_modules ]]; then cp -a node_modules "$mods/$1"; else mkdir "$mods/$1"; fi
+  tree_manifest "$mods/$1" > "$mods/$1.manifest"
 }
 
 restore_tree() {
@@ -69,17 +86,53 @@ restore_tree() {
   cp -a "$mods/$1" node_modules
 }
 
+# The saved tree the slug's node_modules is: prod when devDependencies were pruned.
+final_tree() { if [[ -d "$mods/prod" ]]; then echo prod; else echo full; fi; }
+
+# build_with_caches: the build script between the framework caches' restore and save.
+build_with_caches() {
+  restore_build_caches
+  build_script
+  save_build_caches
+}
+
+# hand_over TREE: under Berth, node_modules becomes a layer of its own: the
+# saved TREE as it is, or (TREE "") the one in BUILD_DIR, moved out of it.
+hand_over() {
+  local tree="$1" src
+  if [[ -n "$tree" ]]; then
+    src="$mods/$tree"
+  else
+    src="$(mktemp -d)/node_modules"
+    mv node_modules "$src"
+  fi
+  [[ -d node_modules ]] && mv node_modules "$(mktemp -d)/"
+  echo "node_modules $src $lock:$(tree_manifest "$src")" >> "$BERTH_LAYERS"
+}
+
 # deps KEY: node_modules for the app, from the cache when KEY matches.
 deps() {
-  local key="$1" has_build=0
+  local key="$1" has_build=0 layered=0
   { has_script heroku-postbuild || has_script build; } && has_build=1
+  [[ -n "${BERTH_LAYERS:-}" && -n "$key" ]] && layered=1
   run_script heroku-prebuild
-  if [[ -n "$key" && -f "$mods/key" && "$(cat "$mods/key")" == "$key" && -d "$mods/full" ]]; then
+  if [[ -n "$key" && -f "$mods/key" && "$(cat "$mods/key")" == "$key" && -d "$mods/full" && -f "$mods/full.manifest" ]]; then
     topic "Restoring dependencies from the cache"
     info "Cache hit: $lock is unchanged since the last build, so node_modules is reused without installing"
-    if (( has_build )) || [[ ! -d "$mods/prod" ]]; then restore_tree full; else restore_tree prod; fi
-    build_script
-    if (( has_build )) && [[ -d "$mods/prod" ]]; then restore_tree prod; fi
+    if (( has_build )); then
+      restore_tree full
+      build_with_caches
+      if [[ "$(tree_manifest node_modules)" != "$(cat "$mods/full.manifest")" ]]; then
+        # The build wrote to node_modules (prisma generate, say): ship what it made.
+        info "The build changed node_modules, so it is pruned here rather than reused"
+        prune_deps
+        (( layered )) && hand_over ""
+        return 0
+      fi
+    fi
+    if (( layered )); then hand_over "$(final_tree)"
+    elif (( ! has_build )) || [[ "$(final_tree)" == prod ]]; then restore_tree "$(final_tree)"
+    fi
     return 0
   fi
   topic "Installing dependencies with $pm"
@@ -87,10 +140,16 @@ deps() {
   rm -rf "$mods"
   install_deps
   [[ -n "$key" ]] && save_tree full
-  build_script
+  (( has_build )) && build_with_caches
   prune_deps
   if [[ -n "$key" ]]; then
     (( pkg_dev_deps )) && save_tree prod
     echo "$key" > "$mods/key"
   fi
+  if (( layered )); then
+    if [[ "$(final_tree)" == prod || "$(tree_manifest node_modules)" == "$(cat "$mods/full.manifest")" ]]; then hand_over "$(final_tree)"
+    else hand_over ""
+    fi
+  fi
+  return 0
 }

