@@ -16,6 +16,8 @@ url=${shQuote(receiveUrl)}
 header_file=${shQuote(headerFile)}
 zero=0000000000000000000000000000000000000000
 app=$(basename "$(cd "\${GIT_DIR:-.}" && pwd)" .git)
+# Set by Berth's SSH server: who pushes, for the audit log (HTTP pushers are known to the server).
+who="\${BERTH_PUSH_USER:+&user=\${BERTH_PUSH_USER}&via=ssh&source=\${BERTH_PUSH_SOURCE:-}}"
 rc=0
 status_file=$(mktemp) || exit 1
 trap 'rm -f "$status_file"' EXIT
@@ -33,7 +35,7 @@ while read -r old new ref; do
   # each log line the moment the server sends it.
   git archive --format=tar "$new" \\
     | curl -sS -N -X POST -T - -H @"$header_file" -H 'Expect:' -H 'Content-Type: application/x-tar' \\
-        "$url/$app?rev=$new&ref=$ref" 2>&1 \\
+        "$url/$app?rev=$new&ref=$ref$who" 2>&1 \\
     | while IFS= read -r line; do
         case "$line" in
           '${STATUS_PREFIX}'*) printf '%s' "\${line#'${STATUS_PREFIX}'}" > "$status_file" ;;

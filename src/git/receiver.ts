@@ -8,6 +8,8 @@ import nodeGitServer from 'node-git-server';
 import { appsCreate } from '../ops/apps/create.js';
 import { authCheckToken, tokenFromHeader } from '../ops/auth/check-token.js';
 import type { OpsDeps } from '../ops/deps.js';
+import { notePusher } from '../ops/deploy/pushers.js';
+import { allows, forbidden } from '../shared/access.js';
 import { parseAppName } from '../shared/app-name.js';
 import { asBerthError, notFound } from '../shared/errors.js';
 import { getApp } from '../store/apps.js';
@@ -24,7 +26,7 @@ type GitAction = {
 
 export type GitHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-export function gitHandler(deps: OpsDeps & { adminToken: string }): GitHandler {
+export function gitHandler(deps: OpsDeps): GitHandler {
   const git = new Git(reposDir(deps.config), { autoCreate: false });
   const accept = (action: GitAction) => {
     action.on('error', (err) => console.error(`git: ${err.message}`));
@@ -47,9 +49,14 @@ export function gitHandler(deps: OpsDeps & { adminToken: string }): GitHandler {
   };
 
   async function route(rawName: string, rest: string, url: URL, req: IncomingMessage, res: ServerResponse) {
-    authCheckToken(tokenFromHeader(req.headers.authorization), deps.adminToken);
+    const source = (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+    const principal = await authCheckToken(tokenFromHeader(req.headers.authorization), deps, { source, via: 'git-http' });
     const app = parseAppName(rawName);
     const service = rest === 'info/refs' ? url.searchParams.get('service') : rest;
+    const action = service === 'git-receive-pack' ? 'push' : 'read';
+    if (!allows(principal.scopes, action, app)) throw forbidden(principal, action, app);
+    // The pack upload itself: the hook's receive call finds the pusher here.
+    if (rest === 'git-receive-pack') res.once('close', notePusher(app, { user: principal.user, via: 'git-http', source }));
     if (service === 'git-receive-pack') {
       await appsCreate({ name: app, ifMissing: true }, deps);
     } else if (!(await getApp(deps.redis, app))) {

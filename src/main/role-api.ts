@@ -1,9 +1,12 @@
-// The api role: REST API and the git receiver on one port.
+// The api role: REST API and the git receiver on one port, and the SSH
+// git remote on its own port.
 import http from 'node:http';
 import { createApi } from '../api/app.js';
 import { installHook } from '../git/hooks.js';
 import { refreshRepos } from '../git/repos.js';
 import { gitHandler } from '../git/receiver.js';
+import { startSshServer } from '../git/ssh-server.js';
+import { bootstrapAccess } from '../ops/access/bootstrap.js';
 import { adminTokenPath, resolveAdminToken } from './admin-token.js';
 import type { Platform } from './platform.js';
 
@@ -20,6 +23,7 @@ export async function startApiRole(p: Platform): Promise<() => Promise<void>> {
   const { secret: hookSecret } = await installHook(config);
   await refreshRepos(config);
   const deps = { ...p, hookSecret, adminToken };
+  await bootstrapAccess(adminToken, deps);
   const api = createApi(deps).callback();
   const git = gitHandler(deps);
   const server = http.createServer((req, res) => { if (!git(req, res)) void api(req, res); });
@@ -28,5 +32,12 @@ export async function startApiRole(p: Platform): Promise<() => Promise<void>> {
   await listen(server, config.apiPort, config.bindHost);
   const where = config.adminToken ? 'BERTH_ADMIN_TOKEN' : adminTokenPath(config);
   console.log(`berth: API and git on ${config.bindHost}:${config.apiPort} (admin token: ${where})`);
-  return () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+  const ssh = config.access.sshPort === undefined ? undefined : await startSshServer(deps, config.access.sshPort);
+  if (ssh) console.log(`berth: git over SSH on ${config.bindHost}:${ssh.port} (host key ${ssh.fingerprint})`);
+  return async () => {
+    await Promise.all([
+      new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+      ssh?.close(),
+    ]);
+  };
 }
