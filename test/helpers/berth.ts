@@ -27,6 +27,7 @@ export interface Berth {
   readonly dataDir: string;
   readonly apiPort: number;
   readonly routerPort: number;
+  readonly sshPort: number;
   readonly token: string;
   readonly env: Record<string, string>;
   output(): string;
@@ -42,6 +43,7 @@ export async function startBerth(extraEnv: Record<string, string> = {}): Promise
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'berth-test-'));
   const apiPort = await freePort();
   const routerPort = await freePort();
+  const sshPort = await freePort();
   const token = randomBytes(12).toString('hex');
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -49,6 +51,7 @@ export async function startBerth(extraEnv: Record<string, string> = {}): Promise
     BERTH_DATA_DIR: dataDir,
     BERTH_API_PORT: String(apiPort),
     BERTH_ROUTER_PORT: String(routerPort),
+    BERTH_SSH_PORT: String(sshPort),
     BERTH_BIND: '127.0.0.1',
     BERTH_ADMIN_TOKEN: token,
     BERTH_REDIS_PREFIX: `t${randomBytes(4).toString('hex')}:`,
@@ -59,7 +62,7 @@ export async function startBerth(extraEnv: Record<string, string> = {}): Promise
   let child: ChildProcess | undefined;
   let log = '';
   const berth: Berth = {
-    dataDir, apiPort, routerPort, token, env,
+    dataDir, apiPort, routerPort, sshPort, token, env,
     output: () => log,
     remote: (app, t = token) => `http://berth:${t}@127.0.0.1:${apiPort}/${app}.git`,
     async start() {
