@@ -23,6 +23,7 @@ import { receiveRoutes } from './routes/receive.js';
 import { releasesRoutes } from './routes/releases.js';
 import { accessRoutes } from './routes/access.js';
 import { eventsRoutes } from './routes/events.js';
+import { secretsRoutes } from './routes/secrets.js';
 import { notFound } from '../shared/errors.js';
 
 export interface ApiDeps extends OpsDeps {
@@ -32,7 +33,7 @@ export interface ApiDeps extends OpsDeps {
 
 /** Namespaces add their routes here, in this order. */
 export type RouteRegistrar = (router: Router, deps: OpsDeps) => void;
-export const API_ROUTES: readonly RouteRegistrar[] = [appsRoutes, configRoutes, releasesRoutes, psRoutes, logsRoutes, domainsRoutes, certsRoutes, metricsRoutes, accessRoutes, eventsRoutes];
+export const API_ROUTES: readonly RouteRegistrar[] = [appsRoutes, configRoutes, releasesRoutes, psRoutes, logsRoutes, domainsRoutes, certsRoutes, metricsRoutes, accessRoutes, eventsRoutes, secretsRoutes];
 
 export function createApi(deps: ApiDeps, extra: readonly RouteRegistrar[] = []): Koa {
   const app = new Koa();

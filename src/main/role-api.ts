@@ -7,6 +7,7 @@ import { refreshRepos } from '../git/repos.js';
 import { gitHandler } from '../git/receiver.js';
 import { startSshServer } from '../git/ssh-server.js';
 import { bootstrapAccess } from '../ops/access/bootstrap.js';
+import { secretsMigrate } from '../ops/secrets/rotate-key.js';
 import { adminTokenPath, resolveAdminToken } from './admin-token.js';
 import type { Platform } from './platform.js';
 
@@ -24,6 +25,8 @@ export async function startApiRole(p: Platform): Promise<() => Promise<void>> {
   await refreshRepos(config);
   const deps = { ...p, hookSecret, adminToken };
   await bootstrapAccess(adminToken, deps);
+  const sealed = await secretsMigrate(deps);
+  if (sealed > 0) console.log(`berth: encrypted ${sealed} config value(s) stored in clear by an older Berth`);
   const api = createApi(deps).callback();
   const git = gitHandler(deps);
   const server = http.createServer((req, res) => { if (!git(req, res)) void api(req, res); });

@@ -82,12 +82,12 @@ export function forbidden(principal: Principal, action: Action, app?: AppName): 
     { hint: 'ask an admin for a token with the right scope: berth tokens:create --scope ...' });
 }
 
-/** "30d", "12h", "90m", "2w" -> milliseconds. */
+/** "30d", "12h", "90m", "2w" (and "30s", for tests and short CI jobs) -> milliseconds. */
 export function parseDuration(raw: unknown): number {
-  const m = typeof raw === 'string' ? /^(\d{1,6})([mhdw])$/.exec(raw.trim()) : null;
+  const m = typeof raw === 'string' ? /^(\d{1,6})([smhdw])$/.exec(raw.trim()) : null;
   if (!m || Number(m[1]) === 0) {
-    throw badRequest('invalid_expiry', `invalid expiry ${JSON.stringify(raw)}: use a number and m, h, d or w`, 'for example: --expires 30d');
+    throw badRequest('invalid_expiry', `invalid expiry ${JSON.stringify(raw)}: use a number and s, m, h, d or w`, 'for example: --expires 30d');
   }
-  const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 'm' | 'h' | 'd' | 'w'];
+  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
   return Number(m[1]) * unit;
 }
