@@ -32,10 +32,11 @@ export async function startApiRole(p: Platform): Promise<() => Promise<void>> {
   const server = http.createServer((req, res) => { if (!git(req, res)) void api(req, res); });
   // A push stays open for the whole build: no request timeout.
   server.requestTimeout = 0;
+  // SSH first: once /healthz answers, its host key exists (install.sh prints it).
+  const ssh = config.access.sshPort === undefined ? undefined : await startSshServer(deps, config.access.sshPort);
   await listen(server, config.apiPort, config.bindHost);
   const where = config.adminToken ? 'BERTH_ADMIN_TOKEN' : adminTokenPath(config);
   console.log(`berth: API and git on ${config.bindHost}:${config.apiPort} (admin token: ${where})`);
-  const ssh = config.access.sshPort === undefined ? undefined : await startSshServer(deps, config.access.sshPort);
   if (ssh) console.log(`berth: git over SSH on ${config.bindHost}:${ssh.port} (host key ${ssh.fingerprint})`);
   return async () => {
     await Promise.all([

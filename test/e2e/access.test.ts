@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -166,6 +166,10 @@ describe('access: tokens, scopes and the audit log over HTTP', () => {
     assert.ok(find('auth:failed', (e) => e.via === 'git-http'), 'failed git sign-ins are recorded');
     assert.ok(find('config:set', (e) => e.result === 'denied'), 'refused attempts are recorded too');
     assert.ok(!JSON.stringify(all).includes('hunter2-value'), 'no config value in the audit log');
+    // Nor in Redis's files: the live config and the release records (v2 holds it) are encrypted.
+    await sleep(1200);
+    const aofDir = path.join(berth.dataDir, 'redis', 'appendonlydir');
+    for (const f of await readdir(aofDir)) assert.ok(!(await readFile(path.join(aofDir, f), 'latin1')).includes('hunter2-value'), f);
     // --app filters; a deploy token sees its apps' events only; nothing can delete them.
     const forApp = await cli(['events', '--app', app]);
     assert.equal(forApp.code, 0, forApp.stderr);

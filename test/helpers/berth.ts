@@ -69,7 +69,7 @@ export async function startBerth(extraEnv: Record<string, string> = {}): Promise
       child = spawn(process.execPath, [...SERVER_NODE_FLAGS, path.join(ROOT, 'dist/main/index.js'), 'server'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout!.on('data', (d) => { log += d; });
       child.stderr!.on('data', (d) => { log += d; });
-      const deadline = Date.now() + 20_000;
+      const deadline = Date.now() + 60_000; // a loaded CI machine can take a while
       while (Date.now() < deadline) {
         if (child.exitCode !== null) throw new Error(`berth server exited early:\n${log}`);
         const ok = await fetch(`http://127.0.0.1:${apiPort}/healthz`).then((r) => r.ok, () => false);
