@@ -31,15 +31,15 @@ const tokensCreate: Command = {
   name: 'tokens:create',
   summary: 'Make an API token and print it (once)',
   usage: '--name NAME --scope admin|read|deploy:<app>[,<app>...] [--expires 30d] [--user USER]',
-  description: 'Makes a token for the API (as BERTH_TOKEN) and for the git remote\'s URL\n'
-    + '(http://berth:<token>@host:port/<app>.git). The server keeps only its hash: copy it now.\n'
-    + 'Scopes: admin (everything), read (every read, no change), deploy:<apps> (push to and read\n'
+  description: 'Makes a token for the API (as BERTH_TOKEN) and for the git remote\'s URL '
+    + '(http://berth:<token>@host:port/<app>.git). The server keeps only its hash: copy it now. '
+    + 'Scopes: admin (everything), read (every read, no change), deploy:<apps> (push to and read '
     + 'those apps only). A token never has more than its user\'s role allows.',
   examples: ['berth tokens:create --name ci --scope deploy:my-app --expires 90d', 'berth tokens:create --name grafana --scope read'],
   flags: [
     { name: 'name', type: 'string', valueName: '<name>', description: 'a name to know it by (unique among active tokens)' },
     { name: 'scope', type: 'string', valueName: '<scope>', description: 'admin, read or deploy:<app>[,<app>...]' },
-    { name: 'expires', type: 'string', valueName: '<30d>', description: 'lifetime: minutes (m), hours (h), days (d) or weeks (w); default never' },
+    { name: 'expires', type: 'string', valueName: '<30d>', description: 'lifetime in s, m, h, d or w (30d); default: never' },
     { name: 'user', type: 'string', valueName: '<user>', description: 'the user it belongs to (default: you)' },
   ],
   json: true,
@@ -87,7 +87,7 @@ const usersAdd: Command = {
   name: 'users:add',
   summary: 'Add a user: an admin, or a deployer of named apps',
   usage: '<name> [--role admin|deploy] [--apps a,b]',
-  description: 'A user owns tokens and SSH keys. An admin may do everything; a deploy user may push to and\nread only its apps (--apps). The role is deploy unless --role admin.',
+  description: 'A user owns tokens and SSH keys. An admin may do everything; a deploy user may push to and read only its apps (--apps). The role is deploy unless --role admin.',
   examples: ['berth users:add alice --role admin', 'berth users:add ci-bot --role deploy --apps my-app,my-api'],
   flags: [
     { name: 'role', type: 'string', valueName: '<role>', description: 'admin or deploy (default deploy)' },
@@ -137,7 +137,7 @@ const keysAdd: Command = {
   name: 'keys:add',
   summary: 'Register a user\'s SSH public key (ed25519 or RSA)',
   usage: '<user> <pubkey-file>',
-  description: 'The key may then push over SSH with the user\'s role:\n  git remote add berth ssh://git@<host>:2222/<app>.git',
+  description: 'The key may then push over SSH with the user\'s role: git remote add berth ssh://git@<host>:2222/<app>.git',
   examples: ['berth keys:add alice ~/.ssh/id_ed25519.pub'],
   json: true,
   args: [2, 2],

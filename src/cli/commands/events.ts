@@ -19,7 +19,7 @@ const events: Command = {
   aliases: ['audit'],
   summary: 'Show the audit log (-t to follow it)',
   usage: '[--app APP] [-t] [-n N]',
-  description: 'Every change (push, config, scale, rollback, destroy, token, user and key changes, sign-ins\nand failed sign-ins): when, who, what, via which surface, from which address, and the result.\nConfig values and secrets are never recorded, only names.',
+  description: 'Every change (push, config, scale, rollback, destroy, token, user and key changes, sign-ins and failed sign-ins): when, who, what, via which surface, from which address, and the result. Config values and secrets are never recorded, only names.',
   examples: ['berth events', 'berth events --app my-app -n 20', 'berth events -t'],
   flags: [
     { name: 'app', short: 'a', type: 'string', valueName: '<app>', description: 'only this app\'s events' },
@@ -56,7 +56,7 @@ const events: Command = {
 const rotateKey: Command = {
   name: 'secrets:rotate-key',
   summary: 'Re-encrypt every config var under a new key',
-  description: 'Config vars are stored encrypted (AES-256-GCM) with a key kept in the data dir\n($BERTH_DATA_DIR/secrets.key, mode 600). This makes a new key, re-encrypts every stored value\nwith it, and drops the old one.',
+  description: 'Config vars are stored encrypted (AES-256-GCM) with a key kept in the data dir ($BERTH_DATA_DIR/secrets.key, mode 600). This makes a new key, re-encrypts every stored value with it, and drops the old one.',
   examples: ['berth secrets:rotate-key'],
   json: true,
   async run({ api, out, flags }) {
