@@ -35,8 +35,11 @@ function refuse(channel: ServerChannel, message: string): void {
 
 export async function startSshServer(deps: OpsDeps, port: number): Promise<SshServer> {
   const hostKey = await loadHostKey(deps.config);
+  const clients = new Set<Connection>();
   const server = new ssh2.Server({ hostKeys: [hostKey.privateKey], ident: 'Berth' }, (client, info) => {
     const origin: AuthOrigin = { source: info.ip.replace(/^::ffff:/, ''), via: 'ssh' };
+    clients.add(client);
+    client.on('close', () => clients.delete(client));
     onConnection(client, origin, deps);
   });
   await new Promise<void>((resolve, reject) => {
@@ -47,7 +50,11 @@ export async function startSshServer(deps: OpsDeps, port: number): Promise<SshSe
   const bound = (server.address() as { port: number }).port;
   return {
     port: bound, fingerprint: hostKey.fingerprint,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // A session mid-push would hold the close open: end them all.
+      for (const c of clients) c.end();
+    }),
   };
 }
 

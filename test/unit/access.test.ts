@@ -20,7 +20,7 @@ test('scopes: admin does all, read only reads, deploy pushes and reads its apps'
   assert.ok(!allows(deploy, 'push', a('other')) && !allows(deploy, 'admin', a('web')) && !allows(deploy, 'read'));
   assert.ok(allows([parseScope('read')], 'read') && !allows([parseScope('read')], 'push', a('web')));
   assert.ok(allows([parseScope('admin')], 'admin'));
-  assert.deepEqual([...(readableApps(deploy) as Set<string>)], ['shop', 'web']);
+  assert.deepEqual([...(readableApps(deploy) as ReadonlySet<string>)], ['shop', 'web']);
   assert.throws(() => parseScope('deploy:'), /invalid scope/);
   assert.throws(() => parseScope('deploy:Bad_Name'), /invalid app name/);
   assert.throws(() => parseScope('write'), /use admin, read or deploy/);
