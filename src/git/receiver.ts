@@ -9,6 +9,7 @@ import { appsCreate } from '../ops/apps/create.js';
 import { authCheckToken, tokenFromHeader } from '../ops/auth/check-token.js';
 import type { OpsDeps } from '../ops/deps.js';
 import { notePusher } from '../ops/deploy/pushers.js';
+import { auditRecord } from '../ops/audit/record.js';
 import { allows, forbidden } from '../shared/access.js';
 import { parseAppName } from '../shared/app-name.js';
 import { asBerthError, notFound } from '../shared/errors.js';
@@ -54,7 +55,10 @@ export function gitHandler(deps: OpsDeps): GitHandler {
     const app = parseAppName(rawName);
     const service = rest === 'info/refs' ? url.searchParams.get('service') : rest;
     const action = service === 'git-receive-pack' ? 'push' : 'read';
-    if (!allows(principal.scopes, action, app)) throw forbidden(principal, action, app);
+    if (!allows(principal.scopes, action, app)) {
+      if (action === 'push') await auditRecord({ user: principal.user, via: 'git-http', source, action: 'git:push', app, result: 'denied', error: 'forbidden' }, deps);
+      throw forbidden(principal, action, app);
+    }
     // The pack upload itself: the hook's receive call finds the pusher here.
     if (rest === 'git-receive-pack') res.once('close', notePusher(app, { user: principal.user, via: 'git-http', source }));
     if (service === 'git-receive-pack') {

@@ -122,10 +122,10 @@ describe('access: tokens, scopes and the audit log over HTTP', () => {
     assert.equal(revoked.code, 0, revoked.stderr);
     const r = await call(t, 'GET', `/apps/${app}`);
     assert.equal(r.status, 401);
-    assert.match(r.body.error.message, /invalid or revoked/);
+    assert.match(r.body.error.message, /invalid token \(unknown or revoked\)/);
     const pushed = await push(repo, berth.remote(app, t));
     assert.notEqual(pushed.code, 0);
-    assert.match(pushed.output, /Authentication failed|invalid or revoked|401/);
+    assert.match(pushed.output, /Authentication failed|invalid token|401/);
     const listed = JSON.parse((await cli(['tokens', '--json'])).stdout).tokens.find((x: { name: string }) => x.name === 'soon-revoked');
     assert.equal(listed.status, 'revoked');
   });
@@ -165,6 +165,7 @@ describe('access: tokens, scopes and the audit log over HTTP', () => {
     assert.ok(find('auth:sign-in', (e) => e.user === 'admin'));
     assert.ok(find('auth:failed', (e) => e.via === 'git-http'), 'failed git sign-ins are recorded');
     assert.ok(find('config:set', (e) => e.result === 'denied'), 'refused attempts are recorded too');
+    assert.ok(find('git:push', (e) => e.result === 'denied' && e.app === other && e.via === 'git-http'), 'a refused push too');
     assert.ok(!JSON.stringify(all).includes('hunter2-value'), 'no config value in the audit log');
     // Nor in Redis's files: the live config and the release records (v2 holds it) are encrypted.
     await sleep(1200);

@@ -47,7 +47,7 @@ export async function authCheckToken(presented: string | undefined, deps: AuthDe
   await authCheckRate(from.source, deps);
   if (!presented) throw unauthorized('missing token');
   const token = await tokenByHash(deps.redis, hashToken(presented));
-  if (!token) throw await authFailed(from, unauthorized('invalid or revoked token'), deps);
+  if (!token) throw await authFailed(from, unauthorized('invalid token (unknown or revoked)'), deps);
   if (token.expiresAt !== undefined && token.expiresAt <= Date.now()) {
     throw await authFailed(from, unauthorized(`token "${token.name}" expired at ${new Date(token.expiresAt).toISOString()}`), deps);
   }
