@@ -10,7 +10,7 @@ const ROWS: readonly Row[] = [
   ['get', '/apps/{app}/config', 'config', 'List config vars'],
   ['get', '/apps/{app}/config/{key}', 'config:get', 'Get one config var'],
   ['put', '/apps/{app}/config', 'config:set', 'Set config vars ({ vars, restart })'],
-  ['delete', '/apps/{app}/config', 'config:unset', 'Unset config vars (?keys=A,B&restart=false)'],
+  ['delete', '/apps/{app}/config', 'config:unset', 'Unset config vars (?keys=A,B&restart=true|false|1|0)'],
   ['get', '/apps/{app}/releases', 'releases', 'List releases'],
   ['post', '/apps/{app}/rollback', 'rollback', 'Roll back ({ version? })'],
   ['get', '/apps/{app}/ps', 'ps', 'List processes'],
@@ -56,6 +56,10 @@ export function openApiDocument(): object {
         401: { description: 'Missing or wrong token', content: { 'application/json': { schema: errorSchema } } },
         404: { description: 'Unknown app or object', content: { 'application/json': { schema: errorSchema } } },
         409: { description: 'Conflict (e.g. a deploy in progress)', content: { 'application/json': { schema: errorSchema } } },
+        ...(method === 'get' ? {} : {
+          413: { description: 'Body larger than 1 MiB', content: { 'application/json': { schema: errorSchema } } },
+          415: { description: 'Body not sent as Content-Type: application/json', content: { 'application/json': { schema: errorSchema } } },
+        }),
       },
     };
   }

@@ -39,6 +39,10 @@ export interface BerthConfig {
     readonly cacheLimitMb: number;
     readonly cpus: number;
   };
+  readonly git: {
+    /** A push must send its ref updates within this, and never pause longer while sending its pack; fetches and advertisements likewise. */
+    readonly receiveTimeoutMs: number;
+  };
   readonly runtime: {
     readonly defaultPort: number;
     readonly bootTimeoutMs: number;
@@ -128,6 +132,9 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       logMaxLines: int(env, 'BERTH_BUILD_LOG_LINES', 10000, 100),
       cacheLimitMb: int(env, 'BERTH_BUILD_CACHE_MB', 2048, 16),
       cpus: int(env, 'BERTH_BUILD_CPUS', 2, 1),
+    }),
+    git: Object.freeze({
+      receiveTimeoutMs: int(env, 'BERTH_GIT_RECEIVE_TIMEOUT_SEC', 30, 1) * 1000,
     }),
     runtime: Object.freeze({
       defaultPort: 5000,

@@ -6,7 +6,11 @@
 // them) to the server's receive endpoint, prints the build log as it
 // arrives, and exits 0 only when the server reports the release live. Git
 // relays our output as `remote:` lines and rejects the ref on exit 1.
+// The first push of a new app is received in a repo marked by the receiver
+// (NEW_APP_MARKER); only then does the hook ask the server to create the app,
+// so a push whose pack git refused never makes one.
 import { RECEIVE_STATUS_PREFIX as STATUS_PREFIX } from '../shared/push-output.js';
+import { NEW_APP_MARKER } from './repos.js';
 
 export function preReceiveScript(receiveUrl: string, headerFile: string): string {
   return `#!/bin/sh
@@ -15,9 +19,12 @@ set -u
 url=${shQuote(receiveUrl)}
 header_file=${shQuote(headerFile)}
 zero=0000000000000000000000000000000000000000
-app=$(basename "$(cd "\${GIT_DIR:-.}" && pwd)" .git)
-# Set by Berth's SSH server: who pushes, for the audit log (HTTP pushers are known to the server).
-who="\${BERTH_PUSH_USER:+&user=\${BERTH_PUSH_USER}&via=ssh&source=\${BERTH_PUSH_SOURCE:-}}"
+git_dir=$(cd "\${GIT_DIR:-.}" && pwd)
+app=$(basename "$git_dir" .git)
+create=''
+[ -f "$git_dir/${NEW_APP_MARKER}" ] && create='&create=1'
+# Set by Berth's git receivers (HTTP and SSH): who pushes, for the audit log.
+who="\${BERTH_PUSH_USER:+&user=\${BERTH_PUSH_USER}&via=\${BERTH_PUSH_VIA:-}&source=\${BERTH_PUSH_SOURCE:-}}"
 rc=0
 status_file=$(mktemp) || exit 1
 trap 'rm -f "$status_file"' EXIT
@@ -35,7 +42,7 @@ while read -r old new ref; do
   # each log line the moment the server sends it.
   git archive --format=tar "$new" \\
     | curl -sS -N -X POST -T - -H @"$header_file" -H 'Expect:' -H 'Content-Type: application/x-tar' \\
-        "$url/$app?rev=$new&ref=$ref$who" 2>&1 \\
+        "$url/$app?rev=$new&ref=$ref$create$who" 2>&1 \
     | while IFS= read -r line; do
         case "$line" in
           '${STATUS_PREFIX}'*) printf '%s' "\${line#'${STATUS_PREFIX}'}" > "$status_file" ;;

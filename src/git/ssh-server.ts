@@ -9,7 +9,6 @@ import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ServerChannel, Session } from 'ssh2';
-import { appsCreate } from '../ops/apps/create.js';
 import { fingerprintOf } from '../ops/access/ssh-key.js';
 import { auditRecord } from '../ops/audit/record.js';
 import { authCheckKey, authCheckRate, authFailed, type AuthOrigin } from '../ops/auth/check-token.js';
@@ -18,7 +17,8 @@ import { allows, forbidden } from '../shared/access.js';
 import { asBerthError, notFound, unauthorized } from '../shared/errors.js';
 import { getKey } from '../store/access.js';
 import { getApp } from '../store/apps.js';
-import { ensureRepo } from './repos.js';
+import { pusherEnv } from './receiver.js';
+import { createIncomingRepo, ensureRepo, repoExists, repoPath, settleIncomingRepo } from './repos.js';
 import { parseGitCommand } from './ssh-command.js';
 import { loadHostKey } from './ssh-host-key.js';
 
@@ -136,11 +136,16 @@ async function runGit(channel: ServerChannel, command: string, fingerprint: stri
     if (action === 'push') await auditRecord({ user: principal.user, ...origin, action: 'git:push', app, result: 'denied', error: 'forbidden' }, deps);
     throw forbidden(principal, action, app);
   }
-  if (service === 'git-receive-pack') await appsCreate({ name: app, ifMissing: true }, deps);
-  else if (!(await getApp(deps.redis, app))) throw notFound('app_not_found', `app "${app}" does not exist`, 'push to it first, or create it with apps:create');
-  const dir = await ensureRepo(deps.config, app);
+  const known = (await getApp(deps.redis, app)) !== undefined;
+  if (service === 'git-upload-pack' && (!known || !repoExists(repoPath(deps.config, app)))) {
+    throw notFound('app_not_found', `app "${app}" does not exist`, 'push to it first, or create it with apps:create');
+  }
+  // As over HTTP: a new app's push goes to an incoming repo, which becomes
+  // the app's only if the hook created the app (a push to main or master).
+  const dir = known ? await ensureRepo(deps.config, app) : await createIncomingRepo(deps.config, app);
+  const settle = known ? undefined : async () => settleIncomingRepo(deps.config, app, dir, (await getApp(deps.redis, app)) !== undefined);
   // The hook reads these to tell the receive endpoint who pushes.
-  const env = { ...process.env, BERTH_PUSH_USER: principal.user, BERTH_PUSH_SOURCE: origin.source };
+  const env = { ...process.env, ...pusherEnv(principal, origin.source, 'ssh') };
   const child = spawn('git', [service.slice('git-'.length), dir], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin.on('error', () => {});
   channel.on('error', () => {});
@@ -150,9 +155,11 @@ async function runGit(channel: ServerChannel, command: string, fingerprint: stri
   await new Promise<void>((resolve) => {
     child.once('error', (err) => { refuse(channel, `berth: could not start git (${err.message})`); resolve(); });
     child.once('close', (code) => {
-      channel.exit(code ?? 1);
-      channel.end();
-      resolve();
+      void (settle?.() ?? Promise.resolve()).catch((err: Error) => console.error(`ssh: ${err.message}`)).finally(() => {
+        channel.exit(code ?? 1);
+        channel.end();
+        resolve();
+      });
     });
   });
 }

@@ -3,6 +3,7 @@
 // command is the CLI, a client of the REST API (src/cli). The server is
 // imported only for `server`, so a CLI call does not load its stack.
 import type { Role } from './server.js';
+import { installLastResortGuard } from './last-resort.js';
 
 const USAGE = `Usage: berth server [--role api,router,worker]
 
@@ -40,6 +41,8 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const server = await startServer(roles);
+  // Only once started: a failed start should still exit with its reason.
+  installLastResortGuard();
   console.log('berth: ready');
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -3,7 +3,7 @@
 import http from 'node:http';
 import { createApi } from '../api/app.js';
 import { installHook } from '../git/hooks.js';
-import { refreshRepos } from '../git/repos.js';
+import { clearIncoming, makeTemplateRepo, refreshRepos } from '../git/repos.js';
 import { gitHandler } from '../git/receiver.js';
 import { startSshServer } from '../git/ssh-server.js';
 import { bootstrapAccess } from '../ops/access/bootstrap.js';
@@ -23,6 +23,9 @@ export async function startApiRole(p: Platform): Promise<() => Promise<void>> {
   const adminToken = await resolveAdminToken(config);
   const { secret: hookSecret } = await installHook(config);
   await refreshRepos(config);
+  // First pushes cut off by a dead server left incoming repos behind.
+  await clearIncoming(config);
+  await makeTemplateRepo(config);
   const deps = { ...p, hookSecret, adminToken };
   await bootstrapAccess(adminToken, deps);
   const sealed = await secretsMigrate(deps);

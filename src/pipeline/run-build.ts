@@ -1,5 +1,5 @@
 // The build job, start to finish:
-//   lease the app -> unpack the pushed tree -> pick a builder -> build image
+//   lease the app -> unpack the pushed tree -> check its symlinks -> pick a builder -> build image
 //   -> create release vN -> deploy (start, check, switch route) -> report
 //   -> drain and stop the old release -> prune old images.
 // Any failure before the route switch leaves the previous release serving.
@@ -20,6 +20,7 @@ import type { PipelineDeps } from './deps.js';
 import { buildTarPath, buildWorkDir } from './paths.js';
 import { createBuildRelease } from './release.js';
 import { readAppJson } from '../builders/app-json.js';
+import { checkSymlinks } from '../builders/symlinks.js';
 import { tryAppLease } from './app-lease.js';
 import { deployRelease } from './deploy-release.js';
 
@@ -67,6 +68,8 @@ async function buildAndRelease(build: Build, log: BuildLogWriter, deps: Pipeline
   const sourceDir = path.join(buildWorkDir(deps.config, build.id), 'src');
   await mkdir(sourceDir, { recursive: true });
   await run('tar', ['-xf', buildTarPath(deps.config, build.id), '-C', sourceDir, '--no-same-owner']);
+  // Before anything reads the tree or sends it to Docker.
+  await checkSymlinks(sourceDir);
   const input = {
     app: build.app,
     buildId: build.id,

@@ -6,7 +6,9 @@
 //           ─► unknown: 404 page │ no upstreams: 503 page │ HTTPS only: 308
 //           ─► proxy.ts: pick an upstream (route-table.ts), forward, retry
 //           ─► traffic.ts: metrics and the access line
-//   upgrade ─► the same choice, then websocket.ts tunnels the raw bytes
+//   two Host lines, OPTIONS * or another non-path target ─► 400 page, closed
+//   upgrade ─► the same choice; websocket.ts tunnels raw bytes after a 101,
+//           relays any other answer and closes
 //   TLS     ─► the same handlers behind an SNI certificate (tls.ts)
 //
 // The tables are in-memory copies of Redis that route-sync.ts keeps current
@@ -24,7 +26,7 @@ import { reportDraining } from '../store/routes.js';
 import { clientIpOf, requestIdOf, type Edge } from './edge-headers.js';
 import { appFromHost, normaliseHost, toOriginForm } from './host.js';
 import { HostnameTable } from './hostnames.js';
-import { noWebPage, notFoundPage, sendPage, sendRedirect, writePageToSocket } from './pages.js';
+import { badRequestPage, noWebPage, notFoundPage, sendPage, sendRedirect, writePageToSocket, type Page } from './pages.js';
 import { createHttpProxy, type Outcome } from './proxy.js';
 import { RouteTable, type Upstream } from './route-table.js';
 import { startRouteSync, type SyncTargets } from './route-sync.js';
@@ -138,8 +140,27 @@ function route(h: Handlers, req: IncomingMessage, res: ServerResponse, tls: bool
   h.proxy.forward(req, res, resolved.app, resolved.route, edge, record);
 }
 
+/**
+ * What RFC 9112 makes a 400 but node's parser lets through: a second Host
+ * line (node keeps the first, so routing by it would let the app see a host
+ * the router never checked), and a target that is not a path after
+ * toOriginForm, such as `OPTIONS *`. nginx answers both with 400 and closes.
+ */
+function refusal(req: IncomingMessage): Page | undefined {
+  const raw = req.rawHeaders;
+  let hosts = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hosts++;
+  if (hosts > 1) return badRequestPage('The request has more than one Host header.', 'Send exactly one Host header (RFC 9112 section 3.2).');
+  if (req.url?.startsWith('/')) return undefined;
+  return req.url === '*'
+    ? badRequestPage('The router does not answer asterisk-form requests such as OPTIONS *.', 'Ask about a path instead, for example OPTIONS / .')
+    : badRequestPage('The request target is not a path or an absolute http(s) URI.', 'Send a target such as /path or http://host/path.');
+}
+
 function onRequest(h: Handlers, req: IncomingMessage, res: ServerResponse, tls: boolean): void {
   toOriginForm(req);
+  const refused = refusal(req);
+  if (refused) return sendPage(res, refused, requestIdOf(req), true);
   if (req.url?.startsWith(CHALLENGE_PREFIX)) {
     void answerChallenge(h, req, res, tls).catch(() => res.destroy());
     return;
@@ -154,6 +175,8 @@ function onUpgrade(h: Handlers, req: IncomingMessage, socket: Duplex, head: Buff
   h.upgraded.add(socket);
   socket.once('close', () => h.upgraded.delete(socket));
   toOriginForm(req);
+  const refused = refusal(req);
+  if (refused) return writePageToSocket(socket, refused, requestIdOf(req));
   const edge = edgeOf(req, tls);
   const host = normaliseHost(req.headers.host);
   const resolved = h.table.resolve(appOf(h, host));

@@ -2,6 +2,7 @@
 // template so every status looks alike and says what to do next.
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { closeAfterAnswer } from './upgrade-reply.js';
 
 export interface Page {
   readonly status: number;
@@ -24,8 +25,18 @@ export const noWebPage = (app: string): Page => ({
   hint: 'It may be starting, crashed, or scaled to zero web processes. Check berth ps and berth logs.',
 });
 
+/** A request the router refuses as sent (RFC 9112 says 400), before any app sees it. */
+export const badRequestPage = (message: string, hint: string): Page => ({ status: 400, title: 'Bad request', message, hint });
+
 /** `why` is the failure's code: a parse error (HPE_*) means the app answered, but not in HTTP. */
-export const badGatewayPage = (app: string, why = ''): Page => why.startsWith('HPE_')
+export const badGatewayPage = (app: string, why = ''): Page => why === 'bad_upgrade'
+  ? {
+    status: 502,
+    title: 'Bad gateway',
+    message: `${app} answered 101 Switching Protocols without an Upgrade header.`,
+    hint: 'Answer a websocket handshake with Upgrade and Connection headers, or with an ordinary status such as 426. Check berth logs.',
+  }
+  : why.startsWith('HPE_')
   ? {
     status: 502,
     title: 'Bad gateway',
@@ -71,9 +82,10 @@ const pageHeaders = (body: string, requestId?: string) => ({
   ...(requestId ? { 'X-Request-Id': requestId } : {}),
 });
 
-export function sendPage(res: ServerResponse, page: Page, requestId?: string): void {
+/** `close`: the request was malformed, so the connection is not trusted with another. */
+export function sendPage(res: ServerResponse, page: Page, requestId?: string, close = false): void {
   const body = renderPage(page, requestId);
-  res.writeHead(page.status, pageHeaders(body, requestId));
+  res.writeHead(page.status, close ? { ...pageHeaders(body, requestId), Connection: 'close' } : pageHeaders(body, requestId));
   res.end(body);
 }
 
@@ -89,5 +101,6 @@ export function writePageToSocket(socket: Duplex, page: Page, requestId?: string
   const body = renderPage(page, requestId);
   const headers = { ...pageHeaders(body, requestId), Connection: 'close' };
   const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-  socket.end(`HTTP/1.1 ${page.status} ${STATUS_CODES[page.status]}\r\n${head}\r\n${body}`);
+  socket.write(`HTTP/1.1 ${page.status} ${STATUS_CODES[page.status]}\r\n${head}\r\n${body}`);
+  closeAfterAnswer(socket);
 }

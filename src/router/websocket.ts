@@ -1,20 +1,31 @@
-// Websockets (and any other Upgrade): the same upstream choice as HTTP, then
-// raw bytes both ways. The router reads only the upstream's response head,
-// to stop the timeout and to know the status. Each tunnel is tracked by its
-// upstream, so when a redeploy takes that upstream out of the route the
-// tunnel is closed cleanly after the drain time; tunnels of other apps, or
-// of upstreams that stay, never notice a route change.
-import net from 'node:net';
+// Websockets (and any other Upgrade): the same upstream choice as HTTP. The
+// handshake goes to the app through node's HTTP client, so the app's answer
+// is parsed as HTTP, not sniffed. Only a `101 Switching Protocols` turns the
+// connection into raw bytes both ways; any other answer is relayed as a
+// normal response and the connection closes (upgrade-reply.ts), so nothing
+// the client sends after it can skip Host routing or the header rules.
+// Bytes the client sends before the 101 wait, except a declared body.
+// Each tunnel is tracked by its upstream, so when a redeploy takes that
+// upstream out of the route the tunnel is closed cleanly after the drain
+// time; tunnels of other apps, or of upstreams that stay, never notice.
+//
+// Not http-proxy-3's ws(): it destroys non-websocket upgrades, has no
+// deadline for the app's answer, destroys the client on a refused connect
+// (so no retry on another replica and no 502 page), appends to a client's
+// X-Forwarded-* and gives no handle per tunnel for the drain.
+import http from 'node:http';
+import type net from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { upstreamHeaders, type Edge } from './edge-headers.js';
-import { badGatewayPage, gatewayTimeoutPage, writePageToSocket, type Page } from './pages.js';
+import { badGatewayPage, badRequestPage, gatewayTimeoutPage, writePageToSocket, type Page } from './pages.js';
 import { CONNECT_FAILURES, type Outcome, type ProxyOptions } from './proxy.js';
 import { pickUpstream, release, type Route, type Upstream } from './route-table.js';
+import { relayAnswer, switchingHead } from './upgrade-reply.js';
 
 // A close frame, server to client (unmasked): 1001 "going away".
 const GOING_AWAY = Buffer.from([0x88, 0x02, 0x03, 0xe9]);
-const MAX_HEAD = 64 * 1024;
+const MAX_RESPONSE_HEAD = 64 * 1024;
 
 interface Tunnel { readonly client: Duplex; readonly upstream: net.Socket }
 
@@ -25,11 +36,35 @@ export interface WsProxy {
   close(): void;
 }
 
-function requestHead(req: IncomingMessage, edge: Edge): string {
-  const h = upstreamHeaders(req, edge, true);
-  let head = `${req.method} ${req.url} HTTP/1.1\r\n`;
-  for (let i = 0; i < h.length; i += 2) head += `${h[i]}: ${h[i + 1]}\r\n`;
-  return `${head}\r\n`;
+/** The declared body of an upgrade request: bytes, or 'chunked' (which the router does not take). */
+function bodyOf(req: IncomingMessage): number | 'chunked' {
+  if (req.headers['transfer-encoding'] !== undefined) return 'chunked';
+  return Number(req.headers['content-length'] ?? 0) || 0;
+}
+
+/** Feeds exactly `length` bytes of the client's stream to the app; what follows stays unread. */
+function sendBody(client: Duplex, to: http.ClientRequest, length: number): void {
+  let left = length;
+  if (left === 0) return void to.end();
+  const onData = (chunk: Buffer) => {
+    const mine = chunk.length <= left ? chunk : chunk.subarray(0, left);
+    left -= mine.length;
+    to.write(mine);
+    if (left > 0) return;
+    client.off('data', onData);
+    client.pause();
+    if (mine.length < chunk.length) client.unshift(chunk.subarray(mine.length));
+    to.end();
+  };
+  client.on('data', onData);
+}
+
+/** The handshake request to the app, on a connection of its own (it becomes the tunnel). */
+function handshake(req: IncomingMessage, u: Upstream, edge: Edge): http.ClientRequest {
+  return http.request({
+    host: u.host, port: u.port, method: req.method, path: req.url, headers: upstreamHeaders(req, edge, true),
+    setHost: false, agent: false, maxHeaderSize: MAX_RESPONSE_HEAD,
+  });
 }
 
 export function createWsProxy(opts: ProxyOptions): WsProxy {
@@ -50,15 +85,16 @@ export function createWsProxy(opts: ProxyOptions): WsProxy {
     t.upstream.once('close', drop);
   };
 
-  type Open = { req: IncomingMessage; client: Duplex; head: Buffer; app: string; route: Route; edge: Edge; onDone: (o: Outcome) => void };
+  type Open = { req: IncomingMessage; client: Duplex; app: string; route: Route; edge: Edge; body: number; onDone: (o: Outcome) => void };
   const open = (o: Open, avoid?: Upstream): void => {
-    const { req, client, head, app, route, edge, onDone } = o;
+    const { req, client, app, route, edge, body, onDone } = o;
     const startedAt = Date.now();
     const u = pickUpstream(route, startedAt, avoid);
-    const upstream = net.connect({ host: u.host, port: u.port });
-    upstream.setNoDelay(true);
+    const upstreamReq = handshake(req, u, edge);
     // Settled once: by the app's response head, a timeout, a failure or the client leaving.
     let settled = false;
+    // While the app's non-101 answer streams to the client, an upstream error must cut the client.
+    let relaying = false;
     const settle = (status: number | undefined, error?: string, page?: Page) => {
       if (settled) return false;
       settled = true;
@@ -68,44 +104,51 @@ export function createWsProxy(opts: ProxyOptions): WsProxy {
       if (page) writePageToSocket(client, page, edge.requestId);
       if (status === undefined) return true;
       if (error) opts.log(`router: ${status} app=${app} upstream=${u.key} request_id=${edge.requestId} websocket ${error}`);
-      onDone({ app, status, upstream: u.key, bytesIn: 0, bytesOut: 0, startedAt, error });
+      onDone({ app, status, upstream: u.key, bytesIn: body, bytesOut: 0, startedAt, error });
       return true;
     };
     const timer = setTimeout(() => {
-      if (settle(504, `no answer within ${opts.timeoutMs} ms`, gatewayTimeoutPage(app, opts.timeoutMs))) upstream.destroy();
+      if (settle(504, `no answer within ${opts.timeoutMs} ms`, gatewayTimeoutPage(app, opts.timeoutMs))) upstreamReq.destroy();
     }, opts.timeoutMs);
-    const connectTimer = setTimeout(() => upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ECONNECT_TIMEOUT' })), opts.connectTimeoutMs);
-    const onClientGone = () => { if (settle(undefined)) upstream.destroy(); };
+    const connectTimer = setTimeout(() => upstreamReq.destroy(Object.assign(new Error('connect timeout'), { code: 'ECONNECT_TIMEOUT' })), opts.connectTimeoutMs);
+    const onClientGone = () => { if (settle(undefined)) upstreamReq.destroy(); };
     client.once('close', onClientGone);
-
-    upstream.once('connect', () => {
-      clearTimeout(connectTimer);
-      upstream.write(requestHead(req, edge));
-      if (head.length) upstream.write(head);
+    upstreamReq.once('socket', (s: net.Socket) => {
+      s.setNoDelay(true);
+      s.once('connect', () => clearTimeout(connectTimer));
     });
-    let buf: Buffer = Buffer.alloc(0);
-    const onHead = (chunk: Buffer) => {
-      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-      if (buf.indexOf('\r\n\r\n') === -1 && buf.length < MAX_HEAD) return;
-      upstream.off('data', onHead);
-      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(buf.subarray(0, 64).toString('latin1'))?.[1] ?? 502);
-      if (!settle(status)) return;
-      client.write(buf);
+
+    upstreamReq.on('upgrade', (res: IncomingMessage, upstream: net.Socket, upstreamHead: Buffer) => {
+      // Node drops its own error listener from an upgraded socket; an unheard reset would crash the router.
+      upstream.on('error', () => upstream.destroy());
+      if (!settle(101)) return void upstream.destroy();
+      client.write(switchingHead(res, edge.requestId));
+      if (upstreamHead.length) client.write(upstreamHead);
       splice(u, client, upstream);
-    };
-    upstream.on('data', onHead);
-    upstream.on('error', (err: NodeJS.ErrnoException) => {
+    });
+    upstreamReq.on('response', (res: IncomingMessage) => {
+      // A 101 without an Upgrade header switches to nothing the router could name.
+      if (res.statusCode === 101) {
+        if (settle(502, 'bad_upgrade', badGatewayPage(app, 'bad_upgrade'))) upstreamReq.destroy();
+        return;
+      }
+      if (!settle(res.statusCode ?? 502)) return void res.destroy();
+      relaying = true;
+      relayAnswer(req, res, client, edge.requestId, () => { relaying = false; upstreamReq.destroy(); });
+    });
+    upstreamReq.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(connectTimer);
-      if (settled) return void client.destroy();
+      // Settled otherwise: a page is on its way, or the client left; a tunnel has its own socket.
+      if (settled) return void (relaying && client.destroy());
       const code = err.code ?? err.message;
       if (CONNECT_FAILURES.has(code)) {
         u.ejectedUntil = Date.now() + opts.ejectMs;
-        // A handshake is a GET: safe to try another replica once.
-        if (!avoid && route.upstreams.length > 1 && !client.destroyed && settle(undefined)) return open(o, u);
+        // A handshake without a body is safe to try on another replica once.
+        if (!avoid && body === 0 && route.upstreams.length > 1 && !client.destroyed && settle(undefined)) return open(o, u);
       }
-      settle(502, code, badGatewayPage(app));
+      settle(502, code, badGatewayPage(app, code));
     });
-    upstream.once('close', () => settle(502, 'upstream closed before answering', badGatewayPage(app)));
+    sendBody(client, upstreamReq, body);
   };
 
   /** The handshake is answered: from here on, bytes both ways. */
@@ -126,7 +169,16 @@ export function createWsProxy(opts: ProxyOptions): WsProxy {
   };
 
   return {
-    forward: (req, client, head, app, route, edge, onDone) => open({ req, client, head, app, route, edge, onDone }),
+    forward(req, client, head, app, route, edge, onDone) {
+      // Whatever came with the head is the client's next bytes: a body, early frames, or a pipelined request.
+      if (head.length) client.unshift(head);
+      const body = bodyOf(req);
+      if (body === 'chunked') {
+        writePageToSocket(client, badRequestPage('An Upgrade request with a chunked body is not supported.', 'Send the body with a Content-Length, or no body.'), edge.requestId);
+        return onDone({ app, status: 400, upstream: '-', bytesIn: 0, bytesOut: 0, startedAt: Date.now(), error: 'upgrade with a chunked body' });
+      }
+      open({ req, client, app, route, edge, body, onDone });
+    },
     retire(upstreams, afterMs) {
       const doomed = upstreams.flatMap((u) => [...(tunnels.get(u.key) ?? [])]);
       if (doomed.length === 0) return;

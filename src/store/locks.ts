@@ -11,8 +11,11 @@ export interface Lease {
 const RELEASE_IF_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const RENEW_IF_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
+/** The Redis key of a lease, for writes that must not happen while it is held (routes.ts). */
+export const leaseKey = (r: RedisHandle, name: string) => r.key('lock', name);
+
 export async function tryLease(r: RedisHandle, name: string, ttlMs: number): Promise<Lease | undefined> {
-  const key = r.key('lock', name);
+  const key = leaseKey(r, name);
   const token = randomBytes(8).toString('hex');
   const ok = await r.client.set(key, token, 'PX', ttlMs, 'NX');
   if (ok !== 'OK') return undefined;
@@ -26,5 +29,5 @@ export async function tryLease(r: RedisHandle, name: string, ttlMs: number): Pro
 export const appDeployLease = (app: string) => `deploy:${app}`;
 
 export async function isLeased(r: RedisHandle, name: string): Promise<boolean> {
-  return (await r.client.exists(r.key('lock', name))) === 1;
+  return (await r.client.exists(leaseKey(r, name))) === 1;
 }

@@ -4,6 +4,7 @@
 // over one pub/sub channel, so they never call Docker and several routers
 // can share one table. Routers write back per-app traffic metrics.
 import type { Redis } from 'ioredis';
+import { leaseKey } from './locks.js';
 import type { RedisHandle } from './redis.js';
 
 export interface RouteEntry {
@@ -37,6 +38,24 @@ export function publishChange(r: RedisHandle, multi: ReturnType<Redis['multi']>,
 export async function setRoute(r: RedisHandle, entry: Omit<RouteEntry, 'updatedAt'>): Promise<void> {
   const value: RouteEntry = { ...entry, updatedAt: Date.now() };
   await publishChange(r, r.client.multi().hset(routesKey(r), entry.app, JSON.stringify(value)), { kind: 'route', app: entry.app }).exec();
+}
+
+// Check and write in one step: a deploy that takes the lease after a check
+// done in node would otherwise have its fresh route overwritten by this one.
+const SET_UNLESS_LEASED = `if redis.call('exists', KEYS[1]) == 1 then return 0 end
+redis.call('hset', KEYS[2], ARGV[1], ARGV[2])
+redis.call('publish', KEYS[3], ARGV[1])
+return 1`;
+
+/**
+ * setRoute, unless the lease named `leaseName` is held (a deploy is
+ * switching this route itself). For writers outside a deploy, such as the
+ * supervisor. Resolves false when it did not write.
+ */
+export async function setRouteUnlessLeased(r: RedisHandle, entry: Omit<RouteEntry, 'updatedAt'>, leaseName: string): Promise<boolean> {
+  const value: RouteEntry = { ...entry, updatedAt: Date.now() };
+  const wrote = await r.client.eval(SET_UNLESS_LEASED, 3, leaseKey(r, leaseName), routesKey(r), routesChannel(r), entry.app, JSON.stringify(value));
+  return wrote === 1;
 }
 
 export async function deleteRoute(r: RedisHandle, app: string): Promise<void> {

@@ -116,6 +116,31 @@ describe('buildpack builder', () => {
     assert.equal(sh('ps', '-aq', '--filter', `label=berth.app=${app}`), '');
   });
 
+  test('shared-library check: a slug ELF file that needs a library the run stack lacks fails the build; a runtime layer is checked once', async () => {
+    const app = newApp();
+    // A runtime layer holding a working binary, and, when $3/BAD exists, an app binary linking gcc's libquadmath.
+    const bps = await standIn(path.join(work, 'libs'), [
+      'mkdir -p "$2/rt/bin" && cp /usr/bin/ls "$2/rt/bin/tool" && echo "rt $2/rt test-runtime-1" >> "$BERTH_LAYERS"',
+      'if [[ -f "$3/BAD" ]]; then mkdir -p "$1/lib"; echo "int main(void) { return 0; }" | cc -x c - -o "$1/lib/helper.so" -Wl,--no-as-needed -lquadmath; fi',
+    ].join('\n'));
+    const builder = buildpackBuilder(docker, config({}), { buildpacksDir: bps });
+    const build = (vars: Record<string, string> = {}) => { lines.length = 0; return builder.build({ ...input(app), configVars: vars }); };
+    await build();
+    assert.match(lines.join('\n'), /Shared libraries: all \d+ ELF file\(s\) find theirs on berth\/stack:bookworm$/m);
+    await build();
+    assert.match(lines.join('\n'), /Shared libraries: all \d+ ELF file\(s\) find theirs on berth\/stack:bookworm \(runtime layer checked before\)/);
+    const tag = input(app).imageTag;
+    sh('rmi', tag);
+    await assert.rejects(build({ BAD: '1' }), (e: BerthError) => e.code === 'slug_library_missing'
+      && /need shared libraries the run stack lacks, so the app would fail at boot/.test(e.message)
+      && /pin an older version that works/.test(e.hint ?? '') && /BERTH_LIBRARY_CHECK=off/.test(e.hint ?? ''));
+    assert.ok(lines.includes(' !     /app/lib/helper.so needs libquadmath.so.0, which berth/stack:bookworm does not have'), lines.join('\n'));
+    assert.throws(() => sh('image', 'inspect', tag), 'the rejected slug image is removed');
+    assert.equal(sh('ps', '-aq', '--filter', `label=berth.app=${app}`), '', 'the check leaves no container');
+    await build({ BAD: '1', BERTH_LIBRARY_CHECK: 'off' });
+    assert.ok(!lines.some((l) => /Shared libraries|needs libquadmath/.test(l)), 'the app turned the check off');
+  });
+
   test('a compile that needs more memory than the limit is reported as such', async () => {
     const app = newApp();
     const bps = await standIn(path.join(work, 'hungry'), 'python3 -c "x = bytearray(400 * 2**20); print(len(x))"');

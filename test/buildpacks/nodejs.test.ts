@@ -81,6 +81,36 @@ describe('nodejs buildpack', () => {
     assert.equal(onRunStack(w, 'npm start --silent').output.trim(), '1s');
   });
 
+  test('yarn.lock (v1): corepack\'s own pinned yarn 1, then the cache; then a packageManager pin without a hash', async () => {
+    const w = warm(await ws(fixture('node-yarn1')));
+    const first = compile(w, 'nodejs');
+    assert.equal(first.code, 0, first.output);
+    assert.match(first.output, /-----> Installing dependencies with yarn/);
+    assert.match(first.output, /yarn install v1\.22\.\d+/);
+    assert.match(compile(w, 'nodejs').output, /Cache hit: yarn\.lock is unchanged/);
+    assert.ok(!existsSync(path.join(w.app, '.yarn')), 'the yarn cache stays in the cache');
+    assert.equal(onRunStack(w, 'npm start --silent').output.trim(), 'yarn1 2s');
+    // Pinned without a hash: corepack alone would want registry signatures a mirror may lack ("No compatible signature").
+    const pkg = path.join(w.app, 'package.json');
+    const { readFile, writeFile } = await import('node:fs/promises');
+    await writeFile(pkg, (await readFile(pkg, 'utf8')).replace('"private": true,', '"private": true,\n  "packageManager": "yarn@1.22.21",'));
+    const pinned = compile(w, 'nodejs');
+    assert.equal(pinned.code, 0, pinned.output);
+    assert.match(pinned.output, /Installing yarn 1\.22\.21 through corepack, verified against the registry's integrity/);
+    assert.match(pinned.output, /yarn install v1\.22\.21/);
+  });
+
+  test('Yarn 4 (berry) pinned by packageManager without a hash: verified by the registry\'s integrity, installed by corepack', async () => {
+    const w = warm(await ws(fixture('node-yarn-berry')));
+    const r = compile(w, 'nodejs');
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.output, /Installing yarn 4\.18\.1 through corepack, verified against the registry's integrity/);
+    assert.match(r.output, /-----> Installing dependencies with yarn/);
+    assert.match(r.output, /YN0000: .*Done/);
+    assert.ok(!existsSync(path.join(w.app, '.yarn/berry')), 'the global cache stays in the cache');
+    assert.equal(onRunStack(w, 'npm start --silent').output.trim(), 'berry 3s');
+  });
+
   test('a dependency missing from the registry fails with npm\'s error and what to check', async () => {
     const r = compile(warm(await ws(fixture('node-missing-dep'))), 'nodejs');
     assert.equal(r.code, 1, r.output);
@@ -97,7 +127,7 @@ describe('nodejs buildpack', () => {
     await writeFile(pkg, (await readFile(pkg, 'utf8')).replace('"24.x"', '"99.x"'));
     const r = compile(w, 'nodejs');
     assert.equal(r.code, 1, r.output);
-    assert.match(r.output, /^ ! {5}engines\.node in package\.json asks for 99\.x: no Node\.js version matches '99\.x'/m);
+    assert.match(r.output, /^ ! {5}engines\.node in package\.json asks for 99\.x: no Node\.js version matches "99\.x"/m);
     assert.doesNotMatch(r.output, /Downloading/);
     await writeFile(pkg, '{"name": "broken",\n');
     const broken = compile(w, 'nodejs');

@@ -98,6 +98,43 @@ describe('push to live with buildpacks', () => {
     assert.match((await get(app)).body, /\(v2\)/);
   });
 
+  let unpinned: { app: string; repo: string };
+
+  test('a Node.js app with no engines.node gets the current LTS, whose runtime boots on the run stack', async () => {
+    const { app, repo, res } = await pushSample('node-hello', async (r) => {
+      const pkg = JSON.parse((await import('node:fs')).readFileSync(path.join(r, 'package.json'), 'utf8'));
+      delete pkg.engines;
+      await commitFile(r, 'package.json', `${JSON.stringify(pkg, null, 2)}\n`);
+    });
+    unpinned = { app, repo };
+    assert.equal(res.code, 0, res.output);
+    assert.match(res.output, /remote: -----> Installing Node\.js \(engines\.node: unset, so the current LTS\)/);
+    const major = Number(/Node\.js (\d+)\.\d+\.\d+ with npm/.exec(res.output)?.[1]);
+    assert.ok(major >= 24, `the current LTS, not an old line (got ${major})`);
+    assert.match(res.output, /remote: {8}Shared libraries: all \d+ ELF file\(s\) find theirs on berth\/stack:bookworm/);
+    // The app answers, on the Node.js the build chose (node-hello's check expects its pin, 24.x).
+    assert.match((await get(app)).body, /^Hello from Node\.js on Berth! \(up /);
+    assert.equal((await get(app, '/version')).body.trim(), `v${/Node\.js (\d+\.\d+\.\d+) with npm/.exec(res.output)?.[1]}`);
+  });
+
+  test('a binary in the slug that needs a library the run stack lacks fails the build, naming both; the previous release keeps serving', async () => {
+    const { app, repo } = unpinned;
+    // A native helper built against the build stack's libquadmath (gcc's), which the run stack does not carry.
+    await writeFile(path.join(repo, 'probe.c'), '#include <quadmath.h>\nint main(void) { return sqrtq(4.0Q) == 2.0Q ? 0 : 1; }\n');
+    const pkg = JSON.parse((await import('node:fs')).readFileSync(path.join(repo, 'package.json'), 'utf8'));
+    pkg.scripts['heroku-postbuild'] = 'mkdir -p bin && cc -o bin/probe probe.c -lquadmath && bin/probe';
+    git(repo, 'add', 'probe.c');
+    await commitFile(repo, 'package.json', `${JSON.stringify(pkg, null, 2)}\n`);
+    const res = await push(repo, berth.remote(app));
+    assert.notEqual(res.code, 0, res.output);
+    assert.match(res.output, /remote: {2}! {5}\/app\/bin\/probe needs libquadmath\.so\.0, which berth\/stack:bookworm does not have/);
+    assert.match(res.output, /remote: {2}! {5}.*pin an older version that works \(engines\.node in package\.json/);
+    assert.match(res.output, /Deploy failed \(slug_library_missing\)/);
+    assert.match(res.output, /pre-receive hook declined/);
+    assert.match((await get(app)).body, /^Hello from Node\.js on Berth!/);
+    assert.equal(labelledContainers(app, false).length, 1, 'only the v1 container runs');
+  });
+
   for (const sample of ['python-hello', 'go-hello', 'static-site']) {
     test(`${sample} deploys and passes its check`, async () => {
       const { app, res } = await pushSample(sample);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { startBerth, ROOT, type Berth } from '../helpers/berth.js';
 import { commitFile, push, sampleRepo } from '../helpers/git.js';
 import { viaRouter } from '../helpers/http.js';
+import { api } from '../helpers/api.js';
 import { labelledContainers, removeAppObjects } from '../helpers/docker.js';
 
 const appName = () => `t-${randomBytes(4).toString('hex')}`;
@@ -137,6 +138,8 @@ describe('push to live (Dockerfile app)', () => {
 
   test('a push to another branch is accepted without deploying', async () => {
     const app = appName(); apps.push(app);
+    // Of an app that exists: to an unknown app only main/master may be pushed (test/e2e/git-hardening).
+    assert.equal((await api(berth.apiPort, berth.token, 'POST', '/apps', { name: app })).status, 201);
     const repo = await sampleRepo('dockerfile-hello');
     const res = await push(repo, berth.remote(app), 'main:feature');
     assert.equal(res.code, 0, res.output);

@@ -201,6 +201,37 @@ describe('router end to end', () => {
     assert.doesNotMatch(reply, /Hello/);
   });
 
+  test('an Upgrade the app answers with 200 closes the connection after the answer: the next request skips no routing', async () => {
+    const c = net.connect(routerPort, '127.0.0.1');
+    let got = '';
+    c.on('data', (d) => { got += d; });
+    c.on('error', () => {});
+    const closed = new Promise<boolean>((resolve) => { c.on('close', () => resolve(true)); setTimeout(() => resolve(false), 5000); });
+    c.write(`GET /headers HTTP/1.1\r\nHost: ${web}.${DOMAIN}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`);
+    for (let i = 0; i < 250 && !/\r\n\r\n\{.*\}/s.test(got); i++) await sleep(20);
+    assert.match(got, /^HTTP\/1\.1 200 /);
+    assert.match(got, /\r\nConnection: close\r\n/i);
+    c.write(`GET /headers HTTP/1.1\r\nHost: ${echo}.${DOMAIN}\r\nX-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: https\r\n\r\n`);
+    assert.ok(await closed, 'the router closed the connection');
+    assert.equal(got.match(/HTTP\/1\.1 /g)?.length, 1, `one answer only: ${got}`);
+    assert.doesNotMatch(got, /6\.6\.6\.6/);
+
+    const raw = (data: string) => new Promise<string>((resolve) => {
+      const s = net.connect(routerPort, '127.0.0.1');
+      let out = '';
+      s.on('data', (d) => { out += d; });
+      s.on('close', () => resolve(out));
+      s.on('error', () => resolve(out));
+      s.write(data);
+    });
+    const twoHosts = await raw(`GET / HTTP/1.1\r\nHost: ${web}.${DOMAIN}\r\nHost: ${echo}.${DOMAIN}\r\n\r\n`);
+    assert.match(twoHosts, /^HTTP\/1\.1 400 /);
+    assert.match(twoHosts, /more than one Host header/);
+    const star = await raw(`OPTIONS * HTTP/1.1\r\nHost: ${web}.${DOMAIN}\r\n\r\n`);
+    assert.match(star, /^HTTP\/1\.1 400 /);
+    assert.doesNotMatch(star, /Bad gateway/);
+  });
+
   test('custom domains: exact and wildcard, validated, exclusive, removable', async () => {
     const zone = `${appName()}.example`;
     const added = await call('POST', `/apps/${web}/domains`, { hostname: `WWW.${zone}.` });

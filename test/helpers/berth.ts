@@ -31,6 +31,8 @@ export interface Berth {
   readonly token: string;
   readonly env: Record<string, string>;
   output(): string;
+  /** The server process's pid (undefined when stopped). */
+  pid(): number | undefined;
   remote(app: string, token?: string): string;
   /** Stops the server (SIGTERM by default). */
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -64,6 +66,7 @@ export async function startBerth(extraEnv: Record<string, string> = {}): Promise
   const berth: Berth = {
     dataDir, apiPort, routerPort, sshPort, token, env,
     output: () => log,
+    pid: () => (child && child.exitCode === null ? child.pid : undefined),
     remote: (app, t = token) => `http://berth:${t}@127.0.0.1:${apiPort}/${app}.git`,
     async start() {
       child = spawn(process.execPath, [...SERVER_NODE_FLAGS, path.join(ROOT, 'dist/main/index.js'), 'server'], { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAppName } from '../../src/shared/app-name.js';
-import { parseProcfile } from '../../src/shared/procfile.js';
+import { parseProcfile, PROCFILE_LIMITS } from '../../src/shared/procfile.js';
 import { cleanLine, detail, failure, step } from '../../src/shared/push-output.js';
 import { BerthError } from '../../src/shared/errors.js';
 import { loadConfig } from '../../src/config/index.js';
@@ -23,6 +23,19 @@ test('Procfile: types and commands, comments and blanks skipped, bad lines named
   assert.throws(() => parseProcfile('web: ok\nthis is not a process\n'), /line 2/);
   assert.throws(() => parseProcfile('web: a\nweb: b\n'), /repeats the process type "web"/);
   assert.throws(() => parseProcfile('web:\n'), /line 1/);
+});
+
+test('Procfile: limits at their edges, a BOM, and object machinery names', () => {
+  const { commandBytes, processTypes, fileBytes } = PROCFILE_LIMITS;
+  assert.equal(parseProcfile(`web: ${'x'.repeat(commandBytes)}`).web?.length, commandBytes);
+  assert.throws(() => parseProcfile(`web: ${'x'.repeat(commandBytes + 1)}`), /line 1: the command of "web" is 9 KiB, more than the limit of 8 KiB/);
+  const types = (n: number) => Array.from({ length: n }, (_, i) => `p${i}: run`).join('\n');
+  assert.equal(Object.keys(parseProcfile(types(processTypes))).length, processTypes);
+  assert.throws(() => parseProcfile(types(processTypes + 1)), /line 51: more than 50 process types/);
+  assert.throws(() => parseProcfile(`web: run\n${'#'.repeat(fileBytes)}`), /more than the limit of 64 KiB/);
+  assert.deepEqual(parseProcfile('\uFEFFweb: run\n'), { web: 'run' });
+  assert.throws(() => parseProcfile('constructor: run\n'), /"constructor" cannot be a process type name/);
+  assert.throws(() => parseProcfile(`${'a'.repeat(64)}: run\n`), /longer than 63 characters/);
 });
 
 test('push output follows Heroku: arrows, indent, bang', () => {

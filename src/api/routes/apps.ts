@@ -10,14 +10,15 @@ import type { OpsDeps } from '../../ops/deps.js';
 import { allows } from '../../shared/access.js';
 import type { AppName } from '../../shared/app-name.js';
 import { principalOf } from '../auth.js';
+import { bodyFields } from '../body-fields.js';
 
 export function appsRoutes(router: Router, deps: OpsDeps): void {
   router.get('/apps', async (ctx) => { ctx.body = { apps: (await appsList({}, deps)).filter((a) => allows(principalOf(ctx).scopes, 'read', a.name as AppName)) }; });
   router.post('/apps', async (ctx) => {
-    const { app } = await appsCreate({ name: (ctx.request.body as { name?: unknown })?.name }, deps);
+    const { app } = await appsCreate({ name: bodyFields(ctx, ['name']).name }, deps);
     ctx.status = 201;
     ctx.body = { app: { ...(await getApp(deps.redis, app)), url: appUrl(deps.config, app) } };
   });
   router.get('/apps/:app', async (ctx) => { ctx.body = { app: await appsInfo({ app: ctx.params.app, host: ctx.host }, deps) }; });
-  router.delete('/apps/:app', async (ctx) => { ctx.body = await appsDestroy({ app: ctx.params.app, confirm: ctx.query.confirm }, deps); });
+  router.delete('/apps/:app', async (ctx) => { bodyFields(ctx, []); ctx.body = await appsDestroy({ app: ctx.params.app, confirm: ctx.query.confirm }, deps); });
 }

@@ -3,18 +3,19 @@ import type Router from '@koa/router';
 import { configGet, configList } from '../../ops/config/get.js';
 import { configSet, configUnset } from '../../ops/config/set.js';
 import type { OpsDeps } from '../../ops/deps.js';
-
-const restartFlag = (v: unknown) => !(v === false || v === 'false' || v === '0');
+import { bodyFields, booleanField, queryFlag } from '../body-fields.js';
 
 export function configRoutes(router: Router, deps: OpsDeps): void {
   router.get('/apps/:app/config', async (ctx) => { ctx.body = { config: await configList({ app: ctx.params.app }, deps) }; });
   router.get('/apps/:app/config/:key', async (ctx) => { ctx.body = await configGet({ app: ctx.params.app, key: ctx.params.key }, deps); });
   router.put('/apps/:app/config', async (ctx) => {
-    const body = (ctx.request.body ?? {}) as { vars?: unknown; restart?: unknown };
-    ctx.body = await configSet({ app: ctx.params.app, vars: body.vars, restart: restartFlag(body.restart) }, deps);
+    const body = bodyFields(ctx, ['vars', 'restart']);
+    ctx.body = await configSet({ app: ctx.params.app, vars: body.vars, restart: booleanField(body.restart, 'restart', true) }, deps);
   });
   router.delete('/apps/:app/config', async (ctx) => {
-    const keys = String(ctx.query.keys ?? '').split(',').filter(Boolean);
-    ctx.body = await configUnset({ app: ctx.params.app, keys, restart: restartFlag(ctx.query.restart) }, deps);
+    bodyFields(ctx, []);
+    const restart = queryFlag(ctx, 'restart', true);
+    const keys = typeof ctx.query.keys === 'string' ? ctx.query.keys.split(',').filter(Boolean) : [];
+    ctx.body = await configUnset({ app: ctx.params.app, keys, restart }, deps);
   });
 }

@@ -2,6 +2,7 @@
 import type Router from '@koa/router';
 import { pingDocker, type Docker } from '../../docker/client.js';
 import type { RedisHandle } from '../../store/redis.js';
+import { uncaughtCount } from '../../shared/uncaught.js';
 
 export function healthzRoutes(router: Router, deps: { redis: RedisHandle; docker: Docker }): void {
   router.get('/healthz', async (ctx) => {
@@ -10,6 +11,7 @@ export function healthzRoutes(router: Router, deps: { redis: RedisHandle; docker
       pingDocker(deps.docker),
     ]);
     ctx.status = redis && docker ? 200 : 503;
-    ctx.body = { ok: redis && docker, redis, docker };
+    // uncaught: errors the last-resort guard caught in this process; each is a bug.
+    ctx.body = { ok: redis && docker, redis, docker, uncaught: uncaughtCount() };
   });
 }

@@ -5,6 +5,7 @@ import { buildsList, buildsOutput } from '../../ops/builds/list.js';
 import { buildsCacheClear } from '../../ops/builds/cache-clear.js';
 import { runPrepare, runStart } from '../../ops/run/run.js';
 import type { OpsDeps } from '../../ops/deps.js';
+import { bodyFields, booleanField } from '../body-fields.js';
 import { openSse } from '../sse.js';
 
 const truthy = (v: unknown) => v === '1' || v === 'true';
@@ -21,7 +22,7 @@ export function logsRoutes(router: Router, deps: OpsDeps): void {
   });
 
   router.get('/apps/:app/builds', async (ctx) => { ctx.body = { builds: await buildsList({ app: ctx.params.app }, deps) }; });
-  router.delete('/apps/:app/builds/cache', async (ctx) => { ctx.body = await buildsCacheClear({ app: ctx.params.app }, deps); });
+  router.delete('/apps/:app/builds/cache', async (ctx) => { bodyFields(ctx, []); ctx.body = await buildsCacheClear({ app: ctx.params.app }, deps); });
   router.get('/apps/:app/builds/:id/output', async (ctx) => {
     const follow = truthy(ctx.query.follow);
     const abort = new AbortController();
@@ -47,8 +48,8 @@ export function logsRoutes(router: Router, deps: OpsDeps): void {
   });
 
   router.post('/apps/:app/run', async (ctx) => {
-    const body = (ctx.request.body ?? {}) as { command?: unknown; detach?: unknown };
-    const run = await runPrepare({ app: ctx.params.app, ...body }, deps);
+    const body = bodyFields(ctx, ['command', 'detach']);
+    const run = await runPrepare({ app: ctx.params.app, command: body.command, detach: booleanField(body.detach, 'detach', false) }, deps);
     if (run.detach) { ctx.body = await runStart(run, deps); return; }
     const sse = openSse(ctx);
     // Not awaited: koa sends the stream only once this handler returns.

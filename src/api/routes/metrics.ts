@@ -6,6 +6,7 @@ import { requireApp } from '../../ops/app-lookup.js';
 import type { OpsDeps } from '../../ops/deps.js';
 import { LATENCY_BUCKETS, readTraffic, type AppMetrics } from '../../store/routes.js';
 import { authorize, requireToken } from '../auth.js';
+import { uncaughtCount } from '../../shared/uncaught.js';
 
 const label = (s: string) => s.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 
@@ -30,11 +31,18 @@ export function prometheusText(all: readonly AppMetrics[]): string {
   return `${out.join('\n')}\n`;
 }
 
+/** The API process's last-resort catches (src/main/last-resort.ts): each one is a bug. */
+const uncaughtText = () => [
+  '# HELP berth_uncaught_errors_total Errors no handler took, caught by the last-resort guard of this API process; each is a bug.',
+  '# TYPE berth_uncaught_errors_total counter',
+  `berth_uncaught_errors_total ${uncaughtCount()}`,
+].join('\n') + '\n';
+
 /** Open route (own token check), registered before the /api/v1 prefix. */
 export function prometheusRoutes(router: Router, deps: OpsDeps): void {
   router.get('/metrics', requireToken(deps), authorize(''), async (ctx) => {
     ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
-    ctx.body = prometheusText(await readTraffic(deps.redis));
+    ctx.body = prometheusText(await readTraffic(deps.redis)) + uncaughtText();
   });
 }
 

@@ -4,20 +4,21 @@ import { psList, psScale } from '../../ops/ps/scale.js';
 import { psRestart, psStart, psStop } from '../../ops/ps/restart.js';
 import { resourceLimit, resourceReport } from '../../ops/resource/limit.js';
 import type { OpsDeps } from '../../ops/deps.js';
+import { bodyFields, stringField } from '../body-fields.js';
 
 export function psRoutes(router: Router, deps: OpsDeps): void {
   router.get('/apps/:app/ps', async (ctx) => { ctx.body = await psList({ app: ctx.params.app }, deps); });
   router.put('/apps/:app/formation', async (ctx) => {
-    ctx.body = await psScale({ app: ctx.params.app, formation: (ctx.request.body as { formation?: unknown })?.formation }, deps);
+    ctx.body = await psScale({ app: ctx.params.app, formation: bodyFields(ctx, ['formation']).formation }, deps);
   });
   router.post('/apps/:app/ps/restart', async (ctx) => {
-    ctx.body = await psRestart({ app: ctx.params.app, type: (ctx.request.body as { type?: unknown })?.type }, deps);
+    ctx.body = await psRestart({ app: ctx.params.app, type: stringField(bodyFields(ctx, ['type']).type, 'type') }, deps);
   });
-  router.post('/apps/:app/ps/stop', async (ctx) => { ctx.body = await psStop({ app: ctx.params.app }, deps); });
-  router.post('/apps/:app/ps/start', async (ctx) => { ctx.body = await psStart({ app: ctx.params.app }, deps); });
+  router.post('/apps/:app/ps/stop', async (ctx) => { bodyFields(ctx, []); ctx.body = await psStop({ app: ctx.params.app }, deps); });
+  router.post('/apps/:app/ps/start', async (ctx) => { bodyFields(ctx, []); ctx.body = await psStart({ app: ctx.params.app }, deps); });
   router.get('/apps/:app/resources', async (ctx) => { ctx.body = { resources: await resourceReport({ app: ctx.params.app }, deps) }; });
   router.put('/apps/:app/resources', async (ctx) => {
-    const b = (ctx.request.body ?? {}) as { processType?: unknown; memory?: unknown; cpus?: unknown };
-    ctx.body = { resources: await resourceLimit({ app: ctx.params.app, ...b }, deps) };
+    const b = bodyFields(ctx, ['processType', 'memory', 'cpus']);
+    ctx.body = { resources: await resourceLimit({ app: ctx.params.app, processType: b.processType, memory: b.memory, cpus: b.cpus }, deps) };
   });
 }

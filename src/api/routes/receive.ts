@@ -14,7 +14,6 @@ import { deployReceive, buildsFollow } from '../../ops/deploy/receive.js';
 import { BerthError, unauthorized } from '../../shared/errors.js';
 import { buildsDir } from '../../pipeline/paths.js';
 import { auditRecord, type Actor } from '../../ops/audit/record.js';
-import { currentPusher } from '../../ops/deploy/pushers.js';
 import { failure, RECEIVE_STATUS_PREFIX as STATUS_PREFIX } from '../../shared/push-output.js';
 
 
@@ -37,17 +36,16 @@ function limitBytes(max: number): Transform {
   });
 }
 
-/** The pusher: named by the hook (SSH), else noted by the HTTP receiver. */
-function pusherOf(query: Record<string, unknown>, app: string): Actor {
+/** The pusher, as the git receiver (HTTP or SSH) told the hook. */
+function pusherOf(query: Record<string, unknown>): Actor {
   const q = (k: string) => (typeof query[k] === 'string' ? (query[k] as string) : '');
-  if (q('user')) return { user: q('user'), via: q('via') || 'ssh', source: q('source') || 'unknown' };
-  return currentPusher(app) ?? { user: '-', via: 'git', source: 'unknown' };
+  return { user: q('user') || '-', via: q('via') || 'git', source: q('source') || 'unknown' };
 }
 
 export function receiveRoutes(router: Router, deps: OpsDeps & { hookSecret: string }): void {
   router.post('/internal/v1/receive/:app', async (ctx) => {
     checkSecret(ctx.get('authorization'), deps.hookSecret);
-    const actor = pusherOf(ctx.query, ctx.params.app ?? '');
+    const actor = pusherOf(ctx.query);
     const detail = `${String(ctx.query.ref ?? '')} ${String(ctx.query.rev ?? '').slice(0, 7)}`.trim();
     const audit = (result: 'ok' | 'failed', error?: string) =>
       auditRecord({ ...actor, action: 'git:push', app: ctx.params.app, detail, result, ...(error ? { error } : {}) }, deps);
@@ -56,7 +54,7 @@ export function receiveRoutes(router: Router, deps: OpsDeps & { hookSecret: stri
     let buildId: string;
     try {
       await pipeline(ctx.req, limitBytes(deps.config.build.maxPushBytes), createWriteStream(tarPath));
-      ({ buildId } = await deployReceive({ app: ctx.params.app, rev: ctx.query.rev, ref: ctx.query.ref, tarPath }, deps));
+      ({ buildId } = await deployReceive({ app: ctx.params.app, rev: ctx.query.rev, ref: ctx.query.ref, tarPath, create: ctx.query.create === '1' }, deps));
     } catch (err) {
       await rm(tarPath, { force: true });
       if (err instanceof BerthError) {

@@ -2,7 +2,8 @@
 import type Router from '@koa/router';
 import type { OpsDeps } from '../../ops/deps.js';
 import { secretsRotateKey } from '../../ops/secrets/rotate-key.js';
+import { bodyFields } from '../body-fields.js';
 
 export function secretsRoutes(router: Router, deps: OpsDeps): void {
-  router.post('/secrets/rotate-key', async (ctx) => { ctx.body = await secretsRotateKey(deps); });
+  router.post('/secrets/rotate-key', async (ctx) => { bodyFields(ctx, []); ctx.body = await secretsRotateKey(deps); });
 }

@@ -4,6 +4,7 @@
 //   config vars and source copied in, no Docker socket, limits and a timeout
 //   -> runner: detect, compile, release (buildpacks/runner.sh) -> results
 //   read from /berth/out -> slug image on the run stack (slug.ts)
+//   -> its ELF files' shared libraries checked on the run stack (library-check.ts)
 //   -> process types: the Procfile over the buildpacks' defaults.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,7 @@ import { BerthError } from '../../shared/errors.js';
 import type { Builder, BuildInput, BuildOutput } from '../builder.js';
 import { readProcfile } from '../procfile.js';
 import { BUILD_GID, BUILD_UID, runnerTar, sourceTar } from './inputs.js';
+import { checkSlugLibraries, LIBRARY_CHECK_VAR } from './library-check.js';
 import { buildpackLine } from './log-lines.js';
 import { planBuildpacks } from './order.js';
 import { checkOutcome } from './outcome.js';
@@ -96,10 +98,18 @@ async function buildWithBuildpacks(docker: Docker, config: BerthConfig, s: Setti
     const processTypes = { ...release.processTypes, ...procfile };
     reportProcessTypes(input, release.processTypes, procfile);
     input.log.step(`Creating the slug image on ${config.images.run}`);
+    const layers = parseLayers(out.get('layers')?.toString('utf8') ?? '');
     await slug.commit({
-      imageTag: input.imageTag, layers: parseLayers(out.get('layers')?.toString('utf8') ?? ''),
+      imageTag: input.imageTag, layers,
       env: release.configVars, webCommand: processTypes.web ?? undefined,
     });
+    // Shared-library check (library-check.ts): a library missing from the run stack fails here, not at boot.
+    if (input.configVars[LIBRARY_CHECK_VAR] !== 'off') {
+      await checkSlugLibraries({
+        docker, image: input.imageTag, runImage: config.images.run, baseRef: await slug.base(layers), layers,
+        containerName: `${buildContainerName(input.app, input.buildId)}-libs`, labels: input.labels, log: input.log,
+      });
+    }
     return { image: input.imageTag, processTypes };
   } finally {
     await slug.settle();

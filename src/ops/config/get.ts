@@ -12,6 +12,6 @@ export async function configList(input: { app: unknown }, deps: OpsDeps): Promis
 export async function configGet(input: { app: unknown; key: unknown }, deps: OpsDeps): Promise<{ key: string; value: string }> {
   const vars = await configList(input, deps);
   const key = String(input.key);
-  if (!(key in vars)) throw notFound('config_var_not_found', `config var ${key} is not set`, 'see `berth config <app>`');
+  if (!Object.hasOwn(vars, key)) throw notFound('config_var_not_found', `config var ${key} is not set`, 'see `berth config <app>`');
   return { key, value: vars[key]! };
 }

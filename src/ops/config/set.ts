@@ -5,7 +5,7 @@ import { getConfigVars, replaceConfigVars, setConfigVars, unsetConfigVars } from
 import { requireApp, requireCurrentRelease } from '../app-lookup.js';
 import type { OpsDeps } from '../deps.js';
 import { redeploy } from '../releases/redeploy.js';
-import { validateKey, validateVars } from './vars.js';
+import { checkConfigSize, validateKey, validateVars } from './vars.js';
 import type { AppRecord } from '../../shared/types.js';
 
 /** Deploys the changed config; if that fails, the previous vars come back. */
@@ -26,6 +26,7 @@ export async function configSet(input: { app: unknown; vars: unknown; restart?: 
   const app = await requireApp(input.app, deps);
   const vars = validateVars(input.vars);
   const previous = await getConfigVars(deps.redis, app.name);
+  checkConfigSize({ ...previous, ...vars });
   await setConfigVars(deps.redis, app.name, vars);
   return applyConfig(app, previous, `Set ${Object.keys(vars).join(', ')}`, input.restart !== false, deps);
 }
@@ -33,7 +34,7 @@ export async function configSet(input: { app: unknown; vars: unknown; restart?: 
 export async function configUnset(input: { app: unknown; keys: unknown; restart?: unknown }, deps: OpsDeps) {
   const app = await requireApp(input.app, deps);
   if (!Array.isArray(input.keys) || input.keys.length === 0) throw badRequest('invalid_config', 'name at least one config var to unset');
-  const keys = input.keys.map(validateKey);
+  const keys = [...new Set(input.keys.map(validateKey))];
   const previous = await getConfigVars(deps.redis, app.name);
   await unsetConfigVars(deps.redis, app.name, keys);
   return applyConfig(app, previous, `Unset ${keys.join(', ')}`, input.restart !== false, deps);

@@ -6,6 +6,7 @@ import { parseAppName } from '../../shared/app-name.js';
 import { badRequest, notFound } from '../../shared/errors.js';
 import { detail, failure, step } from '../../shared/push-output.js';
 import { getApp } from '../../store/apps.js';
+import { appsCreate } from '../apps/create.js';
 import { appendLog, createBuild, endLog, followLog, newBuildId, updateBuild, type LogEvent } from '../../store/builds.js';
 import { buildTarPath } from '../../pipeline/paths.js';
 import type { OpsDeps } from '../deps.js';
@@ -16,12 +17,15 @@ export interface ReceiveInput {
   readonly ref: unknown;
   /** The revision's tree as a tar (git archive), moved into the build dir. */
   readonly tarPath: string;
+  /** The first push of a new app, whose pack git has accepted: make the app now. */
+  readonly create?: boolean;
 }
 
 export async function deployReceive(input: ReceiveInput, deps: OpsDeps): Promise<{ buildId: string }> {
   const app = parseAppName(input.app);
   if (typeof input.rev !== 'string' || !/^[0-9a-f]{40}$/.test(input.rev)) throw badRequest('invalid_rev', 'rev must be a 40-hex commit id');
   const ref = typeof input.ref === 'string' ? input.ref : 'refs/heads/main';
+  if (input.create === true) await appsCreate({ name: app, ifMissing: true }, deps);
   if (!(await getApp(deps.redis, app))) throw notFound('app_not_found', `app "${app}" does not exist`, 'create it with a first push or apps:create');
   const id = newBuildId();
   await rename(input.tarPath, buildTarPath(deps.config, id));

@@ -10,7 +10,7 @@ export function validateFormation(raw: unknown, release: Release): Record<string
   }
   const out: Record<string, number> = {};
   for (const [type, n] of Object.entries(raw as Record<string, unknown>)) {
-    if (!(type in release.processTypes) || type === RELEASE_PROCESS) {
+    if (!Object.hasOwn(release.processTypes, type) || type === RELEASE_PROCESS) {
       const known = Object.keys(release.processTypes).filter((t) => t !== RELEASE_PROCESS).join(', ');
       throw badRequest('unknown_process_type', `there is no process type "${type}" in the current release`, `process types: ${known}`);
     }

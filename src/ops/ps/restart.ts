@@ -13,7 +13,7 @@ export async function psRestart(input: { app: unknown; type?: unknown }, deps: O
   const app = await requireApp(input.app, deps);
   const release = await requireCurrentRelease(app, deps);
   const type = input.type === undefined || input.type === null || input.type === '' ? undefined : String(input.type);
-  if (type && !(type in release.processTypes)) throw badRequest('unknown_process_type', `there is no process type "${type}"`);
+  if (type && !Object.hasOwn(release.processTypes, type)) throw badRequest('unknown_process_type', `there is no process type "${type}"`);
   const lease = await waitForAppLease(deps.redis, app.name, 60_000);
   const log = collectingLog();
   try {

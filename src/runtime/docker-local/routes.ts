@@ -6,7 +6,14 @@ import { setRoute } from '../../store/routes.js';
 import { appProcesses, procType, type LocalDeps } from './processes.js';
 import { canConnect } from './wait-for-port.js';
 
-export async function refreshRoutes(deps: LocalDeps, current: Release): Promise<string[]> {
+export interface Serving {
+  /** `ip:port` of each running web container of the release whose port accepts. */
+  readonly upstreams: string[];
+  /** Running web containers of the release whose port does not accept (yet): still booting. */
+  readonly booting: number;
+}
+
+export async function servingUpstreams(deps: LocalDeps, current: Release): Promise<Serving> {
   const tag = releaseTag(current.version);
   const web = (await appProcesses(deps, current.app, false))
     .filter((c) => procType(c) === 'web' && c.labels[LABEL.release] === tag && c.state === 'running' && c.ip);
@@ -15,6 +22,11 @@ export async function refreshRoutes(deps: LocalDeps, current: Release): Promise<
     const port = Number(c.env.PORT ?? current.port);
     if (await canConnect(c.ip!, port, 300)) upstreams.push(`${c.ip}:${port}`);
   }
-  await setRoute(deps.redis, { app: current.app, upstreams, release: tag });
+  return { upstreams, booting: web.length - upstreams.length };
+}
+
+export async function refreshRoutes(deps: LocalDeps, current: Release): Promise<string[]> {
+  const { upstreams } = await servingUpstreams(deps, current);
+  await setRoute(deps.redis, { app: current.app, upstreams, release: releaseTag(current.version) });
   return upstreams;
 }

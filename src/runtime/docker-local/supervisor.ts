@@ -5,11 +5,12 @@
 import { inspectContainer, listContainers } from '../../docker/containers.js';
 import { LABEL } from '../../docker/labels.js';
 import type { AppName } from '../../shared/app-name.js';
-import type { Release } from '../../shared/types.js';
-import { appDeployLease, isLeased } from '../../store/locks.js';
+import { releaseTag, type Release } from '../../shared/types.js';
+import { appDeployLease } from '../../store/locks.js';
+import { setRouteUnlessLeased } from '../../store/routes.js';
 import { logCollector } from './log-collector.js';
 import type { LocalDeps } from './processes.js';
-import { refreshRoutes } from './routes.js';
+import { servingUpstreams } from './routes.js';
 
 export interface Supervisor { close(): void }
 
@@ -19,20 +20,77 @@ export interface SupervisorHooks {
   knows(app: AppName): Promise<boolean>;
 }
 
+// After an event, Docker has settled (a die and the restart that follows) by then.
+const SETTLE_MS = 200;
+// How often a web process that runs but does not accept connections yet is looked at again.
+const BOOT_POLL_MS = 250;
+
+interface AppRefresh {
+  timer?: NodeJS.Timeout;
+  busy: boolean;
+  again: boolean;
+  /** Set while a running web process is still booting: when to stop looking. */
+  bootDeadline?: number;
+}
+
 export async function startSupervisor(deps: LocalDeps, hooks: SupervisorHooks, logMaxLines: number): Promise<Supervisor> {
   const logs = logCollector(deps.docker, deps.redis, logMaxLines);
-  const pending = new Map<string, NodeJS.Timeout>();
+  // Per app, one refresh at a time, so an older, slower read can never land
+  // after a newer one; a request during a run makes one more run after it.
+  const apps = new Map<string, AppRefresh>();
+  let closed = false;
+  const stateOf = (app: string) => {
+    let st = apps.get(app);
+    if (!st) apps.set(app, (st = { busy: false, again: false }));
+    return st;
+  };
+  const schedule = (app: string, delayMs: number) => {
+    if (closed) return;
+    const st = stateOf(app);
+    clearTimeout(st.timer);
+    st.timer = setTimeout(() => { st.timer = undefined; void run(app); }, delayMs);
+  };
+
+  /** Writes the route from what serves; returns how many web processes still boot. */
+  const refreshOnce = async (app: string): Promise<number> => {
+    const current = await hooks.currentRelease(app as AppName);
+    if (!current) return 0;
+    const { upstreams, booting } = await servingUpstreams(deps, current);
+    // A deploy in progress sets the route itself: the write is skipped, in
+    // the same Redis step as the lease check, if one holds the lease.
+    const wrote = await setRouteUnlessLeased(deps.redis, { app, upstreams, release: releaseTag(current.version) }, appDeployLease(app));
+    return wrote ? booting : 0;
+  };
+
+  const run = async (app: string): Promise<void> => {
+    const st = stateOf(app);
+    if (st.busy) return void (st.again = true);
+    st.busy = true;
+    let booting = 0;
+    try {
+      booting = await refreshOnce(app);
+    } catch (err) {
+      console.error(`supervisor ${app}: ${(err as Error).message}`);
+    } finally {
+      st.busy = false;
+    }
+    if (st.again) {
+      st.again = false;
+      return schedule(app, 0);
+    }
+    // A restarted process is "running" before it listens, and no event comes
+    // when it starts to: without another look its route would stay empty
+    // (503) while ps shows it up (issue 9, item 11).
+    if (booting > 0) {
+      st.bootDeadline ??= Date.now() + deps.config.runtime.bootTimeoutMs;
+      if (Date.now() < st.bootDeadline) return schedule(app, BOOT_POLL_MS);
+    }
+    st.bootDeadline = undefined;
+    if (!st.timer) apps.delete(app);
+  };
   const refresh = (app: string) => {
-    clearTimeout(pending.get(app));
-    pending.set(app, setTimeout(() => {
-      pending.delete(app);
-      void (async () => {
-        // A deploy in progress sets the route itself; refreshing now could race it.
-        if (await isLeased(deps.redis, appDeployLease(app))) return;
-        const current = await hooks.currentRelease(app as AppName);
-        if (current) await refreshRoutes(deps, current);
-      })().catch((err) => console.error(`supervisor ${app}: ${err.message}`));
-    }, 200));
+    stateOf(app).bootDeadline = undefined;
+    schedule(app, SETTLE_MS);
   };
 
   const onEvent = async (ev: { status?: string; Action?: string; id?: string; Actor?: { Attributes?: Record<string, string> } }) => {
@@ -73,7 +131,8 @@ export async function startSupervisor(deps: LocalDeps, hooks: SupervisorHooks, l
     close() {
       events.destroy();
       logs.close();
-      for (const t of pending.values()) clearTimeout(t);
+      closed = true;
+      for (const st of apps.values()) clearTimeout(st.timer);
     },
   };
 }

@@ -1,0 +1,26 @@
+// How the git endpoints answer an error: a text/plain body (git prints it
+// to the user as `remote:` lines on info/refs) and a closed connection, so a
+// half-read request body never gets parsed as the next request.
+import type { ServerResponse } from 'node:http';
+import { asBerthError } from '../shared/errors.js';
+
+export function replyError(res: ServerResponse, err: unknown): void {
+  const e = asBerthError(err);
+  if (!e.expose) console.error('git receiver:', err);
+  if (res.headersSent || res.destroyed) { res.destroy(); return; }
+  const lines = [`berth: ${e.expose ? e.message : 'internal error'}`];
+  if (e.hint) lines.push(`berth: ${e.hint}`);
+  res.writeHead(e.status, {
+    'content-type': 'text/plain; charset=utf-8',
+    connection: 'close',
+    ...(e.status === 401 ? { 'www-authenticate': 'Basic realm="Berth"' } : {}),
+    ...(e.status === 405 ? { allow: e.code === 'method_get' ? 'GET' : 'POST' } : {}),
+  });
+  res.end(`${lines.join('\n')}\n`);
+}
+
+export const NO_CACHE = {
+  expires: 'Fri, 01 Jan 1980 00:00:00 GMT',
+  pragma: 'no-cache',
+  'cache-control': 'no-cache, max-age=0, must-revalidate',
+} as const;
