@@ -178,6 +178,8 @@ function drain(body: Readable, timeoutMs: number, encoding: string | undefined):
       if (err === undefined) resolve(n); else { body.resume(); reject(bodyError(err, encoding)); }
     }
     body.on('data', onData).on('end', onEnd).on('error', done);
+    // A body that was all in before we looked (auth is async) may have ended already.
+    if (body.readableEnded) return done();
     body.resume();
   });
 }

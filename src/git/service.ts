@@ -84,6 +84,13 @@ export function runService(run: ServiceRun): Promise<void> {
   arm('the request body stalled');
   ps.stdin.write(run.head);
   body.pipe(ps.stdin);
+  // The body may have ended before we got here (all of it arrived during the
+  // async auth and readHead took the last bytes): its 'end' will not come again.
+  if (body.readableEnded) {
+    bodyDone = true;
+    if (service === 'upload-pack') arm('git produced no output'); else clearTimeout(timer);
+    ps.stdin.end();
+  }
 
   return new Promise((resolve) => {
     ps.on('close', async (code, signal) => {
