@@ -22,6 +22,7 @@
 #   BERTH_ROUTER_PORT  app router port (default 80)
 #   BERTH_DOMAIN       apps answer at http://<app>.<domain> (default localhost)
 #   BERTH_ADMIN_TOKEN  fixed admin token (default: generated into $BERTH_DATA_DIR/admin-token)
+#   BERTH_SSH_PORT     SSH git remote port (default 2222; off to disable)
 #   Every other BERTH_* variable, REDIS_URL and DOCKER_HOST is passed on too.
 #   sudo drops the caller's environment: use `sudo BERTH_DOMAIN=... ./deploy/install.sh`.
 set -euo pipefail
@@ -62,7 +63,8 @@ info "$os_name, $(uname -m), init: $(cat /proc/1/comm 2>/dev/null || echo unknow
 # --no-install-recommends below, so docker.io's apparmor recommendation is listed
 # explicitly: with AppArmor in the kernel, dockerd cannot start containers without it.
 # pebble: the router's ACME tests run Let's Encrypt's test CA on loopback.
-packages=(docker.io apparmor redis-server git ca-certificates curl debootstrap nginx-light wrk pebble openssl)
+# openssh-client: ssh-keygen prints the SSH host key's fingerprint; the SSH push tests use ssh.
+packages=(docker.io apparmor redis-server git ca-certificates curl debootstrap nginx-light wrk pebble openssl openssh-client)
 # Ubuntu's chromium is a snap, not /usr/bin/chromium; the dashboard tests need the Debian package.
 if [[ $os_id == debian ]]; then
   packages+=(chromium)
@@ -316,6 +318,13 @@ if [[ -n $daemon_pid ]]; then stop_hint="kill \$(cat $pid_file)"; else stop_hint
 step "Berth is up (${SECONDS}s)"
 info "API:          http://$domain:$api_port/ (readiness: /healthz; the dashboard will live here)"
 info "Git remote:   http://berth:<token>@$domain:$api_port/<app>.git"
+ssh_port="${BERTH_SSH_PORT:-2222}"
+if [[ ${ssh_port,,} != off ]]; then
+  host_key="$data_dir/ssh_host_ed25519_key.pub"
+  ssh_fp="$(ssh-keygen -lf "$host_key" 2>/dev/null | awk '{print $2}' || true)"
+  info "SSH remote:   ssh://git@$domain:$ssh_port/<app>.git (keys: berth keys:add <user> <file.pub>)"
+  info "SSH host key: ${ssh_fp:-(not written yet: $host_key)} (ED25519)"
+fi
 info "Admin token:  $token_where"
 info "Apps answer:  http://<app>.$domain$router_suffix"
 info "Log file:     $log_file"

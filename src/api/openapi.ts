@@ -35,6 +35,19 @@ const ROWS: readonly Row[] = [
   ['delete', '/apps/{app}/certs/auto', 'certs:auto-disable', 'Stop ACME renewals'],
   ['put', '/apps/{app}/certs/redirect', 'certs:redirect', 'HTTP -> HTTPS redirect ({ enabled })'],
   ['get', '/apps/{app}/metrics', 'metrics', 'Router traffic of the app (JSON); Prometheus text at /metrics'],
+  ['get', '/whoami', 'whoami', 'The user and scopes of the token in use'],
+  ['post', '/sign-in', 'login', 'Check the token and record the sign-in in the audit log'],
+  ['get', '/tokens', 'tokens', 'List tokens, never their secrets (admin)'],
+  ['post', '/tokens', 'tokens:create', 'Make a token ({ name, scope, expires?, user? }); the answer holds the secret, once (admin)'],
+  ['delete', '/tokens/{token}', 'tokens:revoke', 'Revoke a token by id or name (admin)'],
+  ['get', '/users', 'users', 'List users (admin)'],
+  ['post', '/users', 'users:add', 'Add a user ({ name, role: admin|deploy, apps }) (admin)'],
+  ['delete', '/users/{name}', 'users:remove', 'Remove a user with its tokens and keys (admin)'],
+  ['get', '/keys', 'keys', 'List SSH keys (?user) (admin)'],
+  ['post', '/keys', 'keys:add', 'Register an SSH public key ({ user, publicKey }) (admin)'],
+  ['delete', '/keys/{key}', 'keys:remove', 'Remove an SSH key by fingerprint or comment (admin)'],
+  ['get', '/events', 'events', 'The audit log (?app, ?n; ?tail=1 streams SSE)'],
+  ['post', '/secrets/rotate-key', 'secrets:rotate-key', 'Re-encrypt every config value under a new key (admin)'],
 ];
 
 const errorSchema = {

@@ -45,15 +45,24 @@ export async function removeCredentials(file: string): Promise<boolean> {
   }
 }
 
-/** The server to talk to: the environment first, then the stored login. */
+/** Root on the Berth host: the local server and its admin token, if that token is there. */
+async function localServer(config: CliConfig): Promise<Credentials | undefined> {
+  if (!config.local.isRoot) return undefined;
+  const token = config.local.adminToken ?? (await readFile(config.local.adminTokenFile, 'utf8').then((s) => s.trim(), () => ''));
+  return token ? { url: config.local.url, token } : undefined;
+}
+
+/** The server to talk to: the environment, then the stored login, then (as root on the host) the local server. */
 export async function resolveServer(config: CliConfig): Promise<Credentials> {
   const stored = config.url && config.token ? {} : await readCredentials(config.credentialsFile);
   const url = config.url ?? stored.url;
   const token = config.token ?? stored.token;
-  if (!url || !token) {
-    const missing = [!url && 'BERTH_URL', !token && 'BERTH_TOKEN'].filter(Boolean).join(' and ');
-    throw new BerthError('not_logged_in', 401, `no Berth server configured (${missing} not set, and no stored login)`,
-      { hint: 'run berth login, or set BERTH_URL and BERTH_TOKEN' });
-  }
-  return { url, token };
+  if (url && token) return { url, token };
+  const local = !url && !token ? await localServer(config) : undefined;
+  if (local) return local;
+  const missing = [!url && 'BERTH_URL', !token && 'BERTH_TOKEN'].filter(Boolean).join(' and ');
+  const hint = config.local.isRoot
+    ? `run berth login, or set BERTH_URL and BERTH_TOKEN (on the Berth host, root uses ${config.local.adminTokenFile}, which is missing: is BERTH_DATA_DIR right?)`
+    : 'run berth login, or set BERTH_URL and BERTH_TOKEN (e.g. BERTH_URL=http://127.0.0.1:3000 BERTH_TOKEN=<token>), or run berth as root on the Berth host (sudo berth ...)';
+  throw new BerthError('not_logged_in', 401, `no Berth server configured (${missing} not set, and no stored login)`, { hint });
 }

@@ -66,7 +66,9 @@ export function generalHelp(registry: Registry): string {
     '',
     'Every command takes --help; read commands take --json for scripts.',
     '<app> may also be given as --app/-a <app>.',
-    'The server and token come from BERTH_URL and BERTH_TOKEN, or from berth login.',
+    'The server and token come from BERTH_URL and BERTH_TOKEN, or from berth login;',
+    'as root on the Berth host, from the local server and its admin token (as dokku).',
+    'Tokens: berth tokens:create (scopes admin, read, deploy:<app>); SSH push: berth keys:add.',
   );
   return lines.join('\n');
 }

@@ -18,6 +18,8 @@ import { resourceGroup } from './commands/resource.js';
 import { domainsGroup } from './commands/domains.js';
 import { certsGroup } from './commands/certs.js';
 import { metaGroup } from './commands/meta.js';
+import { accessGroup } from './commands/access.js';
+import { eventsGroup } from './commands/events.js';
 
 export interface CommandContext {
   readonly out: Output;
@@ -63,7 +65,7 @@ export interface CommandGroup {
 }
 
 export const COMMAND_GROUPS: readonly CommandGroup[] = [
-  appsGroup, configGroup, releasesGroup, psGroup, logsGroup, buildsGroup, runGroup, resourceGroup, domainsGroup, certsGroup, authGroup, metaGroup,
+  appsGroup, configGroup, releasesGroup, psGroup, logsGroup, buildsGroup, runGroup, resourceGroup, domainsGroup, certsGroup, accessGroup, eventsGroup, authGroup, metaGroup,
 ];
 
 export class Registry {

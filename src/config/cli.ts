@@ -14,6 +14,17 @@ export interface CliConfig {
   readonly credentialsFile: string;
   /** https://no-color.org: any non-empty NO_COLOR turns colour off. */
   readonly noColor: boolean;
+  /**
+   * On the Berth host as root with nothing else configured, the CLI talks to
+   * the local server with its admin token, as `dokku` does.
+   */
+  readonly local: {
+    readonly isRoot: boolean;
+    readonly url: string;
+    readonly adminTokenFile: string;
+    /** BERTH_ADMIN_TOKEN, when the server was given one. */
+    readonly adminToken: string | undefined;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -27,5 +38,11 @@ export function loadCliConfig(env: Env = process.env): CliConfig {
     token: env.BERTH_TOKEN?.trim() || undefined,
     credentialsFile: path.join(xdg, 'berth', 'credentials.json'),
     noColor: Boolean(env.NO_COLOR),
+    local: Object.freeze({
+      isRoot: process.getuid?.() === 0,
+      url: `http://127.0.0.1:${env.BERTH_API_PORT || '3000'}`,
+      adminTokenFile: path.join(path.resolve(env.BERTH_DATA_DIR || '/var/lib/berth'), 'admin-token'),
+      adminToken: env.BERTH_ADMIN_TOKEN?.trim() || undefined,
+    }),
   });
 }

@@ -16,6 +16,19 @@ export interface BerthConfig {
   /** Unset means: generate once into dataDir/admin-token. */
   readonly adminToken: string | undefined;
   readonly images: { readonly run: string; readonly build: string };
+  readonly access: {
+    /** SSH git remote's port; undefined when BERTH_SSH_PORT=off. */
+    readonly sshPort: number | undefined;
+    /** Failed sign-ins a source address may make per window before it is locked out for the rest of it. */
+    readonly authFailLimit: number;
+    readonly authFailWindowMs: number;
+    /** Audit events kept (a capped Redis stream). */
+    readonly auditMaxEvents: number;
+    /** An SSH client must authenticate within this. */
+    readonly sshAuthTimeoutMs: number;
+    /** An SSH session with no traffic is closed after this (a push's build keeps it busy). */
+    readonly sshIdleTimeoutMs: number;
+  };
   readonly build: {
     readonly concurrency: number;
     readonly timeoutMs: number;
@@ -106,6 +119,14 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     redisPrefix: env.BERTH_REDIS_PREFIX || 'berth:',
     dockerHost: env.DOCKER_HOST || undefined,
     adminToken: env.BERTH_ADMIN_TOKEN || undefined,
+    access: Object.freeze({
+      sshPort: (env.BERTH_SSH_PORT ?? '').toLowerCase() === 'off' ? undefined : int(env, 'BERTH_SSH_PORT', 2222),
+      authFailLimit: int(env, 'BERTH_AUTH_FAIL_LIMIT', 20, 1),
+      authFailWindowMs: int(env, 'BERTH_AUTH_FAIL_WINDOW_SEC', 60, 1) * 1000,
+      auditMaxEvents: int(env, 'BERTH_AUDIT_MAX_EVENTS', 10000, 100),
+      sshAuthTimeoutMs: 30_000,
+      sshIdleTimeoutMs: int(env, 'BERTH_SSH_IDLE_TIMEOUT_SEC', 1800, 10) * 1000,
+    }),
     images: Object.freeze({
       run: env.BERTH_STACK_IMAGE || 'berth/stack:bookworm',
       build: env.BERTH_BUILD_IMAGE || 'berth/stack:bookworm-build',

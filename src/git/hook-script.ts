@@ -23,6 +23,8 @@ git_dir=$(cd "\${GIT_DIR:-.}" && pwd)
 app=$(basename "$git_dir" .git)
 create=''
 [ -f "$git_dir/${NEW_APP_MARKER}" ] && create='&create=1'
+# Set by Berth's git receivers (HTTP and SSH): who pushes, for the audit log.
+who="\${BERTH_PUSH_USER:+&user=\${BERTH_PUSH_USER}&via=\${BERTH_PUSH_VIA:-}&source=\${BERTH_PUSH_SOURCE:-}}"
 rc=0
 status_file=$(mktemp) || exit 1
 trap 'rm -f "$status_file"' EXIT
@@ -40,7 +42,7 @@ while read -r old new ref; do
   # each log line the moment the server sends it.
   git archive --format=tar "$new" \\
     | curl -sS -N -X POST -T - -H @"$header_file" -H 'Expect:' -H 'Content-Type: application/x-tar' \\
-        "$url/$app?rev=$new&ref=$ref$create" 2>&1 \\
+        "$url/$app?rev=$new&ref=$ref$create$who" 2>&1 \
     | while IFS= read -r line; do
         case "$line" in
           '${STATUS_PREFIX}'*) printf '%s' "\${line#'${STATUS_PREFIX}'}" > "$status_file" ;;

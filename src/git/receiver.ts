@@ -12,6 +12,8 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { authCheckToken, tokenFromHeader } from '../ops/auth/check-token.js';
 import type { OpsDeps } from '../ops/deps.js';
+import { auditRecord } from '../ops/audit/record.js';
+import { allows, forbidden, type Principal } from '../shared/access.js';
 import { parseAppName, type AppName } from '../shared/app-name.js';
 import { BerthError, badRequest, notFound } from '../shared/errors.js';
 import { failure } from '../shared/push-output.js';
@@ -28,7 +30,7 @@ const GIT_PATH = /^\/([^/]+?)(?:\.git)?\/(info\/refs|git-receive-pack|git-upload
 const MAX_COMMANDS_BYTES = 1024 * 1024;
 
 export type GitHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
-type Deps = OpsDeps & { adminToken: string };
+type Deps = OpsDeps;
 
 export function gitHandler(deps: Deps): GitHandler {
   return (req, res) => {
@@ -42,8 +44,11 @@ export function gitHandler(deps: Deps): GitHandler {
 }
 
 async function route(deps: Deps, rawName: string, rest: string, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  authCheckToken(tokenFromHeader(req.headers.authorization), deps.adminToken);
+  const source = (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+  const principal = await authCheckToken(tokenFromHeader(req.headers.authorization), deps, { source, via: 'git-http' });
   const app = parseAppName(rawName);
+  const pushing = rest === 'git-receive-pack' || (rest === 'info/refs' && url.searchParams.get('service') === 'git-receive-pack');
+  await requireScope(deps, principal, pushing ? 'push' : 'read', app, source);
   if (rest === 'info/refs' || rest === 'HEAD') {
     requireMethod(req, 'GET');
     return rest === 'HEAD' ? sendHead(deps, app, res) : infoRefs(deps, app, url, res);
@@ -57,13 +62,24 @@ async function route(deps: Deps, rawName: string, rest: string, url: URL, req: I
   let early: unknown;
   body.on('error', (err) => { early ??= err; });
   try {
-    if (service === 'receive-pack') await receivePack(deps, app, body, encoding, req, res, () => early);
+    if (service === 'receive-pack') await receivePack(deps, app, body, encoding, req, res, () => early, pusherEnv(principal, source));
     else await uploadPack(deps, app, body, encoding, req, res);
   } finally {
     // An answer went out before the body was read: drain it, never parse it as a request.
     if (!req.complete) req.resume();
   }
 }
+
+/** A token may push or read only what its scope names; a refused push is audited. */
+async function requireScope(deps: Deps, principal: Principal, action: 'push' | 'read', app: AppName, source: string): Promise<void> {
+  if (allows(principal.scopes, action, app)) return;
+  if (action === 'push') await auditRecord({ user: principal.user, via: 'git-http', source, action: 'git:push', app, result: 'denied', error: 'forbidden' }, deps);
+  throw forbidden(principal, action, app);
+}
+
+/** What the pre-receive hook passes on, so the audit log knows who pushed. */
+export const pusherEnv = (principal: Principal, source: string, via = 'git-http') =>
+  ({ BERTH_PUSH_USER: principal.user, BERTH_PUSH_VIA: via, BERTH_PUSH_SOURCE: source });
 
 function requireMethod(req: IncomingMessage, method: 'GET' | 'POST'): void {
   if (req.method === method || (method === 'GET' && req.method === 'HEAD')) return;
@@ -102,7 +118,7 @@ async function sendHead(deps: Deps, app: AppName, res: ServerResponse): Promise<
 const appNotFound = (app: AppName) => notFound('app_not_found', `app "${app}" does not exist`, 'push to it first, or create it with apps:create');
 
 async function receivePack(deps: Deps, app: AppName, body: Readable, encoding: string | undefined,
-  req: IncomingMessage, res: ServerResponse, early: () => unknown): Promise<void> {
+  req: IncomingMessage, res: ServerResponse, early: () => unknown, env: Record<string, string>): Promise<void> {
   const timeoutMs = deps.config.git.receiveTimeoutMs;
   const head = await readHead(body, { maxBytes: MAX_COMMANDS_BYTES, timeoutMs }).catch((err) => { throw bodyError(err, encoding); });
   const cmds = parsePushCommands(head.section);
@@ -122,7 +138,7 @@ async function receivePack(deps: Deps, app: AppName, body: Readable, encoding: s
     await settle?.();
     throw bodyError(early(), encoding);
   }
-  await runService({ service: 'receive-pack', dir, head: Buffer.concat([head.section, head.rest]), body, encoding, req, res, timeoutMs, afterGit: settle });
+  await runService({ service: 'receive-pack', dir, head: Buffer.concat([head.section, head.rest]), body, encoding, req, res, timeoutMs, afterGit: settle, env });
 }
 
 const createsApp = (cmds: PushCommands) => cmds.updates.some((u) => DEPLOY_REFS.includes(u.ref) && !isZeroOid(u.new));
@@ -162,6 +178,8 @@ function drain(body: Readable, timeoutMs: number, encoding: string | undefined):
       if (err === undefined) resolve(n); else { body.resume(); reject(bodyError(err, encoding)); }
     }
     body.on('data', onData).on('end', onEnd).on('error', done);
+    // A body that was all in before we looked (auth is async) may have ended already.
+    if (body.readableEnded) return done();
     body.resume();
   });
 }

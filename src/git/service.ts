@@ -27,6 +27,8 @@ export interface ServiceRun {
   readonly timeoutMs: number;
   /** Runs once git has exited, before the response ends (so the client sees its effect). */
   readonly afterGit?: () => Promise<void>;
+  /** Extra environment for git (and so its hooks): who is pushing. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 const timeout = (what: string, ms: number) => new BerthError('git_timeout', 408, `${what} for ${Math.round(ms / 1000)} s; gave up`,
@@ -35,7 +37,7 @@ const timeout = (what: string, ms: number) => new BerthError('git_timeout', 408,
 /** Resolves once git has exited and the response is over (answered or closed). */
 export function runService(run: ServiceRun): Promise<void> {
   const { service, body, req, res, timeoutMs } = run;
-  const ps = spawn('git', [service, '--stateless-rpc', run.dir], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const ps = spawn('git', [service, '--stateless-rpc', run.dir], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...run.env } });
   let bodyDone = false;
   let stderr = '';
   let timer: NodeJS.Timeout | undefined;
@@ -82,6 +84,13 @@ export function runService(run: ServiceRun): Promise<void> {
   arm('the request body stalled');
   ps.stdin.write(run.head);
   body.pipe(ps.stdin);
+  // The body may have ended before we got here (all of it arrived during the
+  // async auth and readHead took the last bytes): its 'end' will not come again.
+  if (body.readableEnded) {
+    bodyDone = true;
+    if (service === 'upload-pack') arm('git produced no output'); else clearTimeout(timer);
+    ps.stdin.end();
+  }
 
   return new Promise((resolve) => {
     ps.on('close', async (code, signal) => {

@@ -1,10 +1,14 @@
-// The api role: REST API and the git receiver on one port.
+// The api role: REST API and the git receiver on one port, and the SSH
+// git remote on its own port.
 import http from 'node:http';
 import { createApi } from '../api/app.js';
 import { withBodyDeadline } from '../api/body-deadline.js';
 import { installHook } from '../git/hooks.js';
 import { clearIncoming, makeTemplateRepo, refreshRepos } from '../git/repos.js';
 import { gitHandler } from '../git/receiver.js';
+import { startSshServer } from '../git/ssh-server.js';
+import { bootstrapAccess } from '../ops/access/bootstrap.js';
+import { secretsMigrate } from '../ops/secrets/rotate-key.js';
 import { adminTokenPath, resolveAdminToken } from './admin-token.js';
 import type { Platform } from './platform.js';
 
@@ -24,6 +28,9 @@ export async function startApiRole(p: Platform): Promise<() => Promise<void>> {
   await clearIncoming(config);
   await makeTemplateRepo(config);
   const deps = { ...p, hookSecret, adminToken };
+  await bootstrapAccess(adminToken, deps);
+  const sealed = await secretsMigrate(deps);
+  if (sealed > 0) console.log(`berth: encrypted ${sealed} config value(s) stored in clear by an older Berth`);
   const api = createApi(deps).callback();
   const git = gitHandler(deps);
   const apiWithDeadline = withBodyDeadline((req, res) => void api(req, res), config.apiBodyTimeoutMs);
@@ -32,8 +39,16 @@ export async function startApiRole(p: Platform): Promise<() => Promise<void>> {
   // bodies have deadlines of their own (headersTimeout, withBodyDeadline, src/git/).
   server.requestTimeout = 0;
   server.headersTimeout = config.apiHeadersTimeoutMs;
+  // SSH first: once /healthz answers, its host key exists (install.sh prints it).
+  const ssh = config.access.sshPort === undefined ? undefined : await startSshServer(deps, config.access.sshPort);
   await listen(server, config.apiPort, config.bindHost);
   const where = config.adminToken ? 'BERTH_ADMIN_TOKEN' : adminTokenPath(config);
   console.log(`berth: API and git on ${config.bindHost}:${config.apiPort} (admin token: ${where})`);
-  return () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+  if (ssh) console.log(`berth: git over SSH on ${config.bindHost}:${ssh.port} (host key ${ssh.fingerprint})`);
+  return async () => {
+    await Promise.all([
+      new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+      ssh?.close(),
+    ]);
+  };
 }

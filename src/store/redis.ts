@@ -4,6 +4,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { BerthConfig } from '../config/index.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
+import { SecretBox } from './secrets.js';
 
 export interface RedisHandle {
   /** Connection for ordinary commands. */
@@ -12,6 +13,8 @@ export interface RedisHandle {
   /** Options for extra connections (blocking reads, pub/sub, bullmq). */
   readonly options: RedisOptions;
   key(...parts: string[]): string;
+  /** Encrypts config values at rest; absent on router-only handles, which never read config. */
+  readonly secrets?: SecretBox;
   /** A fresh connection, for blocking commands or subscriptions. */
   duplicate(): Redis;
   close(): Promise<void>;
@@ -45,6 +48,7 @@ export async function connectRedis(config: BerthConfig): Promise<RedisHandle> {
     client,
     prefix,
     options,
+    secrets: SecretBox.forDataDir(config.dataDir),
     key: (...parts) => prefix + parts.join(':'),
     duplicate() {
       const c = new Redis(options);

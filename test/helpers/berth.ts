@@ -27,6 +27,7 @@ export interface Berth {
   readonly dataDir: string;
   readonly apiPort: number;
   readonly routerPort: number;
+  readonly sshPort: number;
   readonly token: string;
   readonly env: Record<string, string>;
   output(): string;
@@ -44,6 +45,7 @@ export async function startBerth(extraEnv: Record<string, string> = {}): Promise
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'berth-test-'));
   const apiPort = await freePort();
   const routerPort = await freePort();
+  const sshPort = await freePort();
   const token = randomBytes(12).toString('hex');
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -51,6 +53,7 @@ export async function startBerth(extraEnv: Record<string, string> = {}): Promise
     BERTH_DATA_DIR: dataDir,
     BERTH_API_PORT: String(apiPort),
     BERTH_ROUTER_PORT: String(routerPort),
+    BERTH_SSH_PORT: String(sshPort),
     BERTH_BIND: '127.0.0.1',
     BERTH_ADMIN_TOKEN: token,
     BERTH_REDIS_PREFIX: `t${randomBytes(4).toString('hex')}:`,
@@ -61,7 +64,7 @@ export async function startBerth(extraEnv: Record<string, string> = {}): Promise
   let child: ChildProcess | undefined;
   let log = '';
   const berth: Berth = {
-    dataDir, apiPort, routerPort, token, env,
+    dataDir, apiPort, routerPort, sshPort, token, env,
     output: () => log,
     pid: () => (child && child.exitCode === null ? child.pid : undefined),
     remote: (app, t = token) => `http://berth:${t}@127.0.0.1:${apiPort}/${app}.git`,
@@ -69,7 +72,7 @@ export async function startBerth(extraEnv: Record<string, string> = {}): Promise
       child = spawn(process.execPath, [...SERVER_NODE_FLAGS, path.join(ROOT, 'dist/main/index.js'), 'server'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout!.on('data', (d) => { log += d; });
       child.stderr!.on('data', (d) => { log += d; });
-      const deadline = Date.now() + 20_000;
+      const deadline = Date.now() + 60_000; // a loaded CI machine can take a while
       while (Date.now() < deadline) {
         if (child.exitCode !== null) throw new Error(`berth server exited early:\n${log}`);
         const ok = await fetch(`http://127.0.0.1:${apiPort}/healthz`).then((r) => r.ok, () => false);

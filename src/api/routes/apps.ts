@@ -7,10 +7,13 @@ import { appsList } from '../../ops/apps/list.js';
 import { appUrl } from '../../config/index.js';
 import { getApp } from '../../store/apps.js';
 import type { OpsDeps } from '../../ops/deps.js';
+import { allows } from '../../shared/access.js';
+import type { AppName } from '../../shared/app-name.js';
+import { principalOf } from '../auth.js';
 import { bodyFields } from '../body-fields.js';
 
 export function appsRoutes(router: Router, deps: OpsDeps): void {
-  router.get('/apps', async (ctx) => { ctx.body = { apps: await appsList({}, deps) }; });
+  router.get('/apps', async (ctx) => { ctx.body = { apps: (await appsList({}, deps)).filter((a) => allows(principalOf(ctx).scopes, 'read', a.name as AppName)) }; });
   router.post('/apps', async (ctx) => {
     const { app } = await appsCreate({ name: bodyFields(ctx, ['name']).name }, deps);
     ctx.status = 201;

@@ -5,7 +5,7 @@ import type Router from '@koa/router';
 import { requireApp } from '../../ops/app-lookup.js';
 import type { OpsDeps } from '../../ops/deps.js';
 import { LATENCY_BUCKETS, readTraffic, type AppMetrics } from '../../store/routes.js';
-import { requireToken } from '../auth.js';
+import { authorize, requireToken } from '../auth.js';
 import { uncaughtCount } from '../../shared/uncaught.js';
 
 const label = (s: string) => s.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
@@ -39,8 +39,8 @@ const uncaughtText = () => [
 ].join('\n') + '\n';
 
 /** Open route (own token check), registered before the /api/v1 prefix. */
-export function prometheusRoutes(router: Router, deps: OpsDeps & { adminToken: string }): void {
-  router.get('/metrics', requireToken(deps.adminToken), async (ctx) => {
+export function prometheusRoutes(router: Router, deps: OpsDeps): void {
+  router.get('/metrics', requireToken(deps), authorize(''), async (ctx) => {
     ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
     ctx.body = prometheusText(await readTraffic(deps.redis)) + uncaughtText();
   });

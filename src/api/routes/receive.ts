@@ -13,6 +13,7 @@ import type { OpsDeps } from '../../ops/deps.js';
 import { deployReceive, buildsFollow } from '../../ops/deploy/receive.js';
 import { BerthError, unauthorized } from '../../shared/errors.js';
 import { buildsDir } from '../../pipeline/paths.js';
+import { auditRecord, type Actor } from '../../ops/audit/record.js';
 import { failure, RECEIVE_STATUS_PREFIX as STATUS_PREFIX } from '../../shared/push-output.js';
 
 
@@ -35,9 +36,19 @@ function limitBytes(max: number): Transform {
   });
 }
 
+/** The pusher, as the git receiver (HTTP or SSH) told the hook. */
+function pusherOf(query: Record<string, unknown>): Actor {
+  const q = (k: string) => (typeof query[k] === 'string' ? (query[k] as string) : '');
+  return { user: q('user') || '-', via: q('via') || 'git', source: q('source') || 'unknown' };
+}
+
 export function receiveRoutes(router: Router, deps: OpsDeps & { hookSecret: string }): void {
   router.post('/internal/v1/receive/:app', async (ctx) => {
     checkSecret(ctx.get('authorization'), deps.hookSecret);
+    const actor = pusherOf(ctx.query);
+    const detail = `${String(ctx.query.ref ?? '')} ${String(ctx.query.rev ?? '').slice(0, 7)}`.trim();
+    const audit = (result: 'ok' | 'failed', error?: string) =>
+      auditRecord({ ...actor, action: 'git:push', app: ctx.params.app, detail, result, ...(error ? { error } : {}) }, deps);
     await mkdir(buildsDir(deps.config), { recursive: true });
     const tarPath = path.join(buildsDir(deps.config), `incoming-${randomBytes(6).toString('hex')}.tar`);
     let buildId: string;
@@ -47,6 +58,7 @@ export function receiveRoutes(router: Router, deps: OpsDeps & { hookSecret: stri
     } catch (err) {
       await rm(tarPath, { force: true });
       if (err instanceof BerthError) {
+        await audit('failed', err.code);
         // The hook prints the body as-is: give it push-output lines.
         ctx.status = 200;
         ctx.type = 'text/plain';
@@ -74,6 +86,7 @@ export function receiveRoutes(router: Router, deps: OpsDeps & { hookSecret: stri
         out.write(`${failure(`lost the build log: ${(err as Error).message}`)}\n`);
       }
       out.end(`${STATUS_PREFIX}${status}\n`);
+      await audit(status === 'succeeded' ? 'ok' : 'failed', status === 'succeeded' ? undefined : status);
     })();
   });
 }

@@ -30,6 +30,16 @@ async function ask(out: Output, question: string, secret = false): Promise<strin
   }
 }
 
+/** POST /sign-in records the sign-in in the audit log; a server older than that has only GET /apps. */
+async function signIn(client: ApiClient): Promise<unknown> {
+  try {
+    return await client.request('POST', '/sign-in');
+  } catch (err) {
+    if (err instanceof BerthError && err.status === 404) return client.request('GET', '/apps');
+    throw err;
+  }
+}
+
 const login: Command = {
   name: 'login',
   summary: 'Store the server URL and token for later commands',
@@ -56,7 +66,7 @@ const login: Command = {
       throw new BerthError('invalid_usage', 400, `missing ${!url ? '--url' : '--token'}`, { hint: 'for example: berth login --url http://127.0.0.1:3000 --token <token>' });
     }
     const client = new ApiClient(normalizeUrl(url), token);
-    await withSpinner(out, `Logging in to ${client.baseUrl}`, () => client.request('GET', '/apps'));
+    await withSpinner(out, `Logging in to ${client.baseUrl}`, () => signIn(client));
     await writeCredentials(config.credentialsFile, { url: client.baseUrl, token });
     out.line(`Logged in to ${client.baseUrl}`);
     out.info(`Stored in ${config.credentialsFile}`);

@@ -1,14 +1,67 @@
-// auth:check — every adapter (API, git, dashboard) asks this one question.
-import { timingSafeEqual, createHash } from 'node:crypto';
-import { unauthorized } from '../../shared/errors.js';
+// auth:check — the one place every surface (API, git over HTTP and SSH,
+// dashboard sessions) turns a credential into a Principal. Nothing is
+// cached: a revoked or expired token, a removed key or user fails on the
+// very next request. Failed attempts count against the source address.
+import { createHash } from 'node:crypto';
+import { intersectScopes, parseScope, roleScopes, type Principal, type Scope } from '../../shared/access.js';
+import type { AppName } from '../../shared/app-name.js';
+import { BerthError, unauthorized } from '../../shared/errors.js';
+import { getKey, getUser, tokenByHash, type UserRecord } from '../../store/access.js';
+import { addHit, countHits } from '../../store/rate-limit.js';
+import type { BerthConfig } from '../../config/index.js';
+import type { RedisHandle } from '../../store/redis.js';
+import { appendEvent } from '../../store/events.js';
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
+export interface AuthDeps { readonly redis: RedisHandle; readonly config: BerthConfig }
 
-/** Throws 401 unless `presented` is the admin token. Constant time. */
-export function authCheckToken(presented: string | undefined, adminToken: string): void {
-  if (!presented || !timingSafeEqual(digest(presented), digest(adminToken))) {
-    throw unauthorized(presented ? 'invalid token' : 'missing token');
+/** Where an attempt came from: the source address and the surface (api, git-http, ssh, dashboard). */
+export interface AuthOrigin { readonly source: string; readonly via: string }
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+const LIMIT = 'auth-fail';
+
+/** 429 while `source` is over its failed-attempt budget; checked before any credential. */
+export async function authCheckRate(source: string, deps: AuthDeps): Promise<void> {
+  const { authFailLimit, authFailWindowMs } = deps.config.access;
+  if ((await countHits(deps.redis, LIMIT, source, authFailWindowMs)) >= authFailLimit) {
+    const wait = Math.ceil((authFailWindowMs - (Date.now() % authFailWindowMs)) / 1000);
+    throw new BerthError('too_many_attempts', 429, `too many failed sign-ins from ${source}`, { hint: `wait ${wait}s and check your token or key` });
   }
+}
+
+/** Counts and audits a failed attempt, then returns the error to throw. */
+export async function authFailed(from: AuthOrigin, err: BerthError, deps: AuthDeps): Promise<BerthError> {
+  await addHit(deps.redis, LIMIT, from.source, deps.config.access.authFailWindowMs);
+  await appendEvent(deps.redis, { user: '-', via: from.via, source: from.source, action: 'auth:failed', result: 'denied', error: err.message },
+    deps.config.access.auditMaxEvents).catch(() => {});
+  return err;
+}
+
+function scopesOf(user: UserRecord, granted: readonly Scope[]): Scope[] {
+  return intersectScopes(granted, roleScopes(user.role, user.apps as AppName[]));
+}
+
+/** Throws 401 (or 429) unless `presented` is a live token of an existing user. */
+export async function authCheckToken(presented: string | undefined, deps: AuthDeps, from: AuthOrigin): Promise<Principal> {
+  await authCheckRate(from.source, deps);
+  if (!presented) throw unauthorized('missing token');
+  const token = await tokenByHash(deps.redis, hashToken(presented));
+  if (!token) throw await authFailed(from, unauthorized('invalid token (unknown or revoked)'), deps);
+  if (token.expiresAt !== undefined && token.expiresAt <= Date.now()) {
+    throw await authFailed(from, unauthorized(`token "${token.name}" expired at ${new Date(token.expiresAt).toISOString()}`), deps);
+  }
+  const user = await getUser(deps.redis, token.user);
+  if (!user) throw await authFailed(from, unauthorized(`the user of token "${token.name}" no longer exists`), deps);
+  return { user: user.name, scopes: scopesOf(user, token.scopes.map(parseScope)), credential: { kind: 'token', id: token.id, name: token.name } };
+}
+
+/** The Principal of a registered SSH key, or undefined (the caller counts the failure). */
+export async function authCheckKey(fingerprint: string, deps: AuthDeps): Promise<Principal | undefined> {
+  const key = await getKey(deps.redis, fingerprint);
+  const user = key ? await getUser(deps.redis, key.user) : undefined;
+  if (!key || !user) return undefined;
+  return { user: user.name, scopes: roleScopes(user.role, user.apps as AppName[]), credential: { kind: 'key', id: key.fingerprint, name: key.comment || key.fingerprint } };
 }
 
 /** Token from `Authorization: Bearer x` or Basic auth (password, or user when no password). */

@@ -1,0 +1,71 @@
+// The API's audit middleware: every request that can change state (any
+// method but GET/HEAD) is recorded once, allowed or not, with names only:
+// config keys but never their values, token names but never secrets.
+import type { Context, Next } from 'koa';
+import { auditRecord } from '../ops/audit/record.js';
+import type { AuthDeps } from '../ops/auth/check-token.js';
+import { asBerthError } from '../shared/errors.js';
+import { principalOf, sourceOf } from './auth.js';
+
+type Detail = (ctx: Context) => string | undefined;
+const body = (ctx: Context) => (ctx.request.body ?? {}) as Record<string, unknown>;
+const keysOf = (v: unknown) => (v && typeof v === 'object' ? Object.keys(v).join(',') : undefined);
+const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
+const result = (ctx: Context) => (ctx.body ?? {}) as Record<string, unknown>;
+
+// [method, path pattern, action, detail]; the first match names the request.
+const ACTIONS: readonly [string, RegExp, string, Detail?][] = [
+  ['POST', /^\/apps$/, 'apps:create', (c) => str(body(c).name)],
+  ['DELETE', /^\/apps\/[^/]+$/, 'apps:destroy'],
+  ['PUT', /^\/apps\/[^/]+\/config$/, 'config:set', (c) => keysOf(body(c).vars)],
+  ['DELETE', /^\/apps\/[^/]+\/config$/, 'config:unset', (c) => str(c.query.keys)],
+  ['PUT', /^\/apps\/[^/]+\/formation$/, 'ps:scale', (c) => JSON.stringify(body(c).formation ?? {})],
+  ['POST', /^\/apps\/[^/]+\/ps\/(restart|stop|start)$/, 'ps:'],
+  ['PUT', /^\/apps\/[^/]+\/resources$/, 'resource:limit', (c) => str(body(c).processType)],
+  ['POST', /^\/apps\/[^/]+\/rollback$/, 'releases:rollback', (c) => str(body(c).version)],
+  ['POST', /^\/apps\/[^/]+\/run$/, 'run'],
+  ['DELETE', /^\/apps\/[^/]+\/builds\/cache$/, 'builds:cache-clear'],
+  ['POST', /^\/apps\/[^/]+\/domains$/, 'domains:add', (c) => str(body(c).hostname)],
+  ['DELETE', /^\/apps\/[^/]+\/domains\/[^/]+$/, 'domains:remove', (c) => str(c.params?.hostname) ?? c.path.split('/').pop()],
+  ['POST', /^\/apps\/[^/]+\/certs\/auto$/, 'certs:auto'],
+  ['DELETE', /^\/apps\/[^/]+\/certs\/auto$/, 'certs:auto-disable'],
+  ['PUT', /^\/apps\/[^/]+\/certs\/redirect$/, 'certs:redirect', (c) => str(body(c).enabled)],
+  ['PUT', /^\/apps\/[^/]+\/certs$/, 'certs:add'],
+  ['DELETE', /^\/apps\/[^/]+\/certs\/[^/]+$/, 'certs:remove'],
+  ['POST', /^\/tokens$/, 'tokens:create', (c) => `${str(body(c).name)} ${str(body(c).scope) ?? ''}`.trim()],
+  ['DELETE', /^\/tokens\/[^/]+$/, 'tokens:revoke', (c) => decodeURIComponent(c.path.split('/').pop() ?? '')],
+  ['POST', /^\/users$/, 'users:add', (c) => `${str(body(c).name)} ${str(body(c).role) ?? 'deploy'}`],
+  ['DELETE', /^\/users\/[^/]+$/, 'users:remove', (c) => c.path.split('/').pop()],
+  ['POST', /^\/keys$/, 'keys:add', (c) => `${str(body(c).user)} ${str(result(c).fingerprint) ?? ''}`.trim()],
+  ['DELETE', /^\/keys\/[^/]+$/, 'keys:remove', (c) => decodeURIComponent(c.path.split('/').pop() ?? '')],
+  ['POST', /^\/secrets\/rotate-key$/, 'secrets:rotate-key'],
+  ['POST', /^\/sign-in$/, 'auth:sign-in'],
+];
+
+function nameOf(ctx: Context, apiPath: string): { action: string; detail?: string } {
+  for (const [method, re, action, detail] of ACTIONS) {
+    const m = method === ctx.method ? re.exec(apiPath) : null;
+    if (!m) continue;
+    let d: string | undefined;
+    try { d = detail?.(ctx); } catch { d = undefined; }
+    return { action: action.endsWith(':') ? `${action}${m[1]}` : action, detail: d };
+  }
+  return { action: `${ctx.method} ${apiPath}` };
+}
+
+export function auditRequests(prefix: string, deps: AuthDeps) {
+  return async (ctx: Context, next: Next) => {
+    if (ctx.method === 'GET' || ctx.method === 'HEAD') return next();
+    const apiPath = ctx.path.slice(prefix.length) || '/';
+    const app = /^\/apps\/([^/]+)/.exec(apiPath)?.[1] ?? (apiPath === '/apps' ? str(body(ctx).name) : undefined);
+    const base = { user: principalOf(ctx).user, via: 'api', source: sourceOf(ctx), ...(app ? { app: decodeURIComponent(app) } : {}) };
+    try {
+      await next();
+      await auditRecord({ ...base, ...nameOf(ctx, apiPath), result: ctx.status < 400 ? 'ok' : 'failed' }, deps);
+    } catch (err) {
+      const e = asBerthError(err);
+      await auditRecord({ ...base, ...nameOf(ctx, apiPath), result: e.status === 403 ? 'denied' : 'failed', error: e.expose ? e.code : 'internal' }, deps);
+      throw err;
+    }
+  };
+}
