@@ -62,7 +62,7 @@ info "$os_name, $(uname -m), init: $(cat /proc/1/comm 2>/dev/null || echo unknow
 # --no-install-recommends below, so docker.io's apparmor recommendation is listed
 # explicitly: with AppArmor in the kernel, dockerd cannot start containers without it.
 # pebble: the router's ACME tests run Let's Encrypt's test CA on loopback.
-packages=(docker.io apparmor redis-server git ca-certificates curl debootstrap nginx-light wrk pebble openssl)
+packages=(docker.io iptables apparmor redis-server git ca-certificates curl debootstrap nginx-light wrk pebble openssl)
 # Ubuntu's chromium is a snap, not /usr/bin/chromium; the dashboard tests need the Debian package.
 if [[ $os_id == debian ]]; then
   packages+=(chromium)

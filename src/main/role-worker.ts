@@ -5,6 +5,7 @@ import { builderRegistry } from '../builders/registry.js';
 import { activeBuilds, processBuild } from '../pipeline/run-build.js';
 import { failBuildNow, sweepBuildLeftovers, sweepLostBuilds } from '../pipeline/sweep.js';
 import { startBuildWorker } from '../queue/build-queue.js';
+import { installAppFirewall } from '../runtime/docker-local/firewall.js';
 import { startSupervisor } from '../runtime/docker-local/supervisor.js';
 import { effectiveFormation } from '../runtime/scheduler.js';
 import { getApp, getFormation, isStopped, listApps } from '../store/apps.js';
@@ -24,6 +25,11 @@ export async function startWorkerRole(p: Platform): Promise<() => Promise<void>>
   const local = !config.dockerHost || config.dockerHost.startsWith('unix://');
   const cap = await capBuildkitMemory(config.build.memoryBytes * config.build.concurrency, local);
   if (!cap.applied) console.error(` !     build memory is not capped: ${cap.why}`);
+  if (config.runtime.firewall) {
+    const routerPorts = [config.routerPort, ...(config.router.tlsPort === undefined ? [] : [config.router.tlsPort])];
+    const fw = await installAppFirewall({ routerPorts, redisUrl: config.redisUrl });
+    if (!fw.applied) console.error(` !     apps are not walled off from the host (API, Redis): ${fw.why}`);
+  }
   const deps = { config, redis, docker, builders: builderRegistry(docker, config), scheduler: p.scheduler };
   const worker = startBuildWorker(redis, config.build.concurrency, (data, control) => processBuild(data, control, deps));
   // Once a lost build is failed, what it left (container, files) is fair game;
