@@ -1,6 +1,6 @@
 // The worker role: runs builds from the queue, fails builds whose worker
 // died, brings routes in line with what runs, and supervises processes.
-import { capBuildkitMemory } from '../docker/build-memory-cap.js';
+import { capBuildkitMemory, capBuildkitPids } from '../docker/build-memory-cap.js';
 import { builderRegistry } from '../builders/registry.js';
 import { activeBuilds, processBuild } from '../pipeline/run-build.js';
 import { failBuildNow, sweepBuildLeftovers, sweepLostBuilds } from '../pipeline/sweep.js';
@@ -25,6 +25,8 @@ export async function startWorkerRole(p: Platform): Promise<() => Promise<void>>
   const local = !config.dockerHost || config.dockerHost.startsWith('unix://');
   const cap = await capBuildkitMemory(config.build.memoryBytes * config.build.concurrency, local);
   if (!cap.applied) console.error(` !     build memory is not capped: ${cap.why}`);
+  const pids = await capBuildkitPids(config.build.pidsLimit * config.build.concurrency, local);
+  if (!pids.applied) console.error(` !     build processes are not capped: ${pids.why}`);
   if (config.runtime.firewall) {
     const routerPorts = [config.routerPort, ...(config.router.tlsPort === undefined ? [] : [config.router.tlsPort])];
     const fw = await installAppFirewall({ routerPorts, redisUrl: config.redisUrl });

@@ -26,7 +26,7 @@ const name = (kind: string) => `iso-${kind}-${randomBytes(3).toString('hex')}`;
 const apps: string[] = [];
 
 function docker(...args: string[]): string {
-  return execFileSync('docker', args, { encoding: 'utf8' }).trim();
+  return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 const inspect = (id: string) => JSON.parse(docker('inspect', id))[0];
 const webContainer = (app: string) => docker('ps', '-q', '--filter', `label=berth.app=${app}`, '--filter', 'label=berth.role=web').split('\n')[0]!;
@@ -88,7 +88,6 @@ describe('isolation, from inside containers', { timeout: 600_000 }, () => {
     redis?.child.kill();
     if (redis) await rm(redis.dir, { recursive: true, force: true });
     removeAppObjects(apps);
-    for (const app of apps) { try { docker('network', 'rm', `berth-app-${app}`); } catch { /* gone already */ } }
     if (berth) await removeRouterPortRule(berth.routerPort).catch(() => {});
   });
 
@@ -196,7 +195,7 @@ describe('isolation, from inside containers', { timeout: 600_000 }, () => {
   });
 
   test('apps:destroy removes the app network', async () => {
-    const res = await api(berth.apiPort, berth.token, 'DELETE', `/api/v1/apps/${B}?confirm=${B}`);
+    const res = await api(berth.apiPort, berth.token, 'DELETE', `/apps/${B}?confirm=${B}`);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.throws(() => docker('network', 'inspect', `berth-app-${B}`));
   });
