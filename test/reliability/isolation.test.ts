@@ -195,6 +195,7 @@ describe('isolation, from inside containers', { timeout: 600_000 }, () => {
   });
 
   test('apps:destroy removes the app network', async () => {
+    docker('network', 'inspect', `berth-app-${B}`); // there before
     const res = await api(berth.apiPort, berth.token, 'DELETE', `/apps/${B}?confirm=${B}`);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.throws(() => docker('network', 'inspect', `berth-app-${B}`));
