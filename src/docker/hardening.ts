@@ -26,8 +26,8 @@ export function runsAsRoot(user: string | undefined): boolean {
 
 export async function hardeningFor(docker: Docker, image: string): Promise<Hardening> {
   const info = await docker.getImage(image).inspect().catch(() => undefined);
-  // An image that cannot be inspected gets the stricter root-image list
-  // only; the create call that follows reports the real problem.
+  // An image that cannot be inspected is treated as root; the create call
+  // that follows reports the real problem.
   const root = runsAsRoot(info?.Config?.User);
   return {
     CapDrop: root ? [...ROOT_IMAGE_CAP_DROP] : ['ALL'],
