@@ -18,7 +18,6 @@ import { git, push } from '../helpers/git.js';
 import { viaRouter } from '../helpers/http.js';
 import { removeAppObjects } from '../helpers/docker.js';
 import { api } from '../helpers/api.js';
-import { removeRouterPortRule } from '../../src/runtime/docker-local/firewall.js';
 
 const DOMAIN = 'berth.test';
 const FIXTURE = path.join(ROOT, 'test/reliability/fixtures/probe');
@@ -88,7 +87,6 @@ describe('isolation, from inside containers', { timeout: 600_000 }, () => {
     redis?.child.kill();
     if (redis) await rm(redis.dir, { recursive: true, force: true });
     removeAppObjects(apps);
-    if (berth) await removeRouterPortRule(berth.routerPort).catch(() => {});
   });
 
   test('each app has a labelled network of its own', () => {
