@@ -17,7 +17,7 @@ import { freePort, ROOT, startBerth, type Berth } from '../helpers/berth.js';
 import { git, push } from '../helpers/git.js';
 import { viaRouter } from '../helpers/http.js';
 import { removeAppObjects } from '../helpers/docker.js';
-import { api } from '../helpers/api.js';
+import { api, sse } from '../helpers/api.js';
 
 const DOMAIN = 'berth.test';
 const FIXTURE = path.join(ROOT, 'test/reliability/fixtures/probe');
@@ -162,6 +162,25 @@ describe('isolation, from inside containers', { timeout: 600_000 }, () => {
     assert.ok(!listing.includes('proc') && !listing.includes('etc'), listing.join(' '));
     const hostName = (await readFile('/etc/hostname', 'utf8')).trim();
     assert.notEqual((await probe(A, '/read?path=/build-mount-hostname')).trim(), hostName);
+  });
+
+  test('a `run` one-off gets the same walls and limits', async () => {
+    const tryTcp = (host: string, port: number, label: string) =>
+      `timeout 3 bash -c 'exec 3<>/dev/tcp/${host}/${port}' 2>/dev/null && echo ${label}-OPEN || echo ${label}-CLOSED`;
+    const script = [
+      "grep -E '^(NoNewPrivs|CapEff)' /proc/self/status",
+      'echo pids=$(cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max)',
+      tryTcp(gateway, berth.apiPort, 'API'), tryTcp(ipOf(b), 5000, 'B'), tryTcp(gateway, berth.routerPort, 'ROUTER'),
+    ].join('; ');
+    const res = await sse(berth.apiPort, berth.token, 'POST', `/apps/${A}/run`, { command: ['bash', '-c', script] });
+    const out = res.events.filter((e) => e.event === 'message').map((e) => e.data.text).join('');
+    assert.deepEqual(res.events.at(-1), { event: 'exit', data: { code: 0 } }, out);
+    assert.match(out, /^NoNewPrivs:\s+1$/m);
+    assert.match(out, /^CapEff:\s+00000000000005fb$/m);
+    assert.match(out, /^pids=200$/m);
+    assert.match(out, /API-CLOSED/);
+    assert.match(out, /B-CLOSED/);
+    assert.match(out, /ROUTER-OPEN/);
   });
 
   describe('Dockerfile escapes at build time are refused', () => {
