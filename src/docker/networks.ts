@@ -6,6 +6,7 @@
 // The bridge interface is named `berth<10 hex>` so one iptables rule
 // (`-i berth+`, see runtime/docker-local/firewall.ts) covers every app.
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError } from '../shared/errors.js';
 import type { Docker } from './client.js';
 import { isBerthOwned, LABEL } from './labels.js';
@@ -17,18 +18,33 @@ export const DEFAULT_NETWORK_POOL = '10.213.0.0/16';
 export const appNetworkName = (app: string) => `berth-app-${app}`;
 export const appBridgeName = (app: string) => `${BRIDGE_PREFIX}${createHash('sha256').update(app).digest('hex').slice(0, 10)}`;
 
+// Creations in this process go one at a time: Docker reserves a subnet
+// before the new network shows in its list, so two at once pick the same.
+let creating: Promise<unknown> = Promise.resolve();
+
 /** The app's network name, created (labelled, with its own /24) if missing. */
 export async function ensureAppNetwork(docker: Docker, app: string, pool = DEFAULT_NETWORK_POOL): Promise<string> {
   const name = appNetworkName(app);
-  for (let attempt = 0; attempt < 5; attempt++) {
+  if (await networkExists(docker, name)) return name;
+  const turn = creating.then(() => createAppNetwork(docker, app, name, pool));
+  creating = turn.catch(() => {});
+  return turn;
+}
+
+async function createAppNetwork(docker: Docker, app: string, name: string, pool: string): Promise<string> {
+  // Subnets another process (a second Berth on this Docker) is taking right now.
+  const taken = new Set<string>();
+  let last = '';
+  for (let attempt = 0; attempt < 10; attempt++) {
     if (await networkExists(docker, name)) return name;
+    const subnet = await freeSubnet(docker, pool, taken);
     try {
       await docker.createNetwork({
         Name: name,
         Driver: 'bridge',
         CheckDuplicate: true,
         Labels: { [LABEL.app]: app, [LABEL.role]: 'network' },
-        IPAM: { Driver: 'default', Config: [{ Subnet: await freeSubnet(docker, pool) }] },
+        IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] },
         Options: {
           'com.docker.network.bridge.name': appBridgeName(app),
           // Replicas and process types of one app may talk to each other.
@@ -39,14 +55,14 @@ export async function ensureAppNetwork(docker: Docker, app: string, pool = DEFAU
       });
       return name;
     } catch (err) {
-      // A concurrent create of the same network (409), or of another one
-      // that took the same subnet (overlap): look again and retry.
-      const msg = (err as Error).message ?? '';
-      if ((err as { statusCode?: number }).statusCode === 409 || /overlap|already exists/i.test(msg)) continue;
-      throw err;
+      // The same network made concurrently (409), or the subnet taken: again.
+      last = (err as Error).message ?? String(err);
+      if (/overlap/i.test(last)) taken.add(subnet);
+      else if ((err as { statusCode?: number }).statusCode !== 409 && !/already exists/i.test(last)) throw err;
+      await sleep(50 + Math.random() * 100);
     }
   }
-  throw new BerthError('network_create_failed', 500, `could not create the Docker network ${name}`);
+  throw new BerthError('network_create_failed', 500, `could not create the Docker network ${name}: ${last}`);
 }
 
 async function networkExists(docker: Docker, name: string): Promise<boolean> {
@@ -74,13 +90,13 @@ export async function removeAppNetwork(docker: Docker, app: string): Promise<voi
 }
 
 // Explicit subnets, because Docker's default pools hold only ~30 networks.
-async function freeSubnet(docker: Docker, pool: string): Promise<string> {
-  const used = (await docker.listNetworks()).flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => !!s && !s.includes(':')));
+async function freeSubnet(docker: Docker, pool: string, taken: ReadonlySet<string>): Promise<string> {
+  const listed = (await docker.listNetworks()).flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => !!s && !s.includes(':')));
+  const used = [...listed, ...taken];
   const ranges = used.map(cidrRange);
   const [base, bits] = cidrRange(pool);
   if (bits > 24) throw new BerthError('bad_network_pool', 500, `BERTH_APP_NETWORK_POOL must be /24 or larger, got ${pool}`);
-  const start = base[0];
-  for (let s = start; s <= base[1]; s += 256) {
+  for (let s = base[0]; s <= base[1]; s += 256) {
     if (!ranges.some(([[a, b]]) => s <= b && s + 255 >= a)) return `${ipString(s)}/24`;
   }
   throw new BerthError('network_pool_exhausted', 503, `no free /24 subnet left in ${pool} for a new app network`,
