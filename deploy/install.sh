@@ -64,7 +64,8 @@ info "$os_name, $(uname -m), init: $(cat /proc/1/comm 2>/dev/null || echo unknow
 # explicitly: with AppArmor in the kernel, dockerd cannot start containers without it.
 # pebble: the router's ACME tests run Let's Encrypt's test CA on loopback.
 # openssh-client: ssh-keygen prints the SSH host key's fingerprint; the SSH push tests use ssh.
-packages=(docker.io apparmor redis-server git ca-certificates curl debootstrap nginx-light wrk pebble openssl openssh-client)
+# iptables: the firewall that walls app networks off from the host (src/runtime/docker-local/firewall.ts).
+packages=(docker.io iptables apparmor redis-server git ca-certificates curl debootstrap nginx-light wrk pebble openssl openssh-client)
 # Ubuntu's chromium is a snap, not /usr/bin/chromium; the dashboard tests need the Debian package.
 if [[ $os_id == debian ]]; then
   packages+=(chromium)

@@ -11,7 +11,7 @@ import { buildpackBuilder } from './buildpack/index.js';
 export function builderRegistry(docker: Docker, config: BerthConfig): readonly Builder[] {
   return [
     dockerfileBuilder(docker, config),
-    buildpackBuilder(docker, config, { cacheLimitMb: config.build.cacheLimitMb, cpus: config.build.cpus }),
+    buildpackBuilder(docker, config, { cacheLimitMb: config.build.cacheLimitMb, cpus: config.build.cpus, pidsLimit: config.build.pidsLimit }),
   ];
 }
 

@@ -38,6 +38,7 @@ export interface BerthConfig {
     /** Per-app buildpack cache volume; emptied before a build once over this. */
     readonly cacheLimitMb: number;
     readonly cpus: number;
+    readonly pidsLimit: number;
     /** A buildpack slug (its layers over the run stack) past this gets a warning in the push. */
     readonly slugWarnBytes: number;
     /** ...and past this the build fails. */
@@ -58,6 +59,13 @@ export interface BerthConfig {
     readonly memoryBytes: number;
     readonly imageRetention: number;
     readonly appLogLines: number;
+    readonly pidsLimit: number;
+    /** 0 means no CPU limit. */
+    readonly cpus: number;
+    /** Each app's network gets a /24 from this range. */
+    readonly networkPool: string;
+    /** Off: Berth installs no iptables rules (apps can then reach the host). */
+    readonly firewall: boolean;
   };
   readonly router: {
     /** Request start to the app's response head (Heroku's H12 is 30 s): 504 after. */
@@ -101,6 +109,14 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
   return n;
 }
 
+function num(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number >= 0, got "${raw}"`);
+  return n;
+}
+
 const MiB = 1024 * 1024;
 
 function defaultDataDir(): string {
@@ -139,6 +155,7 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       logMaxLines: int(env, 'BERTH_BUILD_LOG_LINES', 10000, 100),
       cacheLimitMb: int(env, 'BERTH_BUILD_CACHE_MB', 2048, 16),
       cpus: int(env, 'BERTH_BUILD_CPUS', 2, 1),
+      pidsLimit: int(env, 'BERTH_BUILD_PIDS_LIMIT', 4096, 64),
       // Bytes on disk, uncompressed (Heroku's 300/500 MB count the gzipped
       // slug): a create-next-app slug with Node.js 22 is 445 MB.
       slugWarnBytes: int(env, 'BERTH_SLUG_WARN_MB', 600, 1) * MiB,
@@ -158,6 +175,10 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       memoryBytes: int(env, 'BERTH_APP_MEMORY_MB', 512, 16) * MiB,
       imageRetention: int(env, 'BERTH_IMAGE_RETENTION', 5, 1),
       appLogLines: int(env, 'BERTH_APP_LOG_LINES', 10000, 100),
+      pidsLimit: int(env, 'BERTH_APP_PIDS_LIMIT', 512, 16),
+      cpus: num(env, 'BERTH_APP_CPUS', 1),
+      networkPool: env.BERTH_APP_NETWORK_POOL || '10.213.0.0/16',
+      firewall: !['0', 'off', 'false', 'no'].includes((env.BERTH_APP_FIREWALL ?? '').toLowerCase()),
     }),
     router: Object.freeze({
       upstreamTimeoutMs: int(env, 'BERTH_ROUTER_TIMEOUT_SEC', 30, 1) * 1000,

@@ -23,6 +23,8 @@ export interface BuildContainerSpec {
   readonly memoryBytes: number;
   readonly cpus: number;
   readonly pidsLimit: number;
+  /** The app's own network (networks.ts), walled off from the host; unset: Docker's default bridge. */
+  readonly network?: string;
 }
 
 export interface BuildRun {
@@ -61,6 +63,7 @@ export async function createBuildContainer(docker: Docker, spec: BuildContainerS
       MemorySwap: spec.memoryBytes,
       NanoCpus: Math.round(spec.cpus * 1e9),
       PidsLimit: spec.pidsLimit,
+      NetworkMode: spec.network,
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
       LogConfig: { Type: 'none', Config: {} },

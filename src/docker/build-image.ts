@@ -84,6 +84,8 @@ function readBuildStream(stream: NodeJS.ReadableStream, onLine: (line: string) =
       if (failed) {
         // 137 = SIGKILL, which inside a build almost always means the OOM killer.
         const oom = /exit code: 137\b/.test(failed);
+        const refused = refusedStep(failed);
+        if (refused) return reject(refused);
         reject(new BerthError(oom ? 'build_out_of_memory' : 'dockerfile_build_failed', 422, `the Docker build failed: ${failed.trim()}`, {
           hint: oom
             ? `exit code 137 means the step was killed, usually for using more than the build memory limit (${Math.round(memoryBytes / 1048576)} MiB); use less, or raise BERTH_BUILD_MEMORY_MB on the server`
@@ -94,4 +96,22 @@ function readBuildStream(stream: NodeJS.ReadableStream, onLine: (line: string) =
       } else resolve(imageId);
     });
   });
+}
+
+// Berth's build call asks for no entitlement (network.host,
+// security.insecure) and cannot pull a `# syntax=` frontend, so host
+// networking and privileged RUN steps fail; this says so plainly.
+function refusedStep(failed: string): BerthError | undefined {
+  const flag = /Unknown flag: (network|security)\b/i.exec(failed)?.[1]?.toLowerCase()
+    ?? (/network\.host|entitlement.*network/i.test(failed) ? 'network' : /security\.insecure|entitlement.*insecure/i.test(failed) ? 'security' : undefined);
+  if (flag) {
+    const what = flag === 'network' ? 'host networking (RUN --network=host)' : 'privileged build steps (RUN --security=insecure)';
+    return new BerthError('dockerfile_step_refused', 422, `the Docker build failed: Berth builds never get ${what}`,
+      { hint: `remove --${flag}=... from the RUN line in the Dockerfile, commit, and push again` });
+  }
+  if (/frontend gateway|dockerfile\/(manifests|dockerfile)/i.test(failed)) {
+    return new BerthError('dockerfile_frontend_unavailable', 422, 'the Docker build failed: the `# syntax=` frontend image cannot be pulled on this server',
+      { hint: 'remove the `# syntax=` line at the top of the Dockerfile to use the built-in frontend, commit, and push again' });
+  }
+  return undefined;
 }

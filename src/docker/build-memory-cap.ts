@@ -9,6 +9,20 @@ const V2 = '/sys/fs/cgroup/docker/buildkit';
 
 export type CapResult = { applied: true; path: string } | { applied: false; why: string };
 
+/** Caps BuildKit's process count (all Dockerfile builds together), like its memory. */
+export async function capBuildkitPids(pids: number, localEngine: boolean): Promise<CapResult> {
+  if (!localEngine) return { applied: false, why: 'the Docker engine is remote (DOCKER_HOST)' };
+  const v1 = await access('/sys/fs/cgroup/pids').then(() => true, () => false);
+  const dir = v1 ? '/sys/fs/cgroup/pids/docker/buildkit' : V2;
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(`${dir}/pids.max`, String(pids));
+    return { applied: true, path: dir };
+  } catch (err) {
+    return { applied: false, why: (err as Error).message };
+  }
+}
+
 export async function capBuildkitMemory(bytes: number, localEngine: boolean): Promise<CapResult> {
   if (!localEngine) return { applied: false, why: 'the Docker engine is remote (DOCKER_HOST)' };
   const v1 = await access('/sys/fs/cgroup/memory').then(() => true, () => false);

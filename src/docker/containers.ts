@@ -4,6 +4,7 @@
 import type Dockerode from 'dockerode';
 import { BerthError } from '../shared/errors.js';
 import type { Docker } from './client.js';
+import { DEFAULT_PIDS_LIMIT, hardeningFor } from './hardening.js';
 import { isBerthOwned, LABEL } from './labels.js';
 
 export interface RunSpec {
@@ -17,6 +18,9 @@ export interface RunSpec {
   readonly port?: number;
   readonly memoryBytes: number;
   readonly cpus?: number;
+  readonly pidsLimit?: number;
+  /** The app's own network (networks.ts); unset: Docker's default bridge. */
+  readonly network?: string;
 }
 
 export interface ContainerView {
@@ -33,6 +37,7 @@ export interface ContainerView {
 
 export async function runContainer(docker: Docker, spec: RunSpec): Promise<string> {
   const exposed = spec.port ? { [`${spec.port}/tcp`]: {} } : undefined;
+  const hardening = await hardeningFor(docker, spec.image);
   const container = await docker.createContainer({
     name: spec.name,
     Image: spec.image,
@@ -53,7 +58,9 @@ export async function runContainer(docker: Docker, spec: RunSpec): Promise<strin
       Memory: spec.memoryBytes,
       MemorySwap: spec.memoryBytes,
       NanoCpus: spec.cpus ? Math.round(spec.cpus * 1e9) : undefined,
-      SecurityOpt: ['no-new-privileges'],
+      PidsLimit: spec.pidsLimit ?? DEFAULT_PIDS_LIMIT,
+      NetworkMode: spec.network,
+      ...hardening,
       Init: true,
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
     },
@@ -79,7 +86,9 @@ export async function inspectContainer(docker: Docker, id: string): Promise<Cont
     if ((err as { statusCode?: number }).statusCode === 404) return undefined;
     throw err;
   }
-  const nets = Object.values(info.NetworkSettings.Networks ?? {});
+  // The app network's address first: that is where the router reaches it.
+  const nets = Object.entries(info.NetworkSettings.Networks ?? {})
+    .sort(([a], [b]) => Number(b.startsWith('berth-app-')) - Number(a.startsWith('berth-app-'))).map(([, n]) => n);
   return {
     id: info.Id,
     name: info.Name.replace(/^\//, ''),

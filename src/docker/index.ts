@@ -5,3 +5,5 @@ export * from './images.js';
 export * from './build-image.js';
 export * from './build-memory-cap.js';
 export * from './one-off.js';
+export * from './networks.js';
+export * from './hardening.js';

@@ -2,6 +2,7 @@
 // comes, the exit code passed back, the container removed afterwards.
 import { PassThrough } from 'node:stream';
 import type { Docker } from './client.js';
+import { DEFAULT_PIDS_LIMIT, hardeningFor } from './hardening.js';
 
 export interface OneOffSpec {
   readonly name: string;
@@ -10,12 +11,17 @@ export interface OneOffSpec {
   readonly env: Record<string, string>;
   readonly labels: Record<string, string>;
   readonly memoryBytes: number;
+  readonly cpus?: number;
+  readonly pidsLimit?: number;
+  /** The app's own network (networks.ts); unset: Docker's default bridge. */
+  readonly network?: string;
   readonly detach: boolean;
   readonly onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
   readonly signal?: AbortSignal;
 }
 
 export async function runOneOff(docker: Docker, spec: OneOffSpec): Promise<{ code: number } | { name: string }> {
+  const hardening = await hardeningFor(docker, spec.image);
   const container = await docker.createContainer({
     name: spec.name,
     Image: spec.image,
@@ -29,7 +35,10 @@ export async function runOneOff(docker: Docker, spec: OneOffSpec): Promise<{ cod
       AutoRemove: spec.detach,
       Memory: spec.memoryBytes,
       MemorySwap: spec.memoryBytes,
-      SecurityOpt: ['no-new-privileges'],
+      NanoCpus: spec.cpus ? Math.round(spec.cpus * 1e9) : undefined,
+      PidsLimit: spec.pidsLimit ?? DEFAULT_PIDS_LIMIT,
+      NetworkMode: spec.network,
+      ...hardening,
       Init: true,
     },
   });

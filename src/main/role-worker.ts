@@ -1,10 +1,11 @@
 // The worker role: runs builds from the queue, fails builds whose worker
 // died, brings routes in line with what runs, and supervises processes.
-import { capBuildkitMemory } from '../docker/build-memory-cap.js';
+import { capBuildkitMemory, capBuildkitPids } from '../docker/build-memory-cap.js';
 import { builderRegistry } from '../builders/registry.js';
 import { activeBuilds, processBuild } from '../pipeline/run-build.js';
 import { failBuildNow, sweepBuildLeftovers, sweepLostBuilds } from '../pipeline/sweep.js';
 import { startBuildWorker } from '../queue/build-queue.js';
+import { installAppFirewall } from '../runtime/docker-local/firewall.js';
 import { startSupervisor } from '../runtime/docker-local/supervisor.js';
 import { effectiveFormation } from '../runtime/scheduler.js';
 import { getApp, getFormation, isStopped, listApps } from '../store/apps.js';
@@ -24,6 +25,13 @@ export async function startWorkerRole(p: Platform): Promise<() => Promise<void>>
   const local = !config.dockerHost || config.dockerHost.startsWith('unix://');
   const cap = await capBuildkitMemory(config.build.memoryBytes * config.build.concurrency, local);
   if (!cap.applied) console.error(` !     build memory is not capped: ${cap.why}`);
+  const pids = await capBuildkitPids(config.build.pidsLimit * config.build.concurrency, local);
+  if (!pids.applied) console.error(` !     build processes are not capped: ${pids.why}`);
+  if (config.runtime.firewall) {
+    const routerPorts = [config.routerPort, ...(config.router.tlsPort === undefined ? [] : [config.router.tlsPort])];
+    const fw = await installAppFirewall({ routerPorts, redisUrl: config.redisUrl });
+    if (!fw.applied) console.error(` !     apps are not walled off from the host (API, Redis): ${fw.why}`);
+  }
   const deps = { config, redis, docker, builders: builderRegistry(docker, config), scheduler: p.scheduler };
   const worker = startBuildWorker(redis, config.build.concurrency, (data, control) => processBuild(data, control, deps));
   // Once a lost build is failed, what it left (container, files) is fair game;

@@ -56,6 +56,7 @@ describe('buildpack builder', () => {
       const images = sh('images', '-q', '--filter', `label=berth.app=${app}`);
       if (images) execFileSync('docker', ['rmi', '-f', ...new Set(images.split('\n'))], { stdio: 'ignore' });
       execFileSync('docker', ['volume', 'rm', '-f', `berth-cache-${app}`], { stdio: 'ignore' });
+      try { execFileSync('docker', ['network', 'rm', `berth-app-${app}`], { stdio: 'ignore' }); } catch { /* none was made */ }
     }
     await rm(work, { recursive: true, force: true });
   });

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { SERVER_NODE_FLAGS } from '../../src/shared/node-flags.js';
+import { removeRouterPortRule } from '../../src/runtime/docker-local/firewall.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -93,6 +94,8 @@ export async function startBerth(extraEnv: Record<string, string> = {}): Promise
       // A SIGKILLed server leaves its embedded redis running: stop it too.
       await stopStrayRedis(dataDir);
       await rm(dataDir, { recursive: true, force: true });
+      // The accept rules the server added for its random router ports (firewall.ts).
+      for (const p of [routerPort, Number(env.BERTH_ROUTER_TLS_PORT)]) if (p) await removeRouterPortRule(p).catch(() => {});
     },
   };
   await berth.start();

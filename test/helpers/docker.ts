@@ -18,5 +18,8 @@ export function removeAppObjects(apps: string[]): void {
     if (images) {
       try { docker('rmi', '-f', ...new Set(images.split('\n'))); } catch { /* shared layers: fine */ }
     }
+    // The app's own network (src/docker/networks.ts), once its containers are gone.
+    const nets = docker('network', 'ls', '-q', '--filter', `label=berth.app=${app}`);
+    if (nets) { try { docker('network', 'rm', ...nets.split('\n')); } catch { /* in use by a straggler: fine */ } }
   }
 }

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { BerthConfig } from '../../config/index.js';
 import { buildContainerName, createBuildContainer, removeStaleBuildContainers, type BuildContainer } from '../../docker/build-container.js';
+import { ensureAppNetwork } from '../../docker/networks.js';
 import type { Docker } from '../../docker/client.js';
 import { ensureCacheVolume } from '../../docker/volumes.js';
 import { BerthError } from '../../shared/errors.js';
@@ -81,6 +82,8 @@ async function buildWithBuildpacks(docker: Docker, config: BerthConfig, s: Setti
     memoryBytes: config.build.memoryBytes,
     cpus: s.cpus,
     pidsLimit: s.pidsLimit,
+    // The app's own network: a build, too, is walled off from the host and other apps.
+    network: await ensureAppNetwork(docker, input.app, config.runtime.networkPool),
   });
   const slug = slugMaker({ docker, container, app: input.app, runImage: config.images.run, labels: input.labels, log: input.log });
   try {

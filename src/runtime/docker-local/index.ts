@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { listContainers, stopAndRemove } from '../../docker/containers.js';
 import { LABEL, berthLabels } from '../../docker/labels.js';
 import { removeImage } from '../../docker/containers.js';
+import { ensureAppNetwork, removeAppNetwork } from '../../docker/networks.js';
 import { runOneOff } from '../../docker/one-off.js';
 import { runAndCommit } from '../../docker/commit-run.js';
 import { releaseTag } from '../../shared/types.js';
@@ -57,9 +58,10 @@ export function dockerLocalScheduler(deps: LocalDeps): Scheduler {
       }
       const { Volumes } = await deps.docker.listVolumes({ filters: { label: [`${LABEL.app}=${app}`] } });
       for (const v of Volumes ?? []) await deps.docker.getVolume(v.Name).remove().catch(() => {});
+      await removeAppNetwork(deps.docker, app).catch((err) => console.error(`destroy ${app}: network: ${err.message}`));
     },
 
-    run(release, opts) {
+    async run(release, opts) {
       const n = randomBytes(2).toString('hex');
       const tag = releaseTag(release.version);
       const proc = opts.process ?? 'run';
@@ -70,6 +72,9 @@ export function dockerLocalScheduler(deps: LocalDeps): Scheduler {
         env: containerEnv(release, 'run', parseInt(n, 16), undefined),
         labels: berthLabels(release.app, tag, proc, 'run'),
         memoryBytes: deps.config.runtime.memoryBytes,
+        cpus: deps.config.runtime.cpus || undefined,
+        pidsLimit: deps.config.runtime.pidsLimit,
+        network: await ensureAppNetwork(deps.docker, release.app, deps.config.runtime.networkPool),
         detach: opts.detach,
         onOutput: opts.onOutput,
         signal: opts.signal,

@@ -5,6 +5,7 @@ import type { BerthConfig } from '../../config/index.js';
 import type { Docker } from '../../docker/client.js';
 import { listContainers, runContainer, type ContainerView } from '../../docker/containers.js';
 import { berthLabels, LABEL } from '../../docker/labels.js';
+import { ensureAppNetwork } from '../../docker/networks.js';
 import { RELEASE_PROCESS, releaseTag, type Release } from '../../shared/types.js';
 import type { RedisHandle } from '../../store/redis.js';
 import type { Resources } from '../scheduler.js';
@@ -39,7 +40,9 @@ export async function startProcess(deps: LocalDeps, release: Release, type: stri
     command: release.processTypes[type] ?? undefined,
     port,
     memoryBytes: limits.memoryBytes ?? deps.config.runtime.memoryBytes,
-    cpus: limits.cpus,
+    cpus: limits.cpus ?? (deps.config.runtime.cpus || undefined),
+    pidsLimit: deps.config.runtime.pidsLimit,
+    network: await ensureAppNetwork(deps.docker, release.app, deps.config.runtime.networkPool),
   });
   return { id, type, index };
 }
