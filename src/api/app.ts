@@ -1,11 +1,12 @@
 // The API's koa application:
-//   error shape -> JSON bodies -> /healthz and the hook endpoint (own auth)
-//   -> /api/v1 behind the bearer token -> one route file per namespace.
+//   error shape -> the front (the dashboard: headers, pages, sign-in) -> JSON bodies
+//   -> /healthz and the hook endpoint (own auth)
+//   -> /api/v1 behind the bearer token or session -> one route file per namespace.
 // Each route is a thin adapter over an operation in src/ops.
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { OpsDeps } from '../ops/deps.js';
-import { requireToken } from './auth.js';
+import { requireAuth } from './auth.js';
 import { errorMiddleware } from './errors.js';
 import { jsonBody } from './json-body.js';
 import { openApiDocument } from './openapi.js';
@@ -19,6 +20,7 @@ import { logsRoutes } from './routes/logs.js';
 import { psRoutes } from './routes/ps.js';
 import { receiveRoutes } from './routes/receive.js';
 import { releasesRoutes } from './routes/releases.js';
+import { statusRoutes } from './routes/status.js';
 import { notFound } from '../shared/errors.js';
 
 export interface ApiDeps extends OpsDeps {
@@ -28,14 +30,23 @@ export interface ApiDeps extends OpsDeps {
 
 /** Namespaces add their routes here, in this order. */
 export type RouteRegistrar = (router: Router, deps: OpsDeps) => void;
-export const API_ROUTES: readonly RouteRegistrar[] = [appsRoutes, configRoutes, releasesRoutes, psRoutes, logsRoutes, domainsRoutes, certsRoutes, metricsRoutes];
+export const API_ROUTES: readonly RouteRegistrar[] = [appsRoutes, configRoutes, releasesRoutes, psRoutes, logsRoutes, domainsRoutes, certsRoutes, metricsRoutes, statusRoutes];
 
-export function createApi(deps: ApiDeps, extra: readonly RouteRegistrar[] = []): Koa {
+/** What is served next to the API on the same origin (the dashboard). */
+export interface ApiFront {
+  readonly middleware: Koa.Middleware;
+  /** Routes outside the token check (sign-in). */
+  open(router: Router): void;
+}
+
+export function createApi(deps: ApiDeps, extra: readonly RouteRegistrar[] = [], front?: ApiFront): Koa {
   const app = new Koa();
   app.use(errorMiddleware);
+  if (front) app.use(front.middleware);
   app.use(jsonBody);
 
   const open = new Router();
+  front?.open(open);
   healthzRoutes(open, deps);
   receiveRoutes(open, deps);
   prometheusRoutes(open, deps);
@@ -43,7 +54,7 @@ export function createApi(deps: ApiDeps, extra: readonly RouteRegistrar[] = []):
   app.use(open.routes());
 
   const api = new Router({ prefix: '/api/v1' });
-  api.use(requireToken(deps.adminToken));
+  api.use(requireAuth(deps));
   for (const register of [...API_ROUTES, ...extra]) register(api, deps);
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: false }));

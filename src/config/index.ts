@@ -35,6 +35,18 @@ export interface BerthConfig {
     readonly imageRetention: number;
     readonly appLogLines: number;
   };
+  readonly dashboard: {
+    /** A dashboard session ends this long after sign-in. */
+    readonly sessionTtlMs: number;
+    /**
+     * Believe X-Forwarded-Proto/-For from the proxy in front of the API (the
+     * router's TLS, nginx). Off by default: a client could otherwise claim
+     * https or another address.
+     */
+    readonly trustProxy: boolean;
+    /** Failed sign-ins from one address before each further try waits. */
+    readonly signInFreeFailures: number;
+  };
   readonly router: {
     /** Request start to the app's response head (Heroku's H12 is 30 s): 504 after. */
     readonly upstreamTimeoutMs: number;
@@ -117,6 +129,11 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       memoryBytes: int(env, 'BERTH_APP_MEMORY_MB', 512, 16) * MiB,
       imageRetention: int(env, 'BERTH_IMAGE_RETENTION', 5, 1),
       appLogLines: int(env, 'BERTH_APP_LOG_LINES', 10000, 100),
+    }),
+    dashboard: Object.freeze({
+      sessionTtlMs: int(env, 'BERTH_SESSION_TTL_SEC', 43_200, 1) * 1000,
+      trustProxy: ['1', 'on', 'true', 'yes'].includes((env.BERTH_TRUST_PROXY ?? '').toLowerCase()),
+      signInFreeFailures: int(env, 'BERTH_SIGNIN_FREE_FAILURES', 5, 1),
     }),
     router: Object.freeze({
       upstreamTimeoutMs: int(env, 'BERTH_ROUTER_TIMEOUT_SEC', 30, 1) * 1000,
