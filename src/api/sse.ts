@@ -22,6 +22,8 @@ export function openSse(ctx: Context): SseStream {
   ctx.set('Cache-Control', 'no-cache');
   ctx.set('X-Accel-Buffering', 'no');
   ctx.body = out;
+  // A dropped stream is retried after 1 s (EventSource's default is ~3 s).
+  out.write('retry: 1000\n\n');
   const ping = setInterval(() => out.write(': ping\n\n'), 15_000);
   const close = () => { clearInterval(ping); abort.abort(); };
   ctx.res.on('close', close);

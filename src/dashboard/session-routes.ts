@@ -33,8 +33,9 @@ export function sessionRoutes(router: Router, deps: Deps): void {
   });
   router.get('/api/v1/session', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    const session = await authSession(ctx.cookies.get(SESSION_COOKIE), deps);
-    ctx.body = { session: { csrf: session.csrf, expiresAt: new Date(session.expiresAt).toISOString() } };
+    // 200 either way: "not signed in" is an answer here, not an error.
+    const session = await authSession(ctx.cookies.get(SESSION_COOKIE), deps).catch(() => undefined);
+    ctx.body = { session: session ? { csrf: session.csrf, expiresAt: new Date(session.expiresAt).toISOString() } : null };
   });
   router.delete('/api/v1/session', async (ctx) => {
     const id = ctx.cookies.get(SESSION_COOKIE);

@@ -36,7 +36,8 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
   if (!res.ok) {
     const e = data?.error ?? {};
     const err = new ApiError(e.message ?? `the server answered ${res.status}`, res.status, e.code, e.hint);
-    if (res.status === 401 && path !== '/session') { signInNotice.value = err.message; signedIn.value = false; }
+    // The browser drops the cookie when it expires, so the server may only see "no session".
+    if (res.status === 401 && path !== '/session') { signInNotice.value = 'your session has expired: sign in again'; signedIn.value = false; }
     throw err;
   }
   return data as T;
@@ -44,8 +45,9 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
 
 export async function checkSession(): Promise<void> {
   try {
-    const { session } = await api<{ session: { csrf: string } }>('GET', '/session');
-    setSession(session.csrf);
+    const { session } = await api<{ session: { csrf: string } | null }>('GET', '/session');
+    if (session) setSession(session.csrf);
+    else signedIn.value = false;
   } catch { signedIn.value = false; }
 }
 

@@ -37,7 +37,7 @@ function NewApp({ onClose }: { onClose: () => void }) {
       onInput=${(e: Event) => setName((e.target as HTMLInputElement).value.trim().toLowerCase())} />
     <p id="newapp-rule" class="muted small">Lower-case letters, digits and dashes, starting with a letter, up to 30 characters.</p>
     <${GitLines} app=${valid ? name : 'my-app'} />
-    <p class="muted small">Replace <code>&lt;token&gt;</code> with your API token. A Dockerfile, Procfile or a Node.js, Python, Go or static site is detected.</p>
+    <p class="muted small">Replace <code>${'<token>'}</code> with your API token. A Dockerfile, Procfile or a Node.js, Python, Go or static site is detected.</p>
     <${ErrorBox} error=${create.error} />
     <${Button} kind="primary" disabled=${!valid} busy=${create.busy} onClick=${() => void create.run()}>Create ${valid ? name : 'app'} now<//>
   </section>`;
@@ -48,7 +48,7 @@ function Empty() {
     <h2 id="empty-title">Deploy your first app</h2>
     <p>Berth has no apps yet. From the git repository of any app with a Dockerfile, a Procfile, or a Node.js, Python, Go or static site:</p>
     <${GitLines} app="hello" />
-    <p class="muted small">The first push creates the app <code>hello</code>; it answers at <code>http://hello.&lt;domain&gt;</code> once the push says <em>Released v1</em>.</p>
+    <p class="muted small">The first push creates the app <code>hello</code>; its last lines print the URL it answers at. Replace <code>${'<token>'}</code> with your API token.</p>
   </section>`;
 }
 

@@ -29,7 +29,7 @@ export function Overview({ app, info, status }: TabProps) {
           <dt>URL</dt><dd><a href=${info.url} target="_blank" rel="noopener">${info.url}</a></dd>
           ${info.domains.map((d) => html`<dt class="sr-only">Domain</dt><dd><a href=${`http://${d.replace(/^\*\./, 'www.')}`} target="_blank" rel="noopener">${d}</a></dd>`)}
           <dt>Release</dt><dd>${info.currentRelease ? html`<a href=${`/apps/${app}/releases`}>v${info.currentRelease}</a>` : 'not deployed yet'}${status?.commit ? html` · commit <code>${status.commit}</code>` : null}${status?.deployedAt ? html` · ${ago(status.deployedAt)}` : null}</dd>
-          <dt>Formation</dt><dd>${formationText(info.formation)} <a href=${`/apps/${app}/scale`} class="small">Scale</a></dd>
+          <dt>Formation</dt><dd>${info.currentRelease ? html`${formationText(info.formation)} <a href=${`/apps/${app}/scale`} class="small">Scale</a>` : 'set by the first deploy'}</dd>
           <dt>Git remote</dt><dd><code class="wrap">${`http://berth:<token>@${location.host}/${app}.git`}</code></dd>
         </dl>
       <//>
