@@ -314,7 +314,7 @@ fi
 if [[ -n $daemon_pid ]]; then stop_hint="kill \$(cat $pid_file)"; else stop_hint="systemctl stop berth"; fi
 
 step "Berth is up (${SECONDS}s)"
-info "API:          http://$domain:$api_port/ (readiness: /healthz; the dashboard will live here)"
+info "Dashboard:    http://$domain:$api_port/ (sign in with the admin token; API: /api/v1, readiness: /healthz)"
 info "Git remote:   http://berth:<token>@$domain:$api_port/<app>.git"
 info "Admin token:  $token_where"
 info "Apps answer:  http://<app>.$domain$router_suffix"

@@ -218,7 +218,7 @@ describe('dashboard in a real browser', () => {
     assert.equal(await button.isDisabled(), true);
     await page.getByLabel(`Type ${app} to confirm`).fill(app);
     await button.click();
-    await page.getByRole('heading', { name: 'Apps' }).waitFor({ timeout: 60_000 });
+    await page.getByRole('heading', { name: 'Apps', exact: true }).waitFor({ timeout: 60_000 });
     assert.equal((await call('GET', `/apps/${app}`)).status, 404);
     assert.equal(await page.getByRole('link', { name: app, exact: true }).count(), 0);
     assert.deepEqual(problems.filter((p) => !/ERR_CONNECTION|net::|Failed to load resource/.test(p)), [], 'no page errors');

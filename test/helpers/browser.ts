@@ -37,5 +37,5 @@ export async function signInWith(page: Page, base: string, token: string): Promi
   await page.goto(`${base}/`);
   await page.getByLabel('API token').fill(token);
   await page.getByLabel('API token').press('Enter');
-  await page.getByRole('heading', { name: 'Apps' }).waitFor();
+  await page.getByRole('heading', { name: 'Apps', exact: true }).waitFor();
 }

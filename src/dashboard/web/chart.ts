@@ -14,7 +14,7 @@ export function Chart(p: { title: string; unit: string; times: number[]; series:
     const grid = getComputedStyle(el).getPropertyValue('--line').trim() || '#8884';
     const axis = { stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
     const opts: uPlot.Options = {
-      width: el.clientWidth, height: 220,
+      width: el.clientWidth, height: 220, padding: [12, 28, 0, 0],
       series: [{}, ...p.series.map((s) => ({ label: s.label, stroke: s.colour, width: 2, points: { show: false }, value: (_u: uPlot, v: number | null) => (v === null ? '—' : `${v} ${p.unit}`) }))],
       axes: [{ ...axis }, { ...axis, size: 56, values: (_u: uPlot, vals: number[]) => vals.map((v) => `${v}`) }],
       scales: { x: { time: true }, y: { range: (_u: uPlot, _min: number, max: number) => [0, Math.max(max * 1.1, 1)] } },

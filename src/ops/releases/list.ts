@@ -20,7 +20,8 @@ export function configDiff(before: Readonly<Record<string, string>>, after: Read
 
 function kindOf(r: Release, previous: Release | undefined): ReleaseKind {
   if (r.description.startsWith('Rollback')) return 'rollback';
-  return !previous || r.buildId !== previous.buildId || r.image !== previous.image ? 'deploy' : 'config';
+  // Every release has its own image tag; the build it came from is what tells a deploy.
+  return !previous || r.buildId !== previous.buildId ? 'deploy' : 'config';
 }
 
 export async function releasesList(input: { app: unknown }, deps: OpsDeps) {

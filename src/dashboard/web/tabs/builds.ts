@@ -31,7 +31,7 @@ function BuildLog({ app, build }: { app: string; build: Build }) {
   return html`<div class="buildlog-wrap">
     <div class="loghead"><span>Build <code>${build.id}</code> of <code>${build.rev.slice(0, 7)}</code></span>
       <span class=${`live live-${end ? 'closed' : state}`} role="status">${end ? `Finished: ${end}` : state === 'live' ? 'Streaming' : state === 'reconnecting' ? 'Reconnecting…' : 'Connecting…'}</span></div>
-    <pre class="buildlog" ref=${box} tabindex="0" aria-label="Build log" data-lines=${lines.length}>${lines.map((l) => html`<span class=${`bl ${lineKind(l.text)}`} data-id=${l.id}>${l.text}\n</span>`)}</pre>
+    <pre class="buildlog" ref=${box} tabindex="0" aria-label="Build log" data-lines=${lines.length}>${lines.map((l) => html`<span class=${`bl ${lineKind(l.text)}`} data-id=${l.id}>${`${l.text}\n`}</span>`)}</pre>
   </div>`;
 }
 

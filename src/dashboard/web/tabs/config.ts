@@ -50,7 +50,7 @@ export function ConfigVars({ app, reload }: TabProps) {
           <td class="rowactions">
             ${editing ? null : html`<button type="button" class="btn small" onClick=${() => toggle(k)} aria-label=${`${shown.has(k) ? 'Hide' : 'Reveal'} ${k}`}>${shown.has(k) ? 'Hide' : 'Reveal'}</button>
             <button type="button" class="btn small" onClick=${() => setEdits({ ...edits, [k]: vars[k]! })} aria-label=${`Edit ${k}`}>Edit</button>`}
-            <${Confirm} label="Remove" question=${`Remove ${k}?`} confirm="Remove" busy=${remove.busy} onConfirm=${() => void remove.run(k)} />
+            <${Confirm} kind="small" label="Remove" question=${`Remove ${k}?`} confirm="Remove" busy=${remove.busy} onConfirm=${() => void remove.run(k)} />
           </td></tr>`;
       })}
       <tr class="addrow">
