@@ -41,6 +41,8 @@ export interface ApiFront {
 
 export function createApi(deps: ApiDeps, extra: readonly RouteRegistrar[] = [], front?: ApiFront): Koa {
   const app = new Koa();
+  // A client leaving an event stream (a closed tab, `logs -t` stopped) is not an error.
+  app.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') console.error(err); });
   app.use(errorMiddleware);
   if (front) app.use(front.middleware);
   app.use(jsonBody);
