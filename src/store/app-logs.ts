@@ -41,16 +41,18 @@ export async function readAppLog(r: RedisHandle, app: AppName, n: number, type?:
 
 export async function readAppLogEntries(r: RedisHandle, app: AppName, n: number, type?: string): Promise<AppLogEntry[]> {
   const out: AppLogEntry[] = [];
+  // Big pages for big reads: 100,000 lines in 20 round trips, not 200.
+  const size = Math.min(5000, Math.max(500, n));
   let end = '+';
   // Read backwards in pages until n matching lines or the start of the stream.
   while (out.length < n) {
-    const page = (await r.client.xrevrange(logKey(r, app), end, '-', 'COUNT', 500)) as Entry[];
+    const page = (await r.client.xrevrange(logKey(r, app), end, '-', 'COUNT', size)) as Entry[];
     for (const [id, fields] of page) {
       const l = toLine(fields);
       if (matches(l, type)) out.push({ id, line: l });
       if (out.length >= n) break;
     }
-    if (page.length < 500) break;
+    if (page.length < size) break;
     const last = page[page.length - 1]![0];
     const [ms, seq] = last.split('-').map(Number) as [number, number];
     end = seq > 0 ? `${ms}-${seq - 1}` : `${ms - 1}`;

@@ -43,12 +43,6 @@ export async function listBuilds(r: RedisHandle, app: AppName): Promise<Build[]>
   return all.filter((b): b is Build => b !== undefined);
 }
 
-/** The app's newest build, if any. */
-export async function latestBuild(r: RedisHandle, app: AppName): Promise<Build | undefined> {
-  const id = await r.client.lindex(appBuildsKey(r, app), 0);
-  return id ? getBuild(r, id) : undefined;
-}
-
 export async function updateBuild(r: RedisHandle, id: string, patch: Partial<Build>): Promise<Build | undefined> {
   const b = await getBuild(r, id);
   if (!b) return undefined;

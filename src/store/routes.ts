@@ -123,6 +123,8 @@ const metricsKey = (r: RedisHandle, app: string) => r.key('metrics', 'app', app)
 const metricsIndex = (r: RedisHandle) => r.key('metrics', 'apps');
 /** One hash per app per minute (the dashboard's charts), gone after SERIES_KEEP_MIN. */
 const minuteKey = (r: RedisHandle, app: string, minute: number) => r.key('metrics', 'app', app, 'min', String(minute));
+/** Requests per minute of one app (field: minute number), for the apps page's sparklines: one HMGET per app. */
+const rpmKey = (r: RedisHandle, app: string) => r.key('metrics', 'app', app, 'rpm');
 export const SERIES_KEEP_MIN = 120;
 export const minuteOf = (ms: number) => Math.floor(ms / 60_000);
 
@@ -141,6 +143,9 @@ export async function addTraffic(r: RedisHandle, batch: ReadonlyMap<string, AppT
     }
     m.sadd(metricsIndex(r), app);
     m.expire(minuteKey(r, app, minute), SERIES_KEEP_MIN * 60);
+    m.hincrby(rpmKey(r, app), String(minute), t.count).expire(rpmKey(r, app), SERIES_KEEP_MIN * 60);
+    // Minutes out of the window go, a few at a time, so the hash stays small.
+    m.hdel(rpmKey(r, app), String(minute - SERIES_KEEP_MIN), String(minute - SERIES_KEEP_MIN - 1), String(minute - SERIES_KEEP_MIN - 2));
   }
   await m.exec();
 }
@@ -174,11 +179,12 @@ export async function readTrafficSeries(r: RedisHandle, app: string, minutes: nu
 /** Requests per minute of many apps over the last `minutes` (sparklines), oldest first. */
 export async function readRequestCounts(r: RedisHandle, apps: readonly string[], minutes: number, now = Date.now()): Promise<Map<string, number[]>> {
   const last = minuteOf(now);
+  const fields = Array.from({ length: minutes }, (_, i) => String(last - minutes + 1 + i));
   const p = r.client.pipeline();
-  for (const app of apps) for (let i = minutes - 1; i >= 0; i--) p.hget(minuteKey(r, app, last - i), 'count');
+  for (const app of apps) p.hmget(rpmKey(r, app), ...fields);
   const rows = (await p.exec()) ?? [];
   const out = new Map<string, number[]>();
-  apps.forEach((app, a) => out.set(app, rows.slice(a * minutes, (a + 1) * minutes).map(([, v]) => Number(v ?? 0))));
+  apps.forEach((app, a) => out.set(app, ((rows[a]?.[1] ?? []) as (string | null)[]).map((v) => Number(v ?? 0))));
   return out;
 }
 
@@ -213,7 +219,7 @@ export async function readTraffic(r: RedisHandle, only?: string): Promise<AppMet
 export async function deleteTraffic(r: RedisHandle, app: string, now = Date.now()): Promise<void> {
   const last = minuteOf(now);
   const minutes = Array.from({ length: SERIES_KEEP_MIN + 1 }, (_, i) => minuteKey(r, app, last - i));
-  await r.client.multi().del(metricsKey(r, app), ...minutes).srem(metricsIndex(r), app).exec();
+  await r.client.multi().del(metricsKey(r, app), rpmKey(r, app), ...minutes).srem(metricsIndex(r), app).exec();
 }
 
 // ---- A connection for router cluster workers -------------------------------

@@ -1,14 +1,14 @@
 // apps:status — what the dashboard's apps page shows for each app: its state
 // (running, deploying, crashed, stopped, or new before the first deploy),
 // release, formation, last deploy and requests per minute. Read from Redis
-// only (routes, builds, releases, metrics), so 100 apps cost no Docker call;
+// only, in a few pipelined round trips (routes, builds, releases, metrics), so
+// 100 apps cost no Docker call;
 // one app (`app` given) also asks the scheduler whether a process crashed.
 import { appUrl } from '../../config/index.js';
 import type { AppName } from '../../shared/app-name.js';
-import type { AppRecord } from '../../shared/types.js';
 import { effectiveFormation } from '../../runtime/scheduler.js';
-import { getFormation, getRelease, isStopped, listApps, getApp } from '../../store/apps.js';
-import { latestBuild } from '../../store/builds.js';
+import { listApps } from '../../store/apps.js';
+import { readAppSnapshots, type AppSnapshot } from '../../store/app-snapshot.js';
 import { allRoutes, readRequestCounts, type RouteEntry } from '../../store/routes.js';
 import { requireApp } from '../app-lookup.js';
 import type { OpsDeps } from '../deps.js';
@@ -40,17 +40,14 @@ function stateOf(s: { stopped: boolean; building: boolean; release: number; form
   return 'running';
 }
 
-async function statusOf(app: AppRecord, route: RouteEntry | undefined, rpm: number[], crashed: boolean, deps: OpsDeps): Promise<AppStatus> {
-  const [release, stored, stopped, build] = await Promise.all([
-    app.currentRelease ? getRelease(deps.redis, app.name, app.currentRelease) : undefined,
-    getFormation(deps.redis, app.name), isStopped(deps.redis, app.name), latestBuild(deps.redis, app.name),
-  ]);
-  const formation = release ? effectiveFormation(release, stored) : stored;
+function statusOf(snap: AppSnapshot, route: RouteEntry | undefined, rpm: number[], crashed: boolean, deps: OpsDeps): AppStatus {
+  const { app, release, build } = snap;
+  const formation = release ? effectiveFormation(release, snap.formation) : snap.formation;
   const building = build?.status === 'queued' || build?.status === 'running';
   const webUp = route?.upstreams.length ?? 0;
   return {
     name: app.name, url: appUrl(deps.config, app.name), currentRelease: app.currentRelease,
-    state: stateOf({ stopped, building, release: app.currentRelease, formation, webUp, crashed }),
+    state: stateOf({ stopped: snap.stopped, building, release: app.currentRelease, formation, webUp, crashed }),
     commit: release?.rev?.slice(0, 7), deployedAt: release?.createdAt, formation, webUp, rpm,
     build: build ? { id: build.id, status: build.status, rev: build.rev.slice(0, 7) } : undefined,
   };
@@ -59,12 +56,10 @@ async function statusOf(app: AppRecord, route: RouteEntry | undefined, rpm: numb
 export async function appsStatus(input: { app?: unknown }, deps: OpsDeps): Promise<AppStatus[]> {
   const one = input.app === undefined ? undefined : await requireApp(input.app, deps);
   const names: AppName[] = one ? [one.name] : await listApps(deps.redis);
-  const [records, routes, counts] = await Promise.all([
-    one ? [one] : Promise.all(names.map((n) => getApp(deps.redis, n))),
-    allRoutes(deps.redis), readRequestCounts(deps.redis, names, SPARKLINE_MINUTES),
+  const [snaps, routes, counts, crashed] = await Promise.all([
+    readAppSnapshots(deps.redis, names), allRoutes(deps.redis), readRequestCounts(deps.redis, names, SPARKLINE_MINUTES),
+    one ? deps.scheduler.ps(one.name).then((ps) => ps.some((p) => p.crashed)) : false,
   ]);
   const byApp = new Map(routes.map((r) => [r.app, r]));
-  const crashed = one ? (await deps.scheduler.ps(one.name)).some((p) => p.crashed) : false;
-  const apps = (records as (AppRecord | undefined)[]).filter((a): a is AppRecord => a !== undefined);
-  return Promise.all(apps.map((a) => statusOf(a, byApp.get(a.name), counts.get(a.name) ?? [], crashed, deps)));
+  return snaps.map((s) => statusOf(s, byApp.get(s.app.name), counts.get(s.app.name) ?? [], crashed, deps));
 }

@@ -37,7 +37,7 @@ export function Certs({ app }: TabProps) {
       ${report.certs.map((c) => html`<tr><td>${c.hostnames.join(', ')}</td><td>${c.source}</td><td>${c.serves.join(', ') || '—'}</td>
         <td class=${c.expired ? 'bad' : ''}>${stamp(c.notAfter)}${c.expired ? ' (expired)' : ''}</td>
         <td><${Confirm} label="Remove" question="Remove this certificate?" confirm="Remove" onConfirm=${() => void act.run('DELETE', `/${enc(c.id)}`)} /></td></tr>`)}
-    </tbody></table>` : html`<p class="muted">No certificate of the app's own: HTTPS uses the server's self-signed certificate for <code>*.domain</code>.</p>`}
+    </tbody></table>` : html`<p class="muted">No certificate of the app's own yet: HTTPS uses the router's self-signed certificate until one is added or certs:auto gets one.</p>`}
     <details class="upload"><summary>Upload a certificate (PEM)</summary>
       <form onSubmit=${(e: Event) => { e.preventDefault(); void upload.run(); }}>
         <label for="pem-cert">Certificate chain</label><textarea id="pem-cert" rows="4" class="mono" value=${cert} onInput=${(e: Event) => setCert((e.target as HTMLTextAreaElement).value)}></textarea>

@@ -29,8 +29,9 @@ export function Logs({ app, info }: TabProps) {
   useEffect(() => {
     store.clear();
     setPaused(null);
-    const q = `tail=1&n=${n}${type ? `&type=${enc(type)}` : ''}`;
+    const q = `tail=1&batch=1&n=${n}${type ? `&type=${enc(type)}` : ''}`;
     const s = openStream(`/apps/${enc(app)}/logs?${q}`, {
+      lines: (d: { lines: [string, string, string, string][] }) => { for (const [id, time, process, text] of d.lines) store.push({ id, text, process, time }); },
       message: (d, id) => store.push({ id, text: d.line, process: d.process, time: d.time }),
     });
     const unwatch = s.state.subscribe(setState);
