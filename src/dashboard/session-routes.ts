@@ -9,11 +9,17 @@ import { checkCsrf, isSecure } from '../api/origin.js';
 
 type Deps = OpsDeps & { adminToken: string };
 
-/** Written by hand: koa's cookies refuses `Secure` behind a TLS proxy. */
+/**
+ * Written by hand: koa's cookies refuses `Secure` behind a TLS proxy. Next to
+ * the session a readable `berth_hint=1` (no secret in it) lets the page start
+ * its live feeds before it has asked whether it is signed in.
+ */
 function setCookie(ctx: Context, value: string, maxAgeSec: number, trustProxy: boolean): void {
-  const flags = ['Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${maxAgeSec}`, ...(isSecure(ctx, trustProxy) ? ['Secure'] : [])];
-  ctx.append('Set-Cookie', `${SESSION_COOKIE}=${value}; ${flags.join('; ')}`);
+  const flags = ['Path=/', 'SameSite=Strict', `Max-Age=${maxAgeSec}`, ...(isSecure(ctx, trustProxy) ? ['Secure'] : [])];
+  ctx.append('Set-Cookie', `${SESSION_COOKIE}=${value}; ${['Path=/', 'HttpOnly', ...flags.slice(1)].join('; ')}`);
+  ctx.append('Set-Cookie', `${HINT_COOKIE}=${value ? '1' : ''}; ${flags.join('; ')}`);
 }
+const HINT_COOKIE = 'berth_hint';
 
 function sourceAddress(ctx: Context, trustProxy: boolean): string {
   const forwarded = trustProxy ? ctx.get('x-forwarded-for').split(',')[0]?.trim() : '';

@@ -26,7 +26,7 @@ describe('dashboard sign-in, sessions and CSRF', () => {
   async function session(): Promise<{ cookie: string; csrf: string; setCookie: string }> {
     const res = await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: base }, body: JSON.stringify({ token: berth.token }) });
     assert.equal(res.status, 201);
-    const setCookie = res.headers.get('set-cookie') ?? '';
+    const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('berth_session=')) ?? '';
     return { cookie: setCookie.split(';')[0]!, csrf: (await res.json()).session.csrf, setCookie };
   }
 
@@ -121,13 +121,13 @@ describe('dashboard sign-in, sessions and CSRF', () => {
     assert.ok(!cookie.includes(berth.token), 'the cookie is not the token');
     // X-Forwarded-Proto is not trusted unless BERTH_TRUST_PROXY is on.
     const res = await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: base, 'x-forwarded-proto': 'https' }, body: JSON.stringify({ token: berth.token }) });
-    assert.doesNotMatch(res.headers.get('set-cookie') ?? '', /Secure/);
+    assert.doesNotMatch(res.headers.getSetCookie().join('\n'), /Secure/);
     // In the browser: the page cannot read it.
     const ctx = await browser.newContext();
     const { page } = await openPage(ctx);
     await signInWith(page, base, berth.token);
-    assert.equal(await page.evaluate(() => document.cookie), '');
-    const [c] = await ctx.cookies();
+    assert.equal(await page.evaluate(() => document.cookie), 'berth_hint=1', 'the page can read only the hint, never the session');
+    const c = (await ctx.cookies()).find((k) => k.name === 'berth_session');
     assert.equal(c?.httpOnly, true);
     assert.equal(c?.sameSite, 'Strict');
     await ctx.close();
@@ -192,13 +192,13 @@ describe('dashboard sign-in, sessions and CSRF', () => {
     assert.equal((await fetch(`${base}/api/v1/apps`, { headers: { cookie } })).status, 200);
     const out = await fetch(`${base}/api/v1/session`, { method: 'DELETE', headers: { cookie, origin: base, 'x-csrf-token': csrf } });
     assert.equal(out.status, 204);
-    assert.match(out.headers.get('set-cookie') ?? '', /berth_session=; .*Max-Age=0/);
+    assert.match(out.headers.getSetCookie().join('\n'), /berth_session=; .*Max-Age=0/);
     assert.equal((await fetch(`${base}/api/v1/apps`, { headers: { cookie } })).status, 401);
     // And through the page's button.
     const ctx = await browser.newContext();
     const { page } = await openPage(ctx);
     await signInWith(page, base, berth.token);
-    const [c] = await ctx.cookies();
+    const c = (await ctx.cookies()).find((k) => k.name === 'berth_session');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API token').waitFor();
     assert.equal((await fetch(`${base}/api/v1/apps`, { headers: { cookie: `${c!.name}=${c!.value}` } })).status, 401);
@@ -212,7 +212,7 @@ describe('dashboard sign-in, sessions and CSRF', () => {
     const { page } = await openPage(ctx);
     await signInWith(page, base, berth.token);
     await page.getByRole('link', { name: app, exact: true }).waitFor();
-    const [c] = await ctx.cookies();
+    const c = (await ctx.cookies()).find((k) => k.name === 'berth_session');
     await sleep(TTL_SEC * 1000 + 500);
     await page.getByRole('link', { name: app, exact: true }).click();
     await page.getByText('your session has expired: sign in again').waitFor();

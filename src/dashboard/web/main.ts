@@ -3,6 +3,7 @@
 import { html } from 'htm/preact';
 import { render } from 'preact';
 import { checkSession, signedIn, signOut } from './api.js';
+import { startFeed, stopFeed } from './status-feed.js';
 import { interceptLinks, parseRoute, path } from './router.js';
 import { AppsPage } from './pages/apps.js';
 import { AppPage } from './pages/app.js';
@@ -27,4 +28,7 @@ function Shell() {
 
 interceptLinks();
 render(html`<${Shell} />`, document.getElementById('app')!);
+// With a session (its readable hint cookie), the apps feed starts with the session check, not after it.
+if (/(^|; )berth_hint=1/.test(document.cookie)) startFeed();
 void checkSession();
+signedIn.subscribe((v) => { if (v) startFeed(); else if (v === false) stopFeed(); });

@@ -6,7 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { ago, formationText } from '../format.js';
 import { navigate } from '../router.js';
-import { openStream, type StreamState } from '../sse.js';
+import { apps as feed, feedError, feedState, startFeed } from '../status-feed.js';
 import { Sparkline } from '../sparkline.js';
 import { Button, CopyLine, ErrorBox, Loading, StateBadge, useAction } from '../ui.js';
 
@@ -70,16 +70,12 @@ function Row({ a }: { a: AppStatus }) {
 }
 
 export function AppsPage() {
-  const [apps, setApps] = useState<AppStatus[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [live, setLive] = useState<StreamState>('connecting');
   const [filter, setFilter] = useState('');
   const [adding, setAdding] = useState(false);
-  useEffect(() => {
-    const s = openStream('/status/stream', { apps: (d) => { setApps(d.apps); setError(null); }, error: (d) => setError(new ApiError(d.message, 500)) });
-    const unwatch = s.state.subscribe((v) => setLive(v));
-    return () => { unwatch(); s.close(); };
-  }, []);
+  useEffect(() => startFeed(), []);
+  const apps = feed.value;
+  const live = feedState.value;
+  const error = feedError.value ? new ApiError(feedError.value, 500) : null;
   useEffect(() => { document.title = 'Apps · Berth'; }, []);
   const shown = (apps ?? []).filter((a) => a.name.includes(filter.trim().toLowerCase()));
   return html`<main id="main" class="page">
