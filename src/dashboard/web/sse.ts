@@ -13,7 +13,11 @@ export function openStream(path: string, handlers: Handlers): Stream {
   const es = new EventSource(`/api/v1${path}`);
   const close = () => { es.close(); state.value = 'closed'; };
   for (const [name, fn] of Object.entries(handlers)) {
-    es.addEventListener(name, (e) => fn(JSON.parse((e as MessageEvent).data), (e as MessageEvent).lastEventId));
+    es.addEventListener(name, (e) => {
+      // EventSource's own `error` (a dropped connection) has no data: only the server's events do.
+      const m = e as MessageEvent;
+      if (typeof m.data === 'string') fn(JSON.parse(m.data), m.lastEventId);
+    });
   }
   es.addEventListener('end', close);
   es.onopen = () => { state.value = 'live'; };
