@@ -317,7 +317,7 @@ fi
 if [[ -n $daemon_pid ]]; then stop_hint="kill \$(cat $pid_file)"; else stop_hint="systemctl stop berth"; fi
 
 step "Berth is up (${SECONDS}s)"
-info "API:          http://$domain:$api_port/ (readiness: /healthz; the dashboard will live here)"
+info "Dashboard:    http://$domain:$api_port/ (sign in with the admin token; API: /api/v1, readiness: /healthz)"
 info "Git remote:   http://berth:<token>@$domain:$api_port/<app>.git"
 ssh_port="${BERTH_SSH_PORT:-2222}"
 if [[ ${ssh_port,,} != off ]]; then

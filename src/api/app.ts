@@ -1,12 +1,13 @@
 // The API's koa application:
-//   error shape -> JSON bodies -> /healthz and the hook endpoint (own auth)
-//   -> /api/v1 behind the bearer token (principal, audit, scope check)
+//   error shape -> the front (the dashboard: headers, pages, sign-in) -> JSON bodies
+//   -> /healthz and the hook endpoint (own auth)
+//   -> /api/v1 behind the bearer token or session (principal, audit, scope check)
 //   -> one route file per namespace.
 // Each route is a thin adapter over an operation in src/ops.
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { OpsDeps } from '../ops/deps.js';
-import { authorize, requireToken } from './auth.js';
+import { authorize, requireAuth } from './auth.js';
 import { auditRequests } from './audit.js';
 import { errorMiddleware } from './errors.js';
 import { jsonBody } from './json-body.js';
@@ -24,6 +25,7 @@ import { releasesRoutes } from './routes/releases.js';
 import { accessRoutes } from './routes/access.js';
 import { eventsRoutes } from './routes/events.js';
 import { secretsRoutes } from './routes/secrets.js';
+import { statusRoutes } from './routes/status.js';
 import { notFound } from '../shared/errors.js';
 
 export interface ApiDeps extends OpsDeps {
@@ -33,14 +35,25 @@ export interface ApiDeps extends OpsDeps {
 
 /** Namespaces add their routes here, in this order. */
 export type RouteRegistrar = (router: Router, deps: OpsDeps) => void;
-export const API_ROUTES: readonly RouteRegistrar[] = [appsRoutes, configRoutes, releasesRoutes, psRoutes, logsRoutes, domainsRoutes, certsRoutes, metricsRoutes, accessRoutes, eventsRoutes, secretsRoutes];
+export const API_ROUTES: readonly RouteRegistrar[] = [appsRoutes, configRoutes, releasesRoutes, psRoutes, logsRoutes, domainsRoutes, certsRoutes, metricsRoutes, statusRoutes, accessRoutes, eventsRoutes, secretsRoutes];
 
-export function createApi(deps: ApiDeps, extra: readonly RouteRegistrar[] = []): Koa {
+/** What is served next to the API on the same origin (the dashboard). */
+export interface ApiFront {
+  readonly middleware: Koa.Middleware;
+  /** Routes outside the token check (sign-in). */
+  open(router: Router): void;
+}
+
+export function createApi(deps: ApiDeps, extra: readonly RouteRegistrar[] = [], front?: ApiFront): Koa {
   const app = new Koa();
+  // A client leaving an event stream (a closed tab, `logs -t` stopped) is not an error.
+  app.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') console.error(err); });
   app.use(errorMiddleware);
+  if (front) app.use(front.middleware);
   app.use(jsonBody);
 
   const open = new Router();
+  front?.open(open);
   healthzRoutes(open, deps);
   receiveRoutes(open, deps);
   prometheusRoutes(open, deps);
@@ -48,7 +61,7 @@ export function createApi(deps: ApiDeps, extra: readonly RouteRegistrar[] = []):
   app.use(open.routes());
 
   const api = new Router({ prefix: '/api/v1' });
-  api.use(requireToken(deps), auditRequests('/api/v1', deps), authorize('/api/v1'));
+  api.use(requireAuth(deps), auditRequests('/api/v1', deps), authorize('/api/v1'));
   for (const register of [...API_ROUTES, ...extra]) register(api, deps);
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: false }));

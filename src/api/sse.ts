@@ -1,10 +1,14 @@
 // Server-Sent Events for streams (logs -t, builds:output -t, run): one JSON
 // object per `data:` line, with comment pings so proxies keep it open.
+// Events of a resumable stream carry `id:` (a Redis stream id); the browser
+// sends the last one back as Last-Event-ID when it reconnects.
 import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
 
 export interface SseStream {
-  send(data: unknown, event?: string): void;
+  /** `id` becomes the event id the browser sends back as Last-Event-ID. */
+  send(data: unknown, event?: string, id?: string): void;
+  comment(text: string): void;
   end(): void;
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
@@ -18,14 +22,17 @@ export function openSse(ctx: Context): SseStream {
   ctx.set('Cache-Control', 'no-cache');
   ctx.set('X-Accel-Buffering', 'no');
   ctx.body = out;
+  // A dropped stream is retried after 1 s (EventSource's default is ~3 s).
+  out.write('retry: 1000\n\n');
   const ping = setInterval(() => out.write(': ping\n\n'), 15_000);
   const close = () => { clearInterval(ping); abort.abort(); };
   ctx.res.on('close', close);
   return {
-    send(data, event) {
+    send(data, event, id) {
       if (out.writableEnded) return;
-      out.write(`${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
+      out.write(`${id ? `id: ${id}\n` : ''}${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
     },
+    comment(text) { if (!out.writableEnded) out.write(`: ${text}\n\n`); },
     end() { close(); out.end(); },
     signal: abort.signal,
   };

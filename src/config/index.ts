@@ -67,6 +67,18 @@ export interface BerthConfig {
     /** Off: Berth installs no iptables rules (apps can then reach the host). */
     readonly firewall: boolean;
   };
+  readonly dashboard: {
+    /** A dashboard session ends this long after sign-in. */
+    readonly sessionTtlMs: number;
+    /**
+     * Believe X-Forwarded-Proto/-For from the proxy in front of the API (the
+     * router's TLS, nginx). Off by default: a client could otherwise claim
+     * https or another address.
+     */
+    readonly trustProxy: boolean;
+    /** Failed sign-ins from one address before each further try waits. */
+    readonly signInFreeFailures: number;
+  };
   readonly router: {
     /** Request start to the app's response head (Heroku's H12 is 30 s): 504 after. */
     readonly upstreamTimeoutMs: number;
@@ -179,6 +191,11 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       cpus: num(env, 'BERTH_APP_CPUS', 1),
       networkPool: env.BERTH_APP_NETWORK_POOL || '10.213.0.0/16',
       firewall: !['0', 'off', 'false', 'no'].includes((env.BERTH_APP_FIREWALL ?? '').toLowerCase()),
+    }),
+    dashboard: Object.freeze({
+      sessionTtlMs: int(env, 'BERTH_SESSION_TTL_SEC', 43_200, 1) * 1000,
+      trustProxy: ['1', 'on', 'true', 'yes'].includes((env.BERTH_TRUST_PROXY ?? '').toLowerCase()),
+      signInFreeFailures: int(env, 'BERTH_SIGNIN_FREE_FAILURES', 5, 1),
     }),
     router: Object.freeze({
       upstreamTimeoutMs: int(env, 'BERTH_ROUTER_TIMEOUT_SEC', 30, 1) * 1000,

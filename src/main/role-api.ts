@@ -3,6 +3,7 @@
 import http from 'node:http';
 import { createApi } from '../api/app.js';
 import { withBodyDeadline } from '../api/body-deadline.js';
+import { dashboardFront } from '../dashboard/index.js';
 import { installHook } from '../git/hooks.js';
 import { clearIncoming, makeTemplateRepo, refreshRepos } from '../git/repos.js';
 import { gitHandler } from '../git/receiver.js';
@@ -31,7 +32,7 @@ export async function startApiRole(p: Platform): Promise<() => Promise<void>> {
   await bootstrapAccess(adminToken, deps);
   const sealed = await secretsMigrate(deps);
   if (sealed > 0) console.log(`berth: encrypted ${sealed} config value(s) stored in clear by an older Berth`);
-  const api = createApi(deps).callback();
+  const api = createApi(deps, [], dashboardFront(deps)).callback();
   const git = gitHandler(deps);
   const apiWithDeadline = withBodyDeadline((req, res) => void api(req, res), config.apiBodyTimeoutMs);
   const server = http.createServer({ connectionsCheckingInterval: 1000 }, (req, res) => { if (!git(req, res)) apiWithDeadline(req, res); });
@@ -43,7 +44,7 @@ export async function startApiRole(p: Platform): Promise<() => Promise<void>> {
   const ssh = config.access.sshPort === undefined ? undefined : await startSshServer(deps, config.access.sshPort);
   await listen(server, config.apiPort, config.bindHost);
   const where = config.adminToken ? 'BERTH_ADMIN_TOKEN' : adminTokenPath(config);
-  console.log(`berth: API and git on ${config.bindHost}:${config.apiPort} (admin token: ${where})`);
+  console.log(`berth: API, dashboard and git on ${config.bindHost}:${config.apiPort} (admin token: ${where})`);
   if (ssh) console.log(`berth: git over SSH on ${config.bindHost}:${ssh.port} (host key ${ssh.fingerprint})`);
   return async () => {
     await Promise.all([

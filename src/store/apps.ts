@@ -4,6 +4,7 @@ import type { AppName } from '../shared/app-name.js';
 import type { AppRecord, Release, ReleaseStatus } from '../shared/types.js';
 import type { RedisHandle } from './redis.js';
 import type { SecretBox } from './secrets.js';
+import { publishAppChange } from './app-events.js';
 
 const appKey = (r: RedisHandle, app: string) => r.key('app', app);
 const releasesKey = (r: RedisHandle, app: string) => r.key('app', app, 'releases');
@@ -32,7 +33,8 @@ function parseRelease(r: RedisHandle, raw: string): Release {
 export async function createApp(r: RedisHandle, name: AppName): Promise<boolean> {
   const created = await r.client.hsetnx(appKey(r, name), 'name', name);
   if (created) {
-    await r.client.multi().hset(appKey(r, name), 'createdAt', Date.now(), 'currentRelease', 0).sadd(appsKey(r), name).exec();
+    const m = r.client.multi().hset(appKey(r, name), 'createdAt', Date.now(), 'currentRelease', 0).sadd(appsKey(r), name);
+    await publishAppChange(r, m, name).exec();
   }
   return created === 1;
 }
@@ -81,10 +83,10 @@ export async function promoteRelease(r: RedisHandle, app: AppName, version: numb
   const rel = await getRelease(r, app, version);
   if (!rel) throw new Error(`release v${version} of ${app} is missing`);
   rel.status = 'live';
-  await r.client.multi()
+  const m = r.client.multi()
     .hset(releasesKey(r, app), String(version), releaseJson(r, rel))
-    .hset(appKey(r, app), 'currentRelease', version)
-    .exec();
+    .hset(appKey(r, app), 'currentRelease', version);
+  await publishAppChange(r, m, app).exec();
 }
 
 export async function setConfigVars(r: RedisHandle, app: AppName, vars: Record<string, string>): Promise<void> {
@@ -122,8 +124,8 @@ export async function setResources(r: RedisHandle, app: AppName, type: string, l
 
 /** ps:stop marks an app stopped so a server restart does not bring it back. */
 export async function setStopped(r: RedisHandle, app: AppName, stopped: boolean): Promise<void> {
-  if (stopped) await r.client.set(stoppedKey(r, app), '1');
-  else await r.client.del(stoppedKey(r, app));
+  const m = stopped ? r.client.multi().set(stoppedKey(r, app), '1') : r.client.multi().del(stoppedKey(r, app));
+  await publishAppChange(r, m, app).exec();
 }
 
 export async function isStopped(r: RedisHandle, app: AppName): Promise<boolean> {
@@ -144,6 +146,7 @@ export async function deleteAppState(r: RedisHandle, app: AppName): Promise<void
   }
   for (const id of buildIds) keys.push(r.key('build', id), r.key('build', id, 'log'), r.key('build', id, 'alive'));
   const m = r.client.multi().srem(appsKey(r), app);
+  publishAppChange(r, m, app);
   for (let i = 0; i < keys.length; i += 500) m.del(...keys.slice(i, i + 500));
   await m.exec();
 }

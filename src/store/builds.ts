@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { AppName } from '../shared/app-name.js';
 import type { Build, BuildStatus } from '../shared/types.js';
 import type { RedisHandle } from './redis.js';
+import { publishAppChange } from './app-events.js';
 
 const buildKey = (r: RedisHandle, id: string) => r.key('build', id);
 const logKey = (r: RedisHandle, id: string) => r.key('build', id, 'log');
@@ -23,11 +24,11 @@ export const newBuildId = () => `${Date.now().toString(36)}-${randomBytes(4).toS
 
 export async function createBuild(r: RedisHandle, b: Omit<Build, 'status' | 'createdAt'>): Promise<Build> {
   const build: Build = { ...b, status: 'queued', createdAt: Date.now() };
-  await r.client.multi()
+  const m = r.client.multi()
     .set(buildKey(r, b.id), JSON.stringify(build))
     .lpush(appBuildsKey(r, b.app), b.id)
-    .ltrim(appBuildsKey(r, b.app), 0, KEPT_BUILDS_PER_APP - 1)
-    .exec();
+    .ltrim(appBuildsKey(r, b.app), 0, KEPT_BUILDS_PER_APP - 1);
+  await publishAppChange(r, m, b.app).exec();
   return build;
 }
 
@@ -49,6 +50,7 @@ export async function updateBuild(r: RedisHandle, id: string, patch: Partial<Bui
   const m = r.client.multi().set(buildKey(r, id), JSON.stringify(next));
   if (patch.status === 'running') m.sadd(runningKey(r), id);
   if (patch.status && TERMINAL.has(patch.status)) m.srem(runningKey(r), id);
+  if (patch.status) publishAppChange(r, m, b.app);
   await m.exec();
   return next;
 }
@@ -65,18 +67,19 @@ export async function endLog(r: RedisHandle, id: string, status: BuildStatus): P
   await r.client.xadd(logKey(r, id), '*', 'end', status);
 }
 
-export type LogEvent = { line: string } | { end: BuildStatus };
+/** `id` is the stream entry's id: a follower that lost its place resumes after it. */
+export type LogEvent = { line: string; id?: string } | { end: BuildStatus; id?: string };
 
 /**
- * Follows a build log from the start until its end entry. Uses its own
- * connection because XREAD BLOCK holds the connection while it waits.
+ * Follows a build log from the start (or after entry `after`) until its end
+ * entry. Uses its own connection because XREAD BLOCK holds it while it waits.
  */
-export async function* followLog(r: RedisHandle, id: string, signal?: AbortSignal): AsyncGenerator<LogEvent> {
+export async function* followLog(r: RedisHandle, id: string, signal?: AbortSignal, after = '0-0'): AsyncGenerator<LogEvent> {
   const conn: Redis = r.duplicate();
   const stop = () => conn.disconnect();
   signal?.addEventListener('abort', stop, { once: true });
   try {
-    let cursor = '0-0';
+    let cursor = after;
     while (!signal?.aborted) {
       const res = (await conn.xread('COUNT', 500, 'BLOCK', 5000, 'STREAMS', logKey(r, id), cursor)) as
         | [string, [string, string[]][]][] | null;
@@ -89,8 +92,8 @@ export async function* followLog(r: RedisHandle, id: string, signal?: AbortSigna
       for (const [, entries] of res) {
         for (const [entryId, fields] of entries) {
           cursor = entryId;
-          if (fields[0] === 'end') { yield { end: fields[1] as BuildStatus }; return; }
-          yield { line: fields[1] ?? '' };
+          if (fields[0] === 'end') { yield { end: fields[1] as BuildStatus, id: entryId }; return; }
+          yield { line: fields[1] ?? '', id: entryId };
         }
       }
     }

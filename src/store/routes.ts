@@ -140,19 +140,71 @@ export const emptyTraffic = (): AppTraffic =>
 
 const metricsKey = (r: RedisHandle, app: string) => r.key('metrics', 'app', app);
 const metricsIndex = (r: RedisHandle) => r.key('metrics', 'apps');
+/** One hash per app per minute (the dashboard's charts), gone after SERIES_KEEP_MIN. */
+const minuteKey = (r: RedisHandle, app: string, minute: number) => r.key('metrics', 'app', app, 'min', String(minute));
+/** Requests per minute of one app (field: minute number), for the apps page's sparklines: one HMGET per app. */
+const rpmKey = (r: RedisHandle, app: string) => r.key('metrics', 'app', app, 'rpm');
+export const SERIES_KEEP_MIN = 120;
+export const minuteOf = (ms: number) => Math.floor(ms / 60_000);
 
-export async function addTraffic(r: RedisHandle, batch: ReadonlyMap<string, AppTraffic>): Promise<void> {
+export async function addTraffic(r: RedisHandle, batch: ReadonlyMap<string, AppTraffic>, now = Date.now()): Promise<void> {
   if (batch.size === 0) return;
   const m = r.client.multi();
+  const minute = minuteOf(now);
   for (const [app, t] of batch) {
-    const key = metricsKey(r, app);
+    // Same fields into the running totals and this minute's bucket: a few
+    // more commands in the once-a-second flush, nothing per request.
+    for (const key of [metricsKey(r, app), minuteKey(r, app, minute)]) {
+      for (const [cls, n] of Object.entries(t.statuses)) m.hincrby(key, `status_${cls}`, n);
+      m.hincrby(key, 'bytes_in', t.bytesIn).hincrby(key, 'bytes_out', t.bytesOut).hincrby(key, 'count', t.count);
+      m.hincrbyfloat(key, 'latency_sum', t.latencySumSec);
+      t.buckets.forEach((n, i) => { if (n) m.hincrby(key, `bucket_${i}`, n); });
+    }
     m.sadd(metricsIndex(r), app);
-    for (const [cls, n] of Object.entries(t.statuses)) m.hincrby(key, `status_${cls}`, n);
-    m.hincrby(key, 'bytes_in', t.bytesIn).hincrby(key, 'bytes_out', t.bytesOut).hincrby(key, 'count', t.count);
-    m.hincrbyfloat(key, 'latency_sum', t.latencySumSec);
-    t.buckets.forEach((n, i) => { if (n) m.hincrby(key, `bucket_${i}`, n); });
+    m.expire(minuteKey(r, app, minute), SERIES_KEEP_MIN * 60);
+    m.hincrby(rpmKey(r, app), String(minute), t.count).expire(rpmKey(r, app), SERIES_KEEP_MIN * 60);
+    // Minutes out of the window go, a few at a time, so the hash stays small.
+    m.hdel(rpmKey(r, app), String(minute - SERIES_KEEP_MIN), String(minute - SERIES_KEEP_MIN - 1), String(minute - SERIES_KEEP_MIN - 2));
   }
   await m.exec();
+}
+
+/** One minute of one app's traffic; buckets per LATENCY_BUCKETS index (+Inf last), not cumulative. */
+export interface MinuteTraffic {
+  /** Start of the minute, ms since the epoch. */
+  readonly at: number;
+  readonly statuses: Record<string, number>;
+  readonly buckets: number[];
+  readonly count: number;
+  readonly latencySumSec: number;
+}
+
+/** The last `minutes` minutes up to now, oldest first; quiet minutes are zeros. */
+export async function readTrafficSeries(r: RedisHandle, app: string, minutes: number, now = Date.now()): Promise<MinuteTraffic[]> {
+  const last = minuteOf(now);
+  const p = r.client.pipeline();
+  for (let i = minutes - 1; i >= 0; i--) p.hgetall(minuteKey(r, app, last - i));
+  const rows = (await p.exec()) ?? [];
+  return rows.map(([, h], i) => {
+    const f = (h ?? {}) as Record<string, string>;
+    const n = (k: string) => Number(f[k] ?? 0);
+    const statuses: Record<string, number> = {};
+    for (const cls of ['1xx', '2xx', '3xx', '4xx', '5xx']) statuses[cls] = n(`status_${cls}`);
+    const buckets = Array.from({ length: LATENCY_BUCKETS.length + 1 }, (_, b) => n(`bucket_${b}`));
+    return { at: (last - minutes + 1 + i) * 60_000, statuses, buckets, count: n('count'), latencySumSec: n('latency_sum') };
+  });
+}
+
+/** Requests per minute of many apps over the last `minutes` (sparklines), oldest first. */
+export async function readRequestCounts(r: RedisHandle, apps: readonly string[], minutes: number, now = Date.now()): Promise<Map<string, number[]>> {
+  const last = minuteOf(now);
+  const fields = Array.from({ length: minutes }, (_, i) => String(last - minutes + 1 + i));
+  const p = r.client.pipeline();
+  for (const app of apps) p.hmget(rpmKey(r, app), ...fields);
+  const rows = (await p.exec()) ?? [];
+  const out = new Map<string, number[]>();
+  apps.forEach((app, a) => out.set(app, ((rows[a]?.[1] ?? []) as (string | null)[]).map((v) => Number(v ?? 0))));
+  return out;
 }
 
 /** Totals per app since metrics began, with cumulative histogram buckets. */
@@ -183,8 +235,10 @@ export async function readTraffic(r: RedisHandle, only?: string): Promise<AppMet
   return out;
 }
 
-export async function deleteTraffic(r: RedisHandle, app: string): Promise<void> {
-  await r.client.multi().del(metricsKey(r, app)).srem(metricsIndex(r), app).exec();
+export async function deleteTraffic(r: RedisHandle, app: string, now = Date.now()): Promise<void> {
+  const last = minuteOf(now);
+  const minutes = Array.from({ length: SERIES_KEEP_MIN + 1 }, (_, i) => minuteKey(r, app, last - i));
+  await r.client.multi().del(metricsKey(r, app), rpmKey(r, app), ...minutes).srem(metricsIndex(r), app).exec();
 }
 
 // ---- A connection for router cluster workers -------------------------------

@@ -1,6 +1,6 @@
-// logs (JSON, or SSE with ?tail=1), builds, builds:output, run
+// logs (JSON, or SSE with ?tail=1; ?batch=1 sends the backlog as `lines` events), builds, builds:output, run
 import type Router from '@koa/router';
-import { logsRead, logsTail } from '../../ops/logs/read.js';
+import { logsRead, logsTailEntries } from '../../ops/logs/read.js';
 import { buildsList, buildsOutput } from '../../ops/builds/list.js';
 import { buildsCacheClear } from '../../ops/builds/cache-clear.js';
 import { runPrepare, runStart } from '../../ops/run/run.js';
@@ -9,16 +9,28 @@ import { bodyFields, booleanField } from '../body-fields.js';
 import { openSse } from '../sse.js';
 
 const truthy = (v: unknown) => v === '1' || v === 'true';
+const BATCH = 1000;
+/** Where a reconnecting client left off: the SSE header, or `?after=` for clients that cannot set it. */
+const lastEventId = (ctx: { get(h: string): string; query: Record<string, unknown> }) => ctx.get('last-event-id') || ctx.query.after;
 
 export function logsRoutes(router: Router, deps: OpsDeps): void {
   router.get('/apps/:app/logs', async (ctx) => {
     const input = { app: ctx.params.app, n: ctx.query.n, type: ctx.query.type };
-    const lines = await logsRead(input, deps);
-    if (!truthy(ctx.query.tail)) { ctx.body = { lines }; return; }
+    if (!truthy(ctx.query.tail)) { ctx.body = { lines: await logsRead(input, deps) }; return; }
+    const abort = new AbortController();
+    const { backlog, follow } = await logsTailEntries({ ...input, after: lastEventId(ctx) }, deps, abort.signal);
     const sse = openSse(ctx);
-    const follow = await logsTail(input, deps, sse.signal);
-    for (const l of lines) sse.send(l);
-    void (async () => { for await (const l of follow) sse.send(l); sse.end(); })().catch(() => sse.end());
+    sse.signal.addEventListener('abort', () => abort.abort());
+    if (truthy(ctx.query.batch)) {
+      // The dashboard takes the backlog in batches: 100,000 events cost a browser seconds.
+      for (let i = 0; i < backlog.length; i += BATCH) {
+        const chunk = backlog.slice(i, i + BATCH);
+        sse.send({ lines: chunk.map((e) => [e.id, e.line.time, e.line.process, e.line.line]) }, 'lines', chunk[chunk.length - 1]!.id);
+      }
+    } else for (const e of backlog) sse.send(e.line, undefined, e.id);
+    // Tells a client that the backlog is complete (the dashboard hides its spinner).
+    sse.send({ backlog: backlog.length }, 'ready');
+    void (async () => { for await (const e of follow) sse.send(e.line, undefined, e.id); sse.end(); })().catch(() => sse.end());
   });
 
   router.get('/apps/:app/builds', async (ctx) => { ctx.body = { builds: await buildsList({ app: ctx.params.app }, deps) }; });
@@ -26,7 +38,7 @@ export function logsRoutes(router: Router, deps: OpsDeps): void {
   router.get('/apps/:app/builds/:id/output', async (ctx) => {
     const follow = truthy(ctx.query.follow);
     const abort = new AbortController();
-    const { build, events } = await buildsOutput({ app: ctx.params.app, id: ctx.params.id }, deps, abort.signal);
+    const { build, events } = await buildsOutput({ app: ctx.params.app, id: ctx.params.id, after: follow ? lastEventId(ctx) : undefined }, deps, abort.signal);
     if (!follow) {
       // Replay what is stored, without waiting for a running build to end.
       const lines: string[] = [];
@@ -40,8 +52,8 @@ export function logsRoutes(router: Router, deps: OpsDeps): void {
     sse.signal.addEventListener('abort', () => abort.abort());
     void (async () => {
       for await (const ev of events) {
-        if ('line' in ev) sse.send({ line: ev.line });
-        else sse.send({ status: ev.end }, 'end');
+        if ('line' in ev) sse.send({ line: ev.line }, undefined, ev.id);
+        else sse.send({ status: ev.end }, 'end', ev.id);
       }
       sse.end();
     })().catch(() => sse.end());

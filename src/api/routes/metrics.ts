@@ -4,6 +4,7 @@
 import type Router from '@koa/router';
 import { requireApp } from '../../ops/app-lookup.js';
 import type { OpsDeps } from '../../ops/deps.js';
+import { metricsSeries } from '../../ops/metrics/series.js';
 import { LATENCY_BUCKETS, readTraffic, type AppMetrics } from '../../store/routes.js';
 import { authorize, requireToken } from '../auth.js';
 import { uncaughtCount } from '../../shared/uncaught.js';
@@ -49,7 +50,7 @@ export function prometheusRoutes(router: Router, deps: OpsDeps): void {
 export function metricsRoutes(router: Router, deps: OpsDeps): void {
   router.get('/apps/:app/metrics', async (ctx) => {
     const app = await requireApp(ctx.params.app, deps);
-    const [metrics] = await readTraffic(deps.redis, app.name);
-    ctx.body = { metrics: metrics ?? null, buckets: LATENCY_BUCKETS };
+    const [[metrics], series] = await Promise.all([readTraffic(deps.redis, app.name), metricsSeries({ app: app.name, minutes: ctx.query.minutes }, deps)]);
+    ctx.body = { metrics: metrics ?? null, buckets: LATENCY_BUCKETS, series };
   });
 }

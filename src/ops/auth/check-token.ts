@@ -46,7 +46,12 @@ function scopesOf(user: UserRecord, granted: readonly Scope[]): Scope[] {
 export async function authCheckToken(presented: string | undefined, deps: AuthDeps, from: AuthOrigin): Promise<Principal> {
   await authCheckRate(from.source, deps);
   if (!presented) throw unauthorized('missing token');
-  const token = await tokenByHash(deps.redis, hashToken(presented));
+  return authCheckTokenHash(hashToken(presented), deps, from);
+}
+
+/** The same checks for a token known only by its hash (what a dashboard session keeps), so revocation ends sessions too. */
+export async function authCheckTokenHash(hash: string, deps: AuthDeps, from: AuthOrigin): Promise<Principal> {
+  const token = await tokenByHash(deps.redis, hash);
   if (!token) throw await authFailed(from, unauthorized('invalid token (unknown or revoked)'), deps);
   if (token.expiresAt !== undefined && token.expiresAt <= Date.now()) {
     throw await authFailed(from, unauthorized(`token "${token.name}" expired at ${new Date(token.expiresAt).toISOString()}`), deps);

@@ -5,6 +5,7 @@ import { followLog, getBuild, listBuilds, type LogEvent } from '../../store/buil
 import type { Build } from '../../shared/types.js';
 import { requireApp } from '../app-lookup.js';
 import type { OpsDeps } from '../deps.js';
+import { parseStreamId } from '../logs/read.js';
 
 export async function buildsList(input: { app: unknown }, deps: OpsDeps): Promise<Build[]> {
   const app = await requireApp(input.app, deps);
@@ -19,8 +20,10 @@ export async function buildsFind(input: { app: unknown; id: unknown }, deps: Ops
   return build;
 }
 
-/** The build's whole log, live until it ends. */
-export async function buildsOutput(input: { app: unknown; id: unknown }, deps: OpsDeps, signal?: AbortSignal): Promise<{ build: Build; events: AsyncGenerator<LogEvent> }> {
+/** The build's whole log (or what follows entry `after`), live until it ends. */
+export async function buildsOutput(
+  input: { app: unknown; id: unknown; after?: unknown }, deps: OpsDeps, signal?: AbortSignal,
+): Promise<{ build: Build; events: AsyncGenerator<LogEvent> }> {
   const build = await buildsFind(input, deps);
-  return { build, events: followLog(deps.redis, build.id, signal) };
+  return { build, events: followLog(deps.redis, build.id, signal, parseStreamId(input.after)) };
 }
