@@ -72,8 +72,10 @@ describe('dashboard in a real browser', () => {
     assert.ok(proxy.resumedFrom.length > 0, 'the browser reconnected with Last-Event-ID');
     assert.deepEqual(shown, stored, 'the page shows exactly the stored log: nothing lost, nothing twice');
     // And the server resumed rather than replayed: every line crossed the wire once (+ the end event).
-    const sent = proxy.connections.filter((c) => /\/builds\/[^/ ]+\/output\?follow=1/.test(c.path)).reduce((a, c) => a + c.dataEvents, 0);
-    assert.equal(sent, stored.length + 1, 'build log events sent over all connections');
+    const streams = proxy.connections.filter((c) => /\/builds\/[^/ ]+\/output\?follow=1/.test(c.path));
+    const sentIds = streams.flatMap((c) => c.ids);
+    assert.equal(new Set(sentIds).size, sentIds.length, `no event crossed the wire twice: ${JSON.stringify(streams.map((c) => c.ids.length))}`);
+    assert.equal(sentIds.length, stored.length + 1, `build log events sent over all connections: ${JSON.stringify(streams.map((c) => [c.path, c.ids.length, c.dataEvents]))}`);
     const ids = await page.locator('pre.buildlog .bl').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
     assert.equal(new Set(ids).size, ids.length);
     assert.ok(shown.some((l) => l.startsWith('-----> ')) && (await page.locator('.bl.step').count()) > 0, 'steps are styled as steps');

@@ -3,11 +3,12 @@
 // Last-Event-ID so a test can see a stream really resumed.
 import net from 'node:net';
 
-/** One connection: its last request line, and the SSE `data:` fields sent back on it. */
-export interface Relayed { path: string; dataEvents: number }
+/** One request: its request line, the SSE `data:` fields sent back for it, and the event ids among them. */
+export interface Relayed { path: string; dataEvents: number; ids: string[] }
 
 export interface CutProxy {
   readonly port: number;
+  /** Every request relayed, in order (keep-alive connections carry several). */
   readonly connections: Relayed[];
   /** Destroys every open connection (both sides). */
   cut(): number;
@@ -22,19 +23,26 @@ export async function startCutProxy(targetPort: number): Promise<CutProxy> {
   const connections: Relayed[] = [];
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, '127.0.0.1');
-    const seen: Relayed = { path: '', dataEvents: 0 };
-    connections.push(seen);
+    // The request the upstream is answering now: a connection goes on to the
+    // next request once an event stream has ended (no pipelining here).
+    let seen: Relayed = { path: '', dataEvents: 0, ids: [] };
     let tail = '';
     upstream.on('data', (d: Buffer) => {
       const text = tail + d.toString('latin1');
       seen.dataEvents += text.split('\ndata: ').length - 1;
-      tail = text.slice(-7);
+      // Ids are read once whole: the unfinished last line waits in `tail` for the next chunk.
+      const cut = text.lastIndexOf('\n');
+      for (const m of text.slice(0, cut + 1).matchAll(/(?:^|\n)id: ([^\n]+)\n/g)) seen.ids.push(m[1]!);
+      tail = text.slice(cut + 1);
     });
     for (const s of [client, upstream]) { open.add(s); s.on('close', () => open.delete(s)); s.on('error', () => {}); }
     client.on('data', (d: Buffer) => {
       const head = d.toString('latin1');
-      // Keep-alive: the last request on a connection is the one an event stream holds.
-      if (/^[A-Z]+ \/\S* HTTP\/1\.1\r\n/.test(head)) seen.path = head.split('\r\n', 1)[0] ?? '';
+      if (/^[A-Z]+ \/\S* HTTP\/1\.1\r\n/.test(head)) {
+        seen = { path: head.split('\r\n', 1)[0] ?? '', dataEvents: 0, ids: [] };
+        connections.push(seen);
+        tail = '';
+      }
       const m = /\r\nlast-event-id: *([^\r\n]+)/i.exec(head);
       if (m) resumedFrom.push(m[1]!);
     });
