@@ -187,6 +187,36 @@ describe('dashboard sign-in, sessions and CSRF', () => {
     }
   });
 
+  test('a session ends when its token is revoked or expires, and a scoped token\'s session keeps its scope', async () => {
+    const mint = async (name: string, scope: string, extra: Record<string, unknown> = {}) => {
+      const r = await call('POST', '/tokens', { name, scope, ...extra });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return r.body.token as string;
+    };
+    const signIn = async (token: string) => {
+      const res = await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: base }, body: JSON.stringify({ token }) });
+      assert.equal(res.status, 201);
+      const cookie = (res.headers.getSetCookie().find((c) => c.startsWith('berth_session=')) ?? '').split(';')[0]!;
+      return { cookie, csrf: (await res.json()).session.csrf as string };
+    };
+    const reader = await signIn(await mint('dash-read', 'read'));
+    assert.equal((await fetch(`${base}/api/v1/apps`, { headers: { cookie: reader.cookie } })).status, 200);
+    const create = await fetch(`${base}/api/v1/apps`, {
+      method: 'POST', body: JSON.stringify({ name: `t-${Date.now().toString(36)}` }),
+      headers: { cookie: reader.cookie, origin: base, 'x-csrf-token': reader.csrf, 'content-type': 'application/json' },
+    });
+    assert.equal(create.status, 403, 'a read token\'s session cannot create apps');
+    assert.equal((await call('DELETE', '/tokens/dash-read')).status, 200);
+    const after = await fetch(`${base}/api/v1/apps`, { headers: { cookie: reader.cookie } });
+    assert.equal(after.status, 401);
+    assert.match(((await after.json()) as { error: { message: string } }).error.message, /no longer valid/);
+
+    const shortLived = await signIn(await mint('dash-short', 'admin', { expires: '2s' }));
+    assert.equal((await fetch(`${base}/api/v1/apps`, { headers: { cookie: shortLived.cookie } })).status, 200);
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal((await fetch(`${base}/api/v1/apps`, { headers: { cookie: shortLived.cookie } })).status, 401);
+  });
+
   test('sign-out deletes the session on the server: the old cookie no longer works', async () => {
     const { cookie, csrf } = await session();
     assert.equal((await fetch(`${base}/api/v1/apps`, { headers: { cookie } })).status, 200);
