@@ -64,6 +64,9 @@ export function sseReply(res: http.ServerResponse, items: (unknown | [string, un
 export interface CliResult { code: number; stdout: string; stderr: string }
 
 /** Runs the CLI in this process against `url`, capturing its output. */
+/** A data dir with no admin token: no test talks to this machine's own Berth by accident. */
+export const NO_INSTALL = '/nonexistent/berth-test-no-install';
+
 export async function cli(
   argv: string[], env: Record<string, string | undefined>,
   opts: { tty?: boolean; onInterrupt?: (stop: () => void) => () => void } = {},
@@ -74,7 +77,9 @@ export async function cli(
     stdout: { write: (s: string) => { stdout += s; return true; }, isTTY: opts.tty ?? false },
     stderr: { write: (s: string) => { stderr += s; return true; }, isTTY: opts.tty ?? false },
     stdin: Readable.from([]) as NodeJS.ReadableStream,
-    env,
+    // Tests run as root, and the CLI's root fallback would find a real
+    // install's /var/lib/berth on this machine: point it at nothing.
+    env: { BERTH_DATA_DIR: NO_INSTALL, ...env },
   };
   const code = await runCli(argv, io, { onInterrupt: opts.onInterrupt });
   return { code, stdout, stderr };
