@@ -46,7 +46,8 @@ describe('dashboard in a real browser', () => {
     await signInWith(page, base, berth.token);
   });
   after(async () => {
-    await browser?.close();
+    // Bounded: a browser that will not close must not keep the server below alive.
+    await Promise.race([browser?.close(), new Promise((r) => setTimeout(r, 10_000))]);
     await proxy?.close();
     await berth?.destroy();
     removeAppObjects([app]);

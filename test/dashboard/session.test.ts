@@ -36,7 +36,8 @@ describe('dashboard sign-in, sessions and CSRF', () => {
     browser = await launchBrowser();
   });
   after(async () => {
-    await browser?.close();
+    // Bounded: a browser that will not close must not keep the server below alive.
+    await Promise.race([browser?.close(), new Promise((r) => setTimeout(r, 10_000))]);
     await berth?.destroy();
   });
 

@@ -78,6 +78,10 @@ describe('fuzz: git endpoints, API and router', { timeout: 600_000 }, () => {
       BERTH_GIT_RECEIVE_TIMEOUT_SEC: String(GIT_TIMEOUT_SEC),
       BERTH_ROUTER_HEADERS_TIMEOUT_SEC: String(ROUTER_HEADERS_SEC),
       BERTH_ROUTER_REQUEST_TIMEOUT_SEC: '3',
+      BERTH_API_BODY_TIMEOUT_SEC: String(GIT_TIMEOUT_SEC),
+      // One in ten fuzz requests has a bad token: the per-address lockout
+      // (tested in access.test.ts) would otherwise answer the rest with 429.
+      BERTH_AUTH_FAIL_LIMIT: '1000000',
     });
     pid = berth.pid();
     known = `fz-known-${Date.now().toString(36)}`;

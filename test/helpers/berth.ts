@@ -88,6 +88,11 @@ export async function startBerth(extraEnv: Record<string, string> = {}): Promise
       const gone = new Promise((resolve) => c.once('exit', resolve));
       c.kill(signal);
       await Promise.race([gone, sleep(20_000)]);
+      // A server that ignores SIGTERM must not outlive the test: its pipes would keep the test process (and CI) waiting.
+      if (c.exitCode === null && c.signalCode === null) {
+        c.kill('SIGKILL');
+        await Promise.race([gone, sleep(5000)]);
+      }
     },
     async destroy() {
       await berth.stop();

@@ -57,6 +57,11 @@ export async function startCutProxy(targetPort: number): Promise<CutProxy> {
     cut() { const n = open.size; for (const s of open) s.destroy(); return n; },
     resumedFrom,
     connections,
-    close: () => new Promise((resolve) => { for (const s of open) s.destroy(); server.close(() => resolve()); }),
+    // Resolves even if a late connection keeps the listener's close pending: a test's after() must never hang on it.
+    close: () => new Promise((resolve) => {
+      for (const s of open) s.destroy();
+      const timer = setTimeout(resolve, 2000);
+      server.close(() => { clearTimeout(timer); resolve(); });
+    }),
   };
 }
