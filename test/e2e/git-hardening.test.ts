@@ -227,7 +227,7 @@ describe('git endpoints under hostile input', () => {
 describe('the last-resort guard', () => {
   test('logs an uncaught error as a bug with its stack and count, and keeps the process alive', () => {
     const script = `
-      import { installLastResortGuard } from ${JSON.stringify(path.join(ROOT, 'dist/main/last-resort.js'))};
+      import { installLastResortGuard } from ${JSON.stringify(path.join(ROOT, 'dist/shared/last-resort.js'))};
       import { uncaughtCount } from ${JSON.stringify(path.join(ROOT, 'dist/shared/uncaught.js'))};
       import { EventEmitter } from 'node:events';
       installLastResortGuard();
