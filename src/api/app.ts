@@ -11,6 +11,8 @@ import { authorize, requireAuth } from './auth.js';
 import { auditRequests } from './audit.js';
 import { errorMiddleware } from './errors.js';
 import { jsonBody } from './json-body.js';
+import { cookieOriginFirst } from './origin.js';
+import { SESSION_COOKIE } from '../ops/auth/session.js';
 import { openApiDocument } from './openapi.js';
 import { appsRoutes } from './routes/apps.js';
 import { certsRoutes } from './routes/certs.js';
@@ -50,6 +52,7 @@ export function createApi(deps: ApiDeps, extra: readonly RouteRegistrar[] = [], 
   app.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') console.error(err); });
   app.use(errorMiddleware);
   if (front) app.use(front.middleware);
+  app.use(cookieOriginFirst(SESSION_COOKIE, deps.config.dashboard.trustProxy));
   app.use(jsonBody);
 
   const open = new Router();
