@@ -11,6 +11,7 @@
 // all four berth.* labels from their build, so theirs stay as they were.
 import { PassThrough } from 'node:stream';
 import type { Docker } from './client.js';
+import { DEFAULT_PIDS_LIMIT, hardeningFor } from './hardening.js';
 
 export interface CommitRunSpec {
   readonly name: string;
@@ -19,6 +20,10 @@ export interface CommitRunSpec {
   readonly env: Record<string, string>;
   readonly labels: Record<string, string>;
   readonly memoryBytes: number;
+  readonly cpus?: number;
+  readonly pidsLimit?: number;
+  /** The app's own network (networks.ts): a predeploy is walled off like the app itself. */
+  readonly network?: string;
   /** `repo:tag` to commit to; may be `image` itself, which then moves to the new image. */
   readonly target: string;
   /** How long the parked container lives at most: a server that dies mid-run leaves nothing for longer. */
@@ -38,7 +43,13 @@ export async function runAndCommit(docker: Docker, spec: CommitRunSpec): Promise
     // Only an image with an ENTRYPOINT needs it replaced: commit restores it.
     ...(entrypoint.length ? { Entrypoint: ['/bin/sh', '-c'], Cmd: [park] } : { Cmd: ['/bin/sh', '-c', park] }),
     Labels: spec.labels,
-    HostConfig: { AutoRemove: true, Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes, SecurityOpt: ['no-new-privileges'], Init: true },
+    HostConfig: {
+      ...(await hardeningFor(docker, spec.image)),
+      AutoRemove: true, Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes, Init: true,
+      NanoCpus: spec.cpus ? Math.round(spec.cpus * 1e9) : undefined,
+      PidsLimit: spec.pidsLimit ?? DEFAULT_PIDS_LIMIT,
+      NetworkMode: spec.network,
+    },
   });
   try {
     await container.start();

@@ -44,8 +44,22 @@ describe('runAndCommit against real Docker', () => {
     docker('build', '-q', '-t', `${repo}:src`, dir);
   });
   after(async () => {
-    for (const t of ['v1', 'v2', 'v3', 'src']) { try { docker('rmi', `${repo}:${t}`); } catch { /* not made */ } }
+    for (const t of ['v1', 'v2', 'v3', 'v4', 'src']) { try { docker('rmi', `${repo}:${t}`); } catch { /* not made */ } }
     await rm(dir, { recursive: true, force: true });
+  });
+
+  test('the predeploy container has the walls of any app container: no new privileges, dropped capabilities, a pids limit', async () => {
+    const out: string[] = [];
+    const res = await runAndCommit(client, spec({
+      command: 'grep -E "^(NoNewPrivs|CapEff)" /proc/self/status; cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max',
+      pidsLimit: 77, target: `${repo}:v4`, onOutput: (_s, t) => out.push(t),
+    }));
+    const text = out.join('');
+    assert.deepEqual(res, { code: 0 }, text);
+    assert.match(text, /NoNewPrivs:\s*1/);
+    // Root image: Docker's default set less NET_RAW, MKNOD, SYS_CHROOT, AUDIT_WRITE, SETFCAP (as runOneOff gives it).
+    assert.match(text, /CapEff:\s*00000000000005fb/, text);
+    assert.match(text, /^77$/m, text);
   });
 
   test('changes are committed; CMD, ENTRYPOINT, env, labels, workdir kept; the given env is not', async () => {

@@ -81,7 +81,7 @@ export function dockerLocalScheduler(deps: LocalDeps): Scheduler {
       });
     },
 
-    runAndCommit(release, opts) {
+    async runAndCommit(release, opts) {
       const n = randomBytes(2).toString('hex');
       const tag = releaseTag(release.version);
       const proc = opts.process ?? 'run';
@@ -94,6 +94,9 @@ export function dockerLocalScheduler(deps: LocalDeps): Scheduler {
         env: containerEnv(release, 'run', parseInt(n, 16), undefined),
         labels: berthLabels(release.app, tag, proc, 'run'),
         memoryBytes: deps.config.runtime.memoryBytes,
+        cpus: deps.config.runtime.cpus || undefined,
+        pidsLimit: deps.config.runtime.pidsLimit,
+        network: await ensureAppNetwork(deps.docker, release.app, deps.config.runtime.networkPool),
         onOutput: opts.onOutput,
         signal: opts.signal,
       });
