@@ -79,7 +79,9 @@ export function intersectScopes(granted: readonly Scope[], role: readonly Scope[
 export function forbidden(principal: Principal, action: Action, app?: AppName): BerthError {
   const what = action === 'admin' ? 'this needs an admin token' : `${principal.credential.kind} "${principal.credential.name}" may not ${action} ${app ? `app "${app}"` : 'here'}`;
   return new BerthError('forbidden', 403, `${what} (its scope: ${principal.scopes.map(formatScope).join(' ') || 'none'})`,
-    { hint: 'ask an admin for a token with the right scope: berth tokens:create --scope ...' });
+    { hint: principal.credential.kind === 'key'
+      ? `an SSH key acts with its user's role: ask an admin to give user "${principal.user}" that right (see berth users)`
+      : 'ask an admin for a token with the right scope: berth tokens:create --scope ...' });
 }
 
 /** "30d", "12h", "90m", "2w" (and "30s", for tests and short CI jobs) -> milliseconds. */
