@@ -12,24 +12,14 @@
 import { PassThrough } from 'node:stream';
 import type { Docker } from './client.js';
 import { DEFAULT_PIDS_LIMIT, hardeningFor } from './hardening.js';
+import type { OneOffSpec } from './one-off.js';
 
-export interface CommitRunSpec {
-  readonly name: string;
-  readonly image: string;
-  readonly command: string;
-  readonly env: Record<string, string>;
-  readonly labels: Record<string, string>;
-  readonly memoryBytes: number;
-  readonly cpus?: number;
-  readonly pidsLimit?: number;
-  /** The app's own network (networks.ts): a predeploy is walled off like the app itself. */
-  readonly network?: string;
+/** A one-off's container settings (one-off.ts), without `detach`: this one always waits. */
+export interface CommitRunSpec extends Omit<OneOffSpec, 'detach'> {
   /** `repo:tag` to commit to; may be `image` itself, which then moves to the new image. */
   readonly target: string;
   /** How long the parked container lives at most: a server that dies mid-run leaves nothing for longer. */
   readonly maxSec: number;
-  readonly onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
-  readonly signal?: AbortSignal;
 }
 
 export async function runAndCommit(docker: Docker, spec: CommitRunSpec): Promise<{ code: number }> {

@@ -7,9 +7,10 @@ import { removeImage } from '../../docker/containers.js';
 import { ensureAppNetwork, removeAppNetwork } from '../../docker/networks.js';
 import { runOneOff } from '../../docker/one-off.js';
 import { runAndCommit } from '../../docker/commit-run.js';
-import { releaseTag } from '../../shared/types.js';
+import { releaseTag, type Release } from '../../shared/types.js';
 import { deleteRoute, setRoute } from '../../store/routes.js';
-import type { Scheduler } from '../scheduler.js';
+import type { RunOptions, Scheduler } from '../scheduler.js';
+import type { OneOffSpec } from '../../docker/one-off.js';
 import { deployLocal, retireContainers } from './deploy.js';
 import { appProcesses, containerEnv, type LocalDeps } from './processes.js';
 import { psLocal } from './ps.js';
@@ -20,6 +21,26 @@ export type { LocalDeps } from './processes.js';
 export { refreshRoutes } from './routes.js';
 
 const silentLog = { step() {}, detail() {}, error() {}, raw() {} };
+
+/** A one-off's container (`run`, the release command, app.json's tasks): named, labelled, limited and on the app's network. */
+async function oneOffBase(deps: LocalDeps, release: Release, opts: Omit<RunOptions, 'detach'>): Promise<Omit<OneOffSpec, 'detach'>> {
+  const n = randomBytes(2).toString('hex');
+  const tag = releaseTag(release.version);
+  const proc = opts.process ?? 'run';
+  return {
+    name: `berth-${release.app}-${proc}-${tag}-${n}`,
+    image: release.image,
+    command: opts.command,
+    env: containerEnv(release, 'run', parseInt(n, 16), undefined),
+    labels: berthLabels(release.app, tag, proc, 'run'),
+    memoryBytes: deps.config.runtime.memoryBytes,
+    cpus: deps.config.runtime.cpus || undefined,
+    pidsLimit: deps.config.runtime.pidsLimit,
+    network: await ensureAppNetwork(deps.docker, release.app, deps.config.runtime.networkPool),
+    onOutput: opts.onOutput,
+    signal: opts.signal,
+  };
+}
 
 export function dockerLocalScheduler(deps: LocalDeps): Scheduler {
   return {
@@ -62,43 +83,14 @@ export function dockerLocalScheduler(deps: LocalDeps): Scheduler {
     },
 
     async run(release, opts) {
-      const n = randomBytes(2).toString('hex');
-      const tag = releaseTag(release.version);
-      const proc = opts.process ?? 'run';
-      return runOneOff(deps.docker, {
-        name: `berth-${release.app}-${proc}-${tag}-${n}`,
-        image: release.image,
-        command: opts.command,
-        env: containerEnv(release, 'run', parseInt(n, 16), undefined),
-        labels: berthLabels(release.app, tag, proc, 'run'),
-        memoryBytes: deps.config.runtime.memoryBytes,
-        cpus: deps.config.runtime.cpus || undefined,
-        pidsLimit: deps.config.runtime.pidsLimit,
-        network: await ensureAppNetwork(deps.docker, release.app, deps.config.runtime.networkPool),
-        detach: opts.detach,
-        onOutput: opts.onOutput,
-        signal: opts.signal,
-      });
+      return runOneOff(deps.docker, { ...(await oneOffBase(deps, release, opts)), detach: opts.detach });
     },
 
     async runAndCommit(release, opts) {
-      const n = randomBytes(2).toString('hex');
-      const tag = releaseTag(release.version);
-      const proc = opts.process ?? 'run';
       return runAndCommit(deps.docker, {
-        name: `berth-${release.app}-${proc}-${tag}-${n}`,
-        image: release.image,
+        ...(await oneOffBase(deps, release, opts)),
         target: release.image,
         maxSec: deps.config.build.timeoutMs / 1000 + 60,
-        command: opts.command,
-        env: containerEnv(release, 'run', parseInt(n, 16), undefined),
-        labels: berthLabels(release.app, tag, proc, 'run'),
-        memoryBytes: deps.config.runtime.memoryBytes,
-        cpus: deps.config.runtime.cpus || undefined,
-        pidsLimit: deps.config.runtime.pidsLimit,
-        network: await ensureAppNetwork(deps.docker, release.app, deps.config.runtime.networkPool),
-        onOutput: opts.onOutput,
-        signal: opts.signal,
       });
     },
   };
