@@ -58,7 +58,7 @@ export function auditRequests(prefix: string, deps: AuthDeps) {
     if (ctx.method === 'GET' || ctx.method === 'HEAD') return next();
     const apiPath = ctx.path.slice(prefix.length) || '/';
     const app = /^\/apps\/([^/]+)/.exec(apiPath)?.[1] ?? (apiPath === '/apps' ? str(body(ctx).name) : undefined);
-    const base = { user: principalOf(ctx).user, via: 'api', source: sourceOf(ctx), ...(app ? { app: decodeURIComponent(app) } : {}) };
+    const base = { user: principalOf(ctx).user, via: (ctx.state.via as string | undefined) ?? 'api', source: sourceOf(ctx), ...(app ? { app: decodeURIComponent(app) } : {}) };
     try {
       await next();
       await auditRecord({ ...base, ...nameOf(ctx, apiPath), result: ctx.status < 400 ? 'ok' : 'failed' }, deps);

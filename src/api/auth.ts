@@ -59,6 +59,8 @@ export function requireAuth(deps: AuthDeps) {
       const { session, principal } = await authSessionPrincipal(cookie, deps, sourceOf(ctx));
       checkCsrf(ctx, session.csrf, deps.config.dashboard.trustProxy);
       ctx.state.principal = principal;
+      // The audit log names the surface: a session is the dashboard.
+      ctx.state.via = 'dashboard';
     }
     await next();
   };

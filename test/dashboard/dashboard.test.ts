@@ -18,7 +18,7 @@ import { launchBrowser, openPage, screenshot, signInWith } from '../helpers/brow
 import { axeCheck } from '../helpers/axe.js';
 import { startCutProxy, type CutProxy } from '../helpers/cut-proxy.js';
 
-const TABS = ['overview', 'releases', 'builds', 'logs', 'config', 'scale', 'domains', 'certs', 'metrics', 'settings'];
+const TABS = ['overview', 'releases', 'builds', 'logs', 'config', 'scale', 'domains', 'certs', 'metrics', 'activity', 'settings'];
 
 describe('dashboard in a real browser', () => {
   let berth: Berth;
@@ -187,6 +187,18 @@ describe('dashboard in a real browser', () => {
     assert.ok(total >= 20, `2xx in the last hour: ${total}`);
     assert.ok(series.some((m: { p50Ms: number | null }) => m.p50Ms !== null && m.p50Ms > 0));
     assert.match(await page.locator('.panel').textContent() ?? '', /\d+ requests/);
+  });
+
+  test('the activity tab lists who did what to the app, from the audit log', async () => {
+    await tab('activity');
+    await page.locator('table.activity tr[data-action="git:push"]').first().waitFor({ timeout: 30_000 });
+    for (const action of ['git:push', 'config:set', 'ps:scale', 'releases:rollback']) {
+      assert.ok(await page.locator(`table.activity tr[data-action="${action}"]`).count() > 0, `an ${action} row`);
+    }
+    const row = await page.locator('table.activity tr[data-action="config:set"]').first().textContent() ?? '';
+    assert.match(row, /admin/);
+    assert.match(row, /ok/);
+    assert.match(row, /dashboard from 127\.0\.0\.1/, 'a change made in the page is logged as the dashboard\'s');
   });
 
   test('every tab at 1440 and 390 px, in light and dark: screenshots, and no serious axe violation', async () => {
