@@ -2,7 +2,14 @@
 // Runs every test/**/*.test.ts with node's own test runner (tsx for
 // TypeScript). Node 20's --test takes no globs, so we list the files here.
 // Usage: node test/run.mjs [filter-substring...]
-import { readdirSync, statSync } from 'node:fs';
+//
+// Files run BERTH_TEST_JOBS at a time (default 2): each file starts its own
+// server, Redis and ports, and most of their time is spent waiting on Docker,
+// so two lanes roughly halve CI's wall time on a 2-core machine. A file that
+// disturbs the machine for others (restarts an engine, fills a disk, loads
+// every core) says `// berth-test: exclusive` in its first lines and runs
+// alone, after the others.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
@@ -17,5 +24,20 @@ const files = [];
   }
 })(root);
 if (files.length === 0) { console.error('no test files matched'); process.exit(1); }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+
+const isExclusive = (f) => readFileSync(f, 'utf8').split('\n', 8).some((l) => /^\/\/ berth-test: exclusive\b/.test(l));
+const exclusive = files.filter(isExclusive);
+const shared = files.filter((f) => !exclusive.includes(f));
+const jobs = Math.max(1, Number.parseInt(process.env.BERTH_TEST_JOBS ?? '2', 10) || 2);
+
+function run(group, concurrency) {
+  if (group.length === 0) return 0;
+  const started = Date.now();
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...group], { stdio: 'inherit' });
+  console.log(`# ${group.length} file(s), ${concurrency} at a time: ${((Date.now() - started) / 60_000).toFixed(1)} min`);
+  return r.status ?? 1;
+}
+
+const a = run(shared, jobs);
+const b = run(exclusive, 1);
+process.exit(a || b);
