@@ -66,6 +66,8 @@ export function parseJson(text: string): unknown {
       return v;
     });
   } catch (err) {
+    // JSON.parse recurses: thousands of nested [ or { run out of stack. No Berth request nests beyond a few levels.
+    if (err instanceof RangeError) throw badRequest('invalid_json', 'the request body is nested too deeply to parse', 'no Berth request nests more than a few levels: send the fields the route takes');
     throw badRequest('invalid_json', `the request body is not valid JSON: ${(err as Error).message}`);
   }
   if (bad !== undefined) throw badRequest('invalid_json', `the request body has a key named "${bad}", which is not allowed`);

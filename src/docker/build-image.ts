@@ -113,5 +113,17 @@ function refusedStep(failed: string): BerthError | undefined {
     return new BerthError('dockerfile_frontend_unavailable', 422, 'the Docker build failed: the `# syntax=` frontend image cannot be pulled on this server',
       { hint: 'remove the `# syntax=` line at the top of the Dockerfile to use the built-in frontend, commit, and push again' });
   }
+  // Secret and SSH mounts ask the client's session, and a git push has none: BuildKit waits, then says only "no active session".
+  if (/no active session/i.test(failed)) {
+    return new BerthError('dockerfile_mount_refused', 422, 'the Docker build failed: a RUN --mount=type=secret or --mount=type=ssh step needs a secret or an SSH agent from the client, which a git push cannot send',
+      { hint: 'remove the mount from the Dockerfile: build steps get what they need from files in the repo, and the app gets secrets from config vars at run time' });
+  }
+  // COPY, ADD and bind mounts read the build context; a path outside it surfaces as a cache-key error naming BuildKit's temp dirs.
+  if (/failed to compute cache key/i.test(failed) && /not found|no such file or directory/i.test(failed)) {
+    const missing = /"([^"]+)": not found/.exec(failed)?.[1] ?? /buildkit-mount\d+(\/[^:\s]*)/.exec(failed)?.[1];
+    return new BerthError('dockerfile_path_missing', 422,
+      `the Docker build failed: a COPY, ADD or RUN --mount=type=bind names ${missing ? `"${missing}", ` : 'a path '}which is not in the pushed repository`,
+      { hint: 'these read from the repository (the build context), never from the server: commit the file, or fix the path, and push again' });
+  }
   return undefined;
 }

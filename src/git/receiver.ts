@@ -28,6 +28,10 @@ import { runService, type GitService } from './service.js';
 
 const GIT_PATH = /^\/([^/]+?)(?:\.git)?\/(info\/refs|git-receive-pack|git-upload-pack|HEAD)$/;
 const MAX_COMMANDS_BYTES = 1024 * 1024;
+// `.` and `..` segments, also percent-encoded, and backslashes: URL parsing
+// resolves them (`/x/%2e%2e/app.git` is `/app.git`), so a path no git client
+// sends could reach a repo other than the one it names. Refused as sent.
+const DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
 
 export type GitHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 type Deps = OpsDeps;
@@ -37,6 +41,13 @@ export function gitHandler(deps: Deps): GitHandler {
     const url = new URL(req.url ?? '/', 'http://berth.invalid');
     const m = GIT_PATH.exec(url.pathname);
     if (!m) return false;
+    const rawPath = (req.url ?? '/').split('?')[0]!;
+    if (rawPath.includes('\\') || DOT_SEGMENT.test(rawPath)) {
+      req.resume();
+      replyError(res, badRequest('non_canonical_git_url', 'the git URL must be /<app>.git/... as git sends it: no "." or ".." segments (also encoded) and no backslashes',
+        'use the remote URL the server gave you, for example http://<server>/<app>.git'));
+      return true;
+    }
     const [, rawName, rest] = m as unknown as [string, string, string];
     route(deps, rawName, rest, url, req, res).catch((err) => replyError(res, err));
     return true;

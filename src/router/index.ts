@@ -15,7 +15,7 @@
 // over pub/sub, so a request never waits on Redis and the router never calls
 // Docker. Imports only store, config and shared (design §4).
 import { randomBytes } from 'node:crypto';
-import http, { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -31,6 +31,7 @@ import { createHttpProxy, type Outcome } from './proxy.js';
 import { RouteTable, type Upstream } from './route-table.js';
 import { startRouteSync, type SyncTargets } from './route-sync.js';
 import { CertStore, fallbackPair } from './tls.js';
+import { clientErrorPage } from './client-error.js';
 import { startTraffic, type AccessInfo } from './traffic.js';
 import { createWsProxy } from './websocket.js';
 
@@ -144,13 +145,15 @@ function route(h: Handlers, req: IncomingMessage, res: ServerResponse, tls: bool
  * What RFC 9112 makes a 400 but node's parser lets through: a second Host
  * line (node keeps the first, so routing by it would let the app see a host
  * the router never checked), and a target that is not a path after
- * toOriginForm, such as `OPTIONS *`. nginx answers both with 400 and closes.
+ * toOriginForm, such as `OPTIONS *`; and an HTTP/1.1 request with no Host at all
+ * (node's own 400 for it has no body). nginx answers all three with 400 and closes.
  */
 function refusal(req: IncomingMessage): Page | undefined {
   const raw = req.rawHeaders;
   let hosts = 0;
   for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hosts++;
   if (hosts > 1) return badRequestPage('The request has more than one Host header.', 'Send exactly one Host header (RFC 9112 section 3.2).');
+  if (req.headers.host === undefined && req.httpVersion === '1.1') return badRequestPage('The request has no Host header, which HTTP/1.1 requires.', 'Send the app\'s host name, for example Host: my-app.example.com (RFC 9112 section 3.2).');
   if (req.url?.startsWith('/')) return undefined;
   return req.url === '*'
     ? badRequestPage('The router does not answer asterisk-form requests such as OPTIONS *.', 'Ask about a path instead, for example OPTIONS / .')
@@ -185,11 +188,10 @@ function onUpgrade(h: Handlers, req: IncomingMessage, socket: Duplex, head: Buff
   h.ws.forward(req, socket, head, resolved.app, resolved.route, edge, (o) => h.traffic.record(o, accessInfo(req, host, edge)));
 }
 
-/** Malformed requests (smuggling shapes, huge heads, slow clients) get a bare status, never a crash. */
-function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+/** Malformed requests (smuggling shapes, huge heads, slow clients) get a page that says why, never a crash. */
+function onClientError(err: NodeJS.ErrnoException, socket: Duplex, maxHeaderBytes: number): void {
   if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
-  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  writePageToSocket(socket, clientErrorPage(err.code, maxHeaderBytes));
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
@@ -202,10 +204,10 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-function serve(h: Handlers, server: Server, tls: boolean): void {
+function serve(h: Handlers, server: Server, tls: boolean, maxHeaderBytes: number): void {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => onRequest(h, req, res, tls));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(h, req, socket, head, tls));
-  server.on('clientError', onClientError);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => onClientError(err, socket, maxHeaderBytes));
 }
 
 function createHandlers(opts: RouterOptions, limits: RouterLimits, log: (line: string) => void): Handlers {
@@ -250,12 +252,14 @@ function createServers(h: Handlers, limits: RouterLimits, certs: CertStore | und
   const serverOpts: http.ServerOptions = {
     maxHeaderSize: limits.maxHeaderBytes, headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    // node's own answer to an HTTP/1.1 request without Host is an empty 400; refusal() says why instead.
+    requireHostHeader: false,
   };
   const servers: Server[] = [http.createServer(serverOpts)];
-  serve(h, servers[0]!, false);
+  serve(h, servers[0]!, false, limits.maxHeaderBytes);
   if (certs) {
     const secure = https.createServer({ ...serverOpts, SNICallback: certs.sni, ALPNProtocols: ['http/1.1'] });
-    serve(h, secure, true);
+    serve(h, secure, true, limits.maxHeaderBytes);
     servers.push(secure);
   }
   return servers;

@@ -10,12 +10,12 @@ import type { OpsDeps } from '../../ops/deps.js';
 import { allows } from '../../shared/access.js';
 import type { AppName } from '../../shared/app-name.js';
 import { principalOf } from '../auth.js';
-import { bodyFields } from '../body-fields.js';
+import { bodyFields, stringField } from '../body-fields.js';
 
 export function appsRoutes(router: Router, deps: OpsDeps): void {
   router.get('/apps', async (ctx) => { ctx.body = { apps: (await appsList({}, deps)).filter((a) => allows(principalOf(ctx).scopes, 'read', a.name as AppName)) }; });
   router.post('/apps', async (ctx) => {
-    const { app } = await appsCreate({ name: bodyFields(ctx, ['name']).name }, deps);
+    const { app } = await appsCreate({ name: stringField(bodyFields(ctx, ['name']).name, 'name') }, deps);
     ctx.status = 201;
     ctx.body = { app: { ...(await getApp(deps.redis, app)), url: appUrl(deps.config, app) } };
   });

@@ -6,6 +6,7 @@ import { buildsCacheClear } from '../../ops/builds/cache-clear.js';
 import { runPrepare, runStart } from '../../ops/run/run.js';
 import type { OpsDeps } from '../../ops/deps.js';
 import { bodyFields, booleanField } from '../body-fields.js';
+import { badRequest } from '../../shared/errors.js';
 import { openSse } from '../sse.js';
 
 const truthy = (v: unknown) => v === '1' || v === 'true';
@@ -61,6 +62,11 @@ export function logsRoutes(router: Router, deps: OpsDeps): void {
 
   router.post('/apps/:app/run', async (ctx) => {
     const body = bodyFields(ctx, ['command', 'detach']);
+    const c = body.command;
+    if (c !== undefined && typeof c !== 'string' && !(Array.isArray(c) && c.every((a) => typeof a === 'string'))) {
+      throw badRequest('invalid_field', `"command" must be a shell line (a string) or an argv list of strings, not ${Array.isArray(c) ? 'a list with other values' : c === null ? 'null' : typeof c === 'object' ? 'an object' : `a ${typeof c}`}`,
+        'for example: { "command": "ls -la" } or { "command": ["ls", "-la"] }');
+    }
     const run = await runPrepare({ app: ctx.params.app, command: body.command, detach: booleanField(body.detach, 'detach', false) }, deps);
     if (run.detach) { ctx.body = await runStart(run, deps); return; }
     const sse = openSse(ctx);
