@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startBerth, type Berth } from '../helpers/berth.js';
 import { commitFile, git, push, sampleRepo } from '../helpers/git.js';
 import { viaRouter } from '../helpers/http.js';
+import { api } from '../helpers/api.js';
 import { privateEnginesSupported, startEngine, type SecondEngine } from '../helpers/second-engine.js';
 import { startClientLoop, storedState, waitFor, type Stored } from './fault-kit.js';
 
@@ -32,6 +33,12 @@ describe('dockerd restart', { timeout: 600_000, skip }, () => {
   const host = `${APP}.${DOMAIN}`;
   const webIp = () => engine.docker('inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}',
     engine.docker('ps', '-q', '--filter', `label=berth.app=${APP}`, '--filter', 'label=berth.role=web'));
+
+  /** How many lines of the web process in the app log contain `text`. */
+  const webLines = async (text: string) => {
+    const res = await api(berth.apiPort, berth.token, 'GET', `/apps/${APP}/logs?n=2000`);
+    return (res.body.lines as { process: string; line: string }[]).filter((l) => l.process.startsWith('web') && l.line.includes(text)).length;
+  };
 
   before(async () => {
     engine = await startEngine({ images: ['berth/stack:bookworm'] });
@@ -61,6 +68,8 @@ describe('dockerd restart', { timeout: 600_000, skip }, () => {
 
   test('the app comes back and its route follows within seconds; nothing stored is lost', async () => {
     const ipBefore = webIp();
+    await viaRouter(berth.routerPort, host, '/before-restart');
+    await waitFor('the app log to hold the request', 30_000, async () => (await webLines('/before-restart')) === 1);
     const loop = startClientLoop(berth.routerPort, host);
     await sleep(1000);
     const t0 = Date.now();
@@ -80,6 +89,12 @@ describe('dockerd restart', { timeout: 600_000, skip }, () => {
     assert.match(berth.output(), /docker events: .*reopening/);
     assert.match(berth.output(), /docker events: reopened; re-listing containers/);
     assert.deepEqual(await storedState(berth.apiPort, berth.token, APP), stored, 'apps, releases and config are untouched');
+    // The app log follows the restarted container, and does not copy what it had already.
+    await waitFor('a request after the restart in the app log', 30_000, async () => {
+      await viaRouter(berth.routerPort, host, '/after-restart');
+      return (await webLines('/after-restart')) > 0;
+    });
+    assert.equal(await webLines('/before-restart'), 1, 'a line from before the restart is in the app log once');
     console.log(`# dockerd restart: dockerd back after ${dockerBack - t0} ms, app answered ${answered - dockerBack} ms later `
       + `(ip ${ipBefore} -> ${webIp()}); requests failed: ${r.failed} of ${r.ok + r.failed}, all while the container was down`);
   });
