@@ -39,7 +39,9 @@ export async function requestRedis(base: RedisHandle, opts: RequestRedisOptions)
     client.once('end', () => reject(new Error('Redis connection for requests closed before it was ready')));
   });
   const state = { up: true, reason: '' };
+  let closing = false;
   const down = (why: string) => {
+    if (closing) return;
     if (state.up) console.error(`berth: Redis is not answering (${why}); API and git answer 503 until it is back`);
     state.up = false;
     state.reason = why;
@@ -65,6 +67,7 @@ export async function requestRedis(base: RedisHandle, opts: RequestRedisOptions)
     key: base.key,
     duplicate: () => base.duplicate(),
     async close() {
+      closing = true;
       clearInterval(timer);
       await client.quit().catch(() => client.disconnect());
     },
