@@ -1,5 +1,5 @@
 // The API's koa application:
-//   error shape -> the front (the dashboard: headers, pages, sign-in) -> JSON bodies
+//   error shape -> Redis gate (503 at once while Redis is away) -> the front (the dashboard: headers, pages, sign-in) -> JSON bodies
 //   -> /healthz and the hook endpoint (own auth)
 //   -> /api/v1 behind the bearer token or session (principal, audit, scope check)
 //   -> one route file per namespace.
@@ -14,6 +14,7 @@ import { jsonBody } from './json-body.js';
 import { cookieOriginFirst } from './origin.js';
 import { SESSION_COOKIE } from '../ops/auth/session.js';
 import { openApiDocument } from './openapi.js';
+import { redisGate } from './redis-gate.js';
 import { appsRoutes } from './routes/apps.js';
 import { certsRoutes } from './routes/certs.js';
 import { domainsRoutes } from './routes/domains.js';
@@ -51,6 +52,7 @@ export function createApi(deps: ApiDeps, extra: readonly RouteRegistrar[] = [], 
   // A client leaving an event stream (a closed tab, `logs -t` stopped) is not an error.
   app.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') console.error(err); });
   app.use(errorMiddleware);
+  app.use(redisGate(deps.redis));
   if (front) app.use(front.middleware);
   app.use(cookieOriginFirst(SESSION_COOKIE, deps.config.dashboard.trustProxy));
   app.use(jsonBody);

@@ -12,6 +12,8 @@ export interface BerthConfig {
   /** Unset means: run an embedded redis-server under dataDir. */
   readonly redisUrl: string | undefined;
   readonly redisPrefix: string;
+  /** Request paths' Redis (redis-health.ts): a command's deadline, and how often Redis is PINGed. */
+  readonly redisRequests: { readonly commandTimeoutMs: number; readonly probeMs: number };
   readonly dockerHost: string | undefined;
   /** Unset means: generate once into dataDir/admin-token. */
   readonly adminToken: string | undefined;
@@ -145,6 +147,10 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     apiPort: int(env, 'BERTH_API_PORT', 3000),
     redisUrl: env.REDIS_URL || undefined,
     redisPrefix: env.BERTH_REDIS_PREFIX || 'berth:',
+    redisRequests: Object.freeze({
+      commandTimeoutMs: int(env, 'BERTH_REDIS_REQUEST_TIMEOUT_MS', 3000, 100),
+      probeMs: 500,
+    }),
     dockerHost: env.DOCKER_HOST || undefined,
     adminToken: env.BERTH_ADMIN_TOKEN || undefined,
     access: Object.freeze({

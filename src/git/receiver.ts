@@ -5,6 +5,7 @@
 //      then git receive-pack --stateless-rpc; a new app's first push goes to
 //      an incoming repo that becomes the app's only if its hook made the app
 //   -> git-upload-pack: read the first want (deadline), then git upload-pack
+// Redis away: 503 with the reason before anything else (redis-health.ts).
 // Nothing here creates an app or a repo before a real push to main/master.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import { parseAppName, type AppName } from '../shared/app-name.js';
 import { BerthError, badRequest, notFound } from '../shared/errors.js';
 import { failure } from '../shared/push-output.js';
 import { getApp } from '../store/apps.js';
+import { redisUnavailable } from '../store/redis-health.js';
 import { advertise } from './advertise.js';
 import { bodyError, checkEncoding, decodedBody } from './body.js';
 import { DEPLOY_REFS, FLUSH, isZeroOid, parsePushCommands, readHead, type PushCommands } from './pkt-line.js';
@@ -49,6 +51,13 @@ export function gitHandler(deps: Deps): GitHandler {
       return true;
     }
     const [, rawName, rest] = m as unknown as [string, string, string];
+    // Redis away: say so now (git prints it), rather than hang the push on auth.
+    const health = deps.redis.health;
+    if (health && !health.up) {
+      req.resume();
+      replyError(res, redisUnavailable(health.reason));
+      return true;
+    }
     route(deps, rawName, rest, url, req, res).catch((err) => replyError(res, err));
     return true;
   };

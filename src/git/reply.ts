@@ -3,9 +3,10 @@
 // half-read request body never gets parsed as the next request.
 import type { ServerResponse } from 'node:http';
 import { asBerthError } from '../shared/errors.js';
+import { outageAsBerthError } from '../store/redis-health.js';
 
 export function replyError(res: ServerResponse, err: unknown): void {
-  const e = asBerthError(err);
+  const e = outageAsBerthError(err) ?? asBerthError(err);
   if (!e.expose) console.error('git receiver:', err);
   if (res.headersSent || res.destroyed) { res.destroy(); return; }
   const lines = [`berth: ${e.expose ? e.message : 'internal error'}`];
@@ -13,6 +14,7 @@ export function replyError(res: ServerResponse, err: unknown): void {
   res.writeHead(e.status, {
     'content-type': 'text/plain; charset=utf-8',
     connection: 'close',
+    ...(e.code === 'redis_unavailable' ? { 'retry-after': '2' } : {}),
     ...(e.status === 401 ? { 'www-authenticate': 'Basic realm="Berth"' } : {}),
     ...(e.status === 405 ? { allow: e.code === 'method_get' ? 'GET' : 'POST' } : {}),
   });

@@ -12,6 +12,7 @@ import { bootstrapAccess } from '../ops/access/bootstrap.js';
 import { secretsMigrate } from '../ops/secrets/rotate-key.js';
 import { adminTokenPath, resolveAdminToken } from './admin-token.js';
 import type { Platform } from './platform.js';
+import { requestRedis } from '../store/redis-health.js';
 
 function listen(server: http.Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -28,7 +29,9 @@ export async function startApiRole(p: Platform): Promise<() => Promise<void>> {
   // First pushes cut off by a dead server left incoming repos behind.
   await clearIncoming(config);
   await makeTemplateRepo(config);
-  const deps = { ...p, hookSecret, adminToken };
+  // Requests read Redis through a fail-fast client: 503 at once while it is away.
+  const redis = await requestRedis(p.redis, config.redisRequests);
+  const deps = { ...p, redis, hookSecret, adminToken };
   await bootstrapAccess(adminToken, deps);
   const sealed = await secretsMigrate(deps);
   if (sealed > 0) console.log(`berth: encrypted ${sealed} config value(s) stored in clear by an older Berth`);
@@ -51,5 +54,6 @@ export async function startApiRole(p: Platform): Promise<() => Promise<void>> {
       new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
       ssh?.close(),
     ]);
+    await redis.close();
   };
 }

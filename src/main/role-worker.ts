@@ -48,6 +48,7 @@ export async function startWorkerRole(p: Platform): Promise<() => Promise<void>>
   const supervisor = await startSupervisor({ docker, redis, config }, {
     currentRelease: (app) => currentRelease(redis, app),
     knows: async (app) => (await getApp(redis, app)) !== undefined,
+    resync: () => reconcileAll(p),
   }, config.runtime.appLogLines);
   return async () => {
     supervisor.close();

@@ -4,6 +4,7 @@
 import type { Redis } from 'ioredis';
 import type { AppName } from '../shared/app-name.js';
 import type { RedisHandle } from './redis.js';
+import { pauseAfterError } from './redis-health.js';
 
 export interface AppLogLine {
   /** ISO time the line was written. */
@@ -73,7 +74,7 @@ export async function* followAppLogEntries(r: RedisHandle, app: AppName, signal:
   try {
     let cursor = after;
     while (!signal.aborted) {
-      const res = (await conn.xread('COUNT', 500, 'BLOCK', 15000, 'STREAMS', logKey(r, app), cursor).catch(() => null)) as
+      const res = (await conn.xread('COUNT', 500, 'BLOCK', 15000, 'STREAMS', logKey(r, app), cursor).catch(pauseAfterError)) as
         | [string, Entry[]][] | null;
       if (!res) continue;
       for (const [, entries] of res) {

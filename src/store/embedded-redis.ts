@@ -1,6 +1,10 @@
 // With no REDIS_URL, Berth runs its own redis-server on a unix socket under
 // the data directory, AOF on, so a single machine needs no Redis set-up.
 // A redis left running by a crashed Berth is reused rather than fought.
+// Supervised: a redis-server that dies (a kill -9, the OOM killer) is started
+// again on the same socket and AOF within seconds, with backoff, and logged;
+// clients reconnect by themselves. A reused one is watched by PING, and
+// replaced only once nothing listens on its socket any more.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, existsSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -13,53 +17,125 @@ export interface EmbeddedRedis {
   stop(): Promise<void>;
 }
 
-function ping(socketPath: string): Promise<boolean> {
+/** Restart backoff: first retry at once-ish, doubling up to the cap; a server that stayed up this long resets it. */
+const BACKOFF_FIRST_MS = 200;
+const BACKOFF_MAX_MS = 10_000;
+const STABLE_MS = 30_000;
+/** How often a reused (not our child) server is looked at. */
+const WATCH_REUSED_MS = 1000;
+
+type Probe = 'pong' | 'silent' | 'absent';
+
+/** 'absent': nothing listens on the socket (gone); 'silent': something does but says nothing (stopped, busy). */
+function probe(socketPath: string, timeoutMs = 500): Promise<Probe> {
   return new Promise((resolve) => {
     const sock = net.connect(socketPath);
-    const done = (ok: boolean) => { sock.destroy(); resolve(ok); };
-    sock.setTimeout(500, () => done(false));
-    sock.on('error', () => done(false));
+    let settled = false;
+    const done = (p: Probe) => { if (!settled) { settled = true; sock.destroy(); resolve(p); } };
+    sock.setTimeout(timeoutMs, () => done('silent'));
+    sock.on('error', (err: NodeJS.ErrnoException) => done(['ENOENT', 'ECONNREFUSED'].includes(err.code ?? '') ? 'absent' : 'silent'));
     sock.on('connect', () => sock.write('PING\r\n'));
-    sock.on('data', (d) => done(d.toString().startsWith('+PONG')));
+    sock.on('data', (d) => done(d.toString().startsWith('+PONG') ? 'pong' : 'silent'));
   });
+}
+
+function spawnRedis(dir: string, socketPath: string): ChildProcess {
+  return spawn('redis-server', [
+    '--port', '0', '--unixsocket', socketPath, '--unixsocketperm', '700',
+    // AOF, fsync'd every second: every acknowledged write is in the file
+    // (written before the reply), so a kill -9 of redis-server loses nothing;
+    // only a crash of the machine itself can cost the last second.
+    '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec',
+    // bullmq loses jobs if Redis evicts keys.
+    '--maxmemory-policy', 'noeviction',
+    '--save', '', '--daemonize', 'no', '--logfile', path.join(dir, 'redis.log'),
+  ], { stdio: 'ignore' });
+}
+
+/** Starts redis-server and waits for its PONG; throws with the reason if it does not come. */
+async function startOnce(dir: string, socketPath: string): Promise<ChildProcess> {
+  const child = spawnRedis(dir, socketPath);
+  let exited = false;
+  const spawnError = new Promise<never>((_, reject) => {
+    child.on('error', (err) => reject(new BerthError('redis_missing', 500,
+      `could not start redis-server: ${err.message}`, { hint: 'install redis-server (deploy/install.sh does) or set REDIS_URL' })));
+  });
+  spawnError.catch(() => {});
+  child.on('exit', () => { exited = true; });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const ok = (await Promise.race([probe(socketPath), spawnError])) === 'pong';
+    if (ok) return child;
+    if (exited || Date.now() > deadline) {
+      if (!exited) child.kill('SIGKILL');
+      throw new BerthError('redis_start_failed', 500, `embedded redis-server did not start; see ${path.join(dir, 'redis.log')}`);
+    }
+    await sleep(50);
+  }
 }
 
 export async function startEmbeddedRedis(dataDir: string): Promise<EmbeddedRedis> {
   const dir = path.join(dataDir, 'redis');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const socketPath = path.join(dir, 'redis.sock');
-  if (existsSync(socketPath)) {
-    if (await ping(socketPath)) return { socketPath, stop: async () => {} };
+  let child: ChildProcess | undefined;
+  if (existsSync(socketPath) && (await probe(socketPath)) === 'pong') {
+    child = undefined; // reused: watched below
+  } else {
     rmSync(socketPath, { force: true });
+    child = await startOnce(dir, socketPath);
   }
-  const child: ChildProcess = spawn('redis-server', [
-    '--port', '0', '--unixsocket', socketPath, '--unixsocketperm', '700',
-    '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec',
-    // bullmq loses jobs if Redis evicts keys.
-    '--maxmemory-policy', 'noeviction',
-    '--save', '', '--daemonize', 'no', '--logfile', path.join(dir, 'redis.log'),
-  ], { stdio: 'ignore' });
-  let exited = false;
-  const spawnError = new Promise<never>((_, reject) => {
-    child.on('error', (err) => reject(new BerthError('redis_missing', 500,
-      `could not start redis-server: ${err.message}`, { hint: 'install redis-server (deploy/install.sh does) or set REDIS_URL' })));
-  });
-  child.on('exit', () => { exited = true; });
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const ok = await Promise.race([ping(socketPath), spawnError]);
-    if (ok) break;
-    if (exited || Date.now() > deadline) {
-      throw new BerthError('redis_start_failed', 500, `embedded redis-server did not start; see ${path.join(dir, 'redis.log')}`);
+  let stopping = false;
+  let backoff = BACKOFF_FIRST_MS;
+  let startedAt = Date.now();
+  let watcher: NodeJS.Timeout | undefined;
+
+  const restart = async (why: string): Promise<void> => {
+    child = undefined;
+    while (!stopping) {
+      if (Date.now() - startedAt > STABLE_MS) backoff = BACKOFF_FIRST_MS;
+      console.error(`berth: embedded redis-server ${why}; restarting it in ${backoff} ms (log: ${path.join(dir, 'redis.log')})`);
+      await sleep(backoff);
+      backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
+      if (stopping) return;
+      try {
+        // A killed server leaves its socket file behind.
+        rmSync(socketPath, { force: true });
+        child = await startOnce(dir, socketPath);
+        startedAt = Date.now();
+        console.log(`berth: embedded redis-server restarted (pid ${child.pid})`);
+        supervise(child);
+        return;
+      } catch (err) {
+        why = `did not start again (${(err as Error).message})`;
+      }
     }
-    await sleep(50);
+  };
+  const supervise = (c: ChildProcess) => {
+    c.once('exit', (code, signal) => {
+      if (!stopping) void restart(`exited (${signal ?? `code ${code}`})`);
+    });
+  };
+  if (child) supervise(child);
+  else {
+    // Not our child: no exit event comes, so look; a stopped (silent) server is left alone.
+    watcher = setInterval(() => void probe(socketPath).then((p) => {
+      if (p !== 'absent' || stopping || !watcher) return;
+      clearInterval(watcher);
+      watcher = undefined;
+      void restart('that this server reused is gone');
+    }), WATCH_REUSED_MS);
+    watcher.unref();
   }
   return {
     socketPath,
     async stop() {
-      if (exited) return;
-      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
+      stopping = true;
+      clearInterval(watcher);
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      const gone = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+      c.kill('SIGTERM');
       await Promise.race([gone, sleep(5000)]);
     },
   };

@@ -3,6 +3,7 @@
 // edits or deletes an entry.
 import type { Redis } from 'ioredis';
 import type { RedisHandle } from './redis.js';
+import { pauseAfterError } from './redis-health.js';
 
 export interface AuditEvent {
   readonly id: string;
@@ -57,7 +58,7 @@ export async function* followEvents(r: RedisHandle, signal: AbortSignal): AsyncG
   try {
     let cursor = '$';
     while (!signal.aborted) {
-      const res = (await conn.xread('COUNT', 500, 'BLOCK', 15000, 'STREAMS', eventsKey(r), cursor).catch(() => null)) as [string, Entry[]][] | null;
+      const res = (await conn.xread('COUNT', 500, 'BLOCK', 15000, 'STREAMS', eventsKey(r), cursor).catch(pauseAfterError)) as [string, Entry[]][] | null;
       if (!res) continue;
       for (const [, entries] of res) {
         for (const entry of entries) {

@@ -4,6 +4,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { BerthConfig } from '../config/index.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
+import type { RedisHealth } from './redis-health.js';
 import { SecretBox } from './secrets.js';
 
 export interface RedisHandle {
@@ -15,10 +16,16 @@ export interface RedisHandle {
   key(...parts: string[]): string;
   /** Encrypts config values at rest; absent on router-only handles, which never read config. */
   readonly secrets?: SecretBox;
+  /** Present on request handles (redis-health.ts): whether Redis answers right now. */
+  readonly health?: RedisHealth;
   /** A fresh connection, for blocking commands or subscriptions. */
   duplicate(): Redis;
   close(): Promise<void>;
 }
+
+// ioredis reconnects by itself; without a listener it would print every failed
+// retry as an "Unhandled error event". The request handle's probe logs outages once.
+const quiet = (c: Redis): Redis => c.on('error', () => {});
 
 export async function connectRedis(config: BerthConfig): Promise<RedisHandle> {
   let embedded: EmbeddedRedis | undefined;
@@ -40,7 +47,7 @@ export async function connectRedis(config: BerthConfig): Promise<RedisHandle> {
   // bullmq needs maxRetriesPerRequest: null on its connections; state calls
   // use the same so a Redis blip waits instead of failing a deploy midway.
   options = { ...options, maxRetriesPerRequest: null, enableReadyCheck: true };
-  const client = new Redis(options);
+  const client = quiet(new Redis(options));
   await client.ping();
   const opened: Redis[] = [client];
   const prefix = config.redisPrefix;
@@ -51,7 +58,7 @@ export async function connectRedis(config: BerthConfig): Promise<RedisHandle> {
     secrets: SecretBox.forDataDir(config.dataDir),
     key: (...parts) => prefix + parts.join(':'),
     duplicate() {
-      const c = new Redis(options);
+      const c = quiet(new Redis(options));
       opened.push(c);
       return c;
     },

@@ -3,7 +3,7 @@
 // per container lets a restarted server pick up where it stopped.
 import { PassThrough } from 'node:stream';
 import type { Docker } from '../../docker/client.js';
-import type { ContainerView } from '../../docker/containers.js';
+import { inspectContainer, type ContainerView } from '../../docker/containers.js';
 import { LABEL } from '../../docker/labels.js';
 import { appendAppLog, type AppLogLine } from '../../store/app-logs.js';
 import type { RedisHandle } from '../../store/redis.js';
@@ -61,7 +61,14 @@ export function logCollector(docker: Docker, r: RedisHandle, maxLines: number): 
       }
       timer ??= setTimeout(flush, 50);
     });
-    stream.on('end', () => { flush(); attached.delete(id); void r.client.hdel(cursorKey(r), id).catch(() => {}); });
+    // The stream also ends when the container stops for a restart (its policy,
+    // a dockerd restart): its cursor stays, or the next attach would copy all
+    // of its earlier output again. Only a removed container's cursor goes.
+    stream.on('end', () => {
+      flush();
+      attached.delete(id);
+      void inspectContainer(docker, id).then((c) => (c ? undefined : r.client.hdel(cursorKey(r), id))).catch(() => {});
+    });
     stream.on('error', () => attached.delete(id));
   }
 }

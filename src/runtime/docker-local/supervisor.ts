@@ -2,12 +2,15 @@
 // output goes to the app log; when a web process dies or is restarted by
 // its restart policy, the app's route is recomputed, so the router stops
 // sending traffic to a crashed process (and answers 503 when none is left).
+// The event stream reopens by itself after dockerd restarts, and what it
+// missed is re-listed then (docker-events.ts).
 import { inspectContainer, listContainers } from '../../docker/containers.js';
 import { LABEL } from '../../docker/labels.js';
 import type { AppName } from '../../shared/app-name.js';
 import { releaseTag, type Release } from '../../shared/types.js';
 import { appDeployLease } from '../../store/locks.js';
 import { setRouteUnlessLeased } from '../../store/routes.js';
+import { followDockerEvents, type DockerEvent } from './docker-events.js';
 import { logCollector } from './log-collector.js';
 import type { LocalDeps } from './processes.js';
 import { servingUpstreams } from './routes.js';
@@ -18,6 +21,8 @@ export interface SupervisorHooks {
   currentRelease(app: AppName): Promise<Release | undefined>;
   /** Whether the app belongs to this install: another Berth may share the engine. */
   knows(app: AppName): Promise<boolean>;
+  /** After Docker's event stream reopened: bring every app back to its formation (start what did not come back). */
+  resync?(): Promise<void>;
 }
 
 // After an event, Docker has settled (a die and the restart that follows) by then.
@@ -93,7 +98,7 @@ export async function startSupervisor(deps: LocalDeps, hooks: SupervisorHooks, l
     schedule(app, SETTLE_MS);
   };
 
-  const onEvent = async (ev: { status?: string; Action?: string; id?: string; Actor?: { Attributes?: Record<string, string> } }) => {
+  const onEvent = async (ev: DockerEvent) => {
     const action = ev.Action ?? ev.status;
     const attrs = ev.Actor?.Attributes ?? {};
     const app = attrs[LABEL.app];
@@ -108,28 +113,38 @@ export async function startSupervisor(deps: LocalDeps, hooks: SupervisorHooks, l
     }
   };
 
-  const events = (await deps.docker.getEvents({
-    filters: { type: ['container'], event: ['start', 'die'], label: [LABEL.app] },
-  })) as unknown as NodeJS.ReadableStream & { destroy(): void };
-  let buf = '';
-  events.on('data', (chunk: Buffer) => {
-    buf += chunk.toString('utf8');
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      try { void onEvent(JSON.parse(line)).catch(() => {}); } catch { /* partial or foreign line */ }
+  // Whatever happened while the event stream was shut (dockerd restarted:
+  // containers came back by their restart policy, with new addresses) came
+  // with no event: re-list every container, re-read every app's route, and
+  // let the worker start what did not come back.
+  const resync = async () => {
+    const seen = new Set<string>();
+    for (const c of await listContainers(deps.docker, [LABEL.app], true)) {
+      const app = c.labels[LABEL.app]!;
+      if (['build', 'run'].includes(c.labels[LABEL.role] ?? '') || !(await hooks.knows(app as AppName))) continue;
+      if (c.state === 'running') logs.attach(c);
+      if (!seen.has(app)) { seen.add(app); refresh(app); }
     }
+    await hooks.resync?.();
+  };
+  const attachRunning = async () => {
+    for (const c of await listContainers(deps.docker, [LABEL.app])) {
+      if (['build', 'run'].includes(c.labels[LABEL.role] ?? '')) continue;
+      if (await hooks.knows(c.labels[LABEL.app] as AppName)) logs.attach(c);
+    }
+  };
+  const events = await followDockerEvents(deps.docker, {
+    filters: { type: ['container'], event: ['start', 'die'], label: [LABEL.app] },
+    onEvent: (ev) => void onEvent(ev).catch(() => {}),
+    onOpen: (reopened) => {
+      if (reopened) void resync().catch((err: Error) => console.error(`supervisor: resync after reopening docker events: ${err.message}`));
+    },
+    log: (line) => console.error(line),
   });
-  events.on('error', (err) => console.error(`docker events: ${err.message}`));
-
-  for (const c of await listContainers(deps.docker, [LABEL.app])) {
-    if (['build', 'run'].includes(c.labels[LABEL.role] ?? '')) continue;
-    if (await hooks.knows(c.labels[LABEL.app] as AppName)) logs.attach(c);
-  }
+  await attachRunning();
   return {
     close() {
-      events.destroy();
+      events.close();
       logs.close();
       closed = true;
       for (const st of apps.values()) clearTimeout(st.timer);
