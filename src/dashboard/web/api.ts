@@ -7,8 +7,14 @@ export class ApiError extends Error {
   constructor(message: string, readonly status: number, readonly code?: string, readonly hint?: string) { super(message); }
 }
 
-/** null while the page asks whether it is signed in. */
-export const signedIn = signal<boolean | null>(null);
+/**
+ * null while the page asks whether it is signed in; true at once when the
+ * readable hint cookie says a session exists, so the page paints its frame and
+ * opens its feeds without waiting for that answer (a stale hint is corrected by it).
+ */
+export const signedIn = signal<boolean | null>(/(^|; )berth_hint=1/.test(document.cookie) ? true : null);
+/** Settles once the session check answered: a change waits for its anti-CSRF token. */
+let checked: Promise<void> = Promise.resolve();
 /** Why the user was sent back to sign in (an expired session). */
 export const signInNotice = signal('');
 let csrf = '';
@@ -18,6 +24,7 @@ export function setSession(token: string): void { csrf = token; signedIn.value =
 const DEADLINE_MS = 180_000;
 
 export async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+  if (method !== 'GET' && !csrf && path !== '/session') await checked;
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
@@ -43,7 +50,12 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
   return data as T;
 }
 
-export async function checkSession(): Promise<void> {
+export function checkSession(): Promise<void> {
+  checked = askSession();
+  return checked;
+}
+
+async function askSession(): Promise<void> {
   try {
     const { session } = await api<{ session: { csrf: string } | null }>('GET', '/session');
     if (session) setSession(session.csrf);

@@ -28,7 +28,6 @@ function Shell() {
 
 interceptLinks();
 render(html`<${Shell} />`, document.getElementById('app')!);
-// With a session (its readable hint cookie), the apps feed starts with the session check, not after it.
-if (/(^|; )berth_hint=1/.test(document.cookie)) startFeed();
+// With a session (its readable hint cookie, see api.ts) the apps feed starts with the session check, not after it.
 void checkSession();
 signedIn.subscribe((v) => { if (v) startFeed(); else if (v === false) stopFeed(); });
