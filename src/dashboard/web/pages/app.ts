@@ -18,6 +18,7 @@ import { Certs } from '../tabs/certs.js';
 import { Metrics } from '../tabs/metrics.js';
 import { Settings } from '../tabs/settings.js';
 import { Activity } from '../tabs/activity.js';
+import { Run } from '../tabs/run.js';
 
 export interface AppInfo {
   name: string; currentRelease: number; createdAt: number; url: string; gitUrl: string;
@@ -28,7 +29,7 @@ export interface TabProps { app: string; info: AppInfo; status: AppStatus | null
 
 const TABS: [string, string, FunctionComponent<TabProps>][] = [
   ['overview', 'Overview', Overview], ['releases', 'Releases', Releases], ['builds', 'Builds', Builds], ['logs', 'Logs', Logs],
-  ['config', 'Config vars', ConfigVars], ['scale', 'Scale', Scale], ['domains', 'Domains', Domains], ['certs', 'Certificates', Certs],
+  ['run', 'Run', Run], ['config', 'Config vars', ConfigVars], ['scale', 'Scale', Scale], ['domains', 'Domains', Domains], ['certs', 'Certificates', Certs],
   ['metrics', 'Metrics', Metrics], ['activity', 'Activity', Activity], ['settings', 'Settings', Settings],
 ];
 
