@@ -49,7 +49,11 @@ export function AppPage({ app, tab }: { app: string; tab: string }) {
   // A new release (deploy, config change, rollback) changes what the tabs show.
   useEffect(() => { if (status && info && status.currentRelease !== info.currentRelease) void reload(); }, [status?.currentRelease]);
   const current = TABS.find(([id]) => id === tab) ?? TABS[0]!;
-  useEffect(() => { document.title = `${app} · ${current[1]} · Berth`; }, [app, current[1]]);
+  useEffect(() => {
+    document.title = `${app} · ${current[1]} · Berth`;
+    // On a phone the tab bar scrolls sideways: keep the open tab in sight.
+    document.querySelector('.tabs [aria-current="page"]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [app, current[1]]);
   const Tab = current[2];
   return html`<main id="main" class="page">
     <div class="page-head">

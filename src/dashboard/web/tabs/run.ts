@@ -44,7 +44,7 @@ export function Run({ app, info }: TabProps) {
     <form class="runform" onSubmit=${(e: Event) => { e.preventDefault(); if (command.trim() && !running) void start(); }}>
       <label for="run-command">Command</label>
       <div class="runline">
-        <input id="run-command" class="mono" value=${command} placeholder="e.g. node -v, python manage.py migrate" autocomplete="off" spellcheck="false"
+        <input id="run-command" class="mono" value=${command} placeholder="e.g. node -v" autocomplete="off" spellcheck="false"
           onInput=${(e: Event) => setCommand((e.target as HTMLInputElement).value)} />
         ${running ? html`<${Button} kind="danger" onClick=${() => running.abort()}>Stop<//>`
           : html`<${Button} type="submit" kind="primary" disabled=${!command.trim()}>Run<//>`}
