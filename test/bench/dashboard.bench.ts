@@ -143,6 +143,22 @@ async function main(): Promise<void> {
     await sleep(3000);
     const idleRss = rssMb(pid);
 
+    // RSS, measured first (before the page phase leaves garbage to be collected): a streaming window
+    // with no dashboard (baseline), then the same with five dashboards streaming logs, twice; each
+    // figure is the mean of samples through the window (one reading catches the GC at a random moment)
+    // above the mean of the quiet seconds before the pair.
+    const rss: { none: number; five: number }[] = [];
+    const sampled = async (during: Promise<unknown>) => { const xs: number[] = []; let done = false; void during.finally(() => { done = true; }); while (!done) { xs.push(rssMb(pid)); await sleep(250); } return xs.reduce((a, b) => a + b, 0) / xs.length; };
+    for (let i = 0; i < 2; i++) {
+      const settle = await sampled(sleep(3000));
+      const none = await sampled(streamLines(redis, 1000, STREAM_SECONDS));
+      const contexts = await openDashboards(browser, base, berth.token, 5);
+      const five = await sampled(streamLines(redis, 1000, STREAM_SECONDS));
+      rss.push({ none: none - settle, five: five - settle });
+      for (const c of contexts) await c.close();
+    }
+
+
     const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await ctx.newPage();
     await signInWith(page, base, berth.token);
@@ -188,19 +204,6 @@ async function main(): Promise<void> {
     for (let i = 0; i < 20; i++) { await page.locator('.vlog').evaluate((el, k) => { el.scrollTop = (el.scrollHeight * k) / 20; }, i); await sleep(50); }
     const scrolling = await readTasks(page);
     await ctx.close();
-
-    // RSS: a streaming window with no dashboard (baseline), then the same with five dashboards, twice.
-    // Means of samples taken through each window, since one reading catches the GC at a random moment.
-    const rss: { none: number; five: number }[] = [];
-    const sampled = async (during: Promise<unknown>) => { const xs: number[] = []; let done = false; void during.finally(() => { done = true; }); while (!done) { xs.push(rssMb(pid)); await sleep(250); } return xs.reduce((a, b) => a + b, 0) / xs.length; };
-    for (let i = 0; i < 2; i++) {
-      const settle = await sampled(sleep(3000));
-      const none = await sampled(streamLines(redis, 1000, STREAM_SECONDS));
-      const contexts = await openDashboards(browser, base, berth.token, 5);
-      const five = await sampled(streamLines(redis, 1000, STREAM_SECONDS));
-      rss.push({ none: none - settle, five: five - settle });
-      for (const c of contexts) await c.close();
-    }
 
     const mFloor = median(floor); const mApps = median(apps); const mApp = median(appPage);
     const lq = quiet.map((w) => w.longest); const lb = busy.map((w) => w.longest);
