@@ -206,7 +206,7 @@ describe('dashboard in a real browser', () => {
     assert.match(row, /dashboard from 127\.0\.0\.1/, 'a change made in the page is logged as the dashboard\'s');
   });
 
-  test('run a one-off command: its output streams into the page with its exit code; a bad one shows the server\'s message', async () => {
+  test('run a one-off command: its output streams into the page with its exit code; a detached one reports its container', async () => {
     await tab('run');
     await page.getByLabel('Command', { exact: true }).fill('echo "run says $GREETING"; echo to-stderr >&2; exit 3');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
