@@ -8,8 +8,12 @@ import type { Context } from 'koa';
 export interface SseStream {
   /** `id` becomes the event id the browser sends back as Last-Event-ID. */
   send(data: unknown, event?: string, id?: string): void;
+  /** `send` for data already JSON-encoded (one text shared by many clients). */
+  sendText(json: string, event?: string, id?: string): void;
   comment(text: string): void;
   end(): void;
+  /** Bytes written but not yet taken by the client (a slow reader's backlog). */
+  readonly buffered: number;
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
 }
@@ -27,13 +31,16 @@ export function openSse(ctx: Context): SseStream {
   const ping = setInterval(() => out.write(': ping\n\n'), 15_000);
   const close = () => { clearInterval(ping); abort.abort(); };
   ctx.res.on('close', close);
+  const sendText = (json: string, event?: string, id?: string) => {
+    if (out.writableEnded) return;
+    out.write(`${id ? `id: ${id}\n` : ''}${event ? `event: ${event}\n` : ''}data: ${json}\n\n`);
+  };
   return {
-    send(data, event, id) {
-      if (out.writableEnded) return;
-      out.write(`${id ? `id: ${id}\n` : ''}${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
-    },
+    send(data, event, id) { sendText(JSON.stringify(data), event, id); },
+    sendText,
     comment(text) { if (!out.writableEnded) out.write(`: ${text}\n\n`); },
     end() { close(); out.end(); },
+    get buffered() { return out.writableLength + (ctx.res.writableLength ?? 0); },
     signal: abort.signal,
   };
 }

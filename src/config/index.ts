@@ -80,6 +80,11 @@ export interface BerthConfig {
     readonly trustProxy: boolean;
     /** Failed sign-ins from one address before each further try waits. */
     readonly signInFreeFailures: number;
+    /**
+     * Unsent bytes a live stream (logs) may hold for a slow client before it
+     * is let go; it reconnects with Last-Event-ID and loses nothing.
+     */
+    readonly streamBufferBytes: number;
   };
   readonly router: {
     /** Request start to the app's response head (Heroku's H12 is 30 s): 504 after. */
@@ -202,6 +207,7 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       sessionTtlMs: int(env, 'BERTH_SESSION_TTL_SEC', 43_200, 1) * 1000,
       trustProxy: ['1', 'on', 'true', 'yes'].includes((env.BERTH_TRUST_PROXY ?? '').toLowerCase()),
       signInFreeFailures: int(env, 'BERTH_SIGNIN_FREE_FAILURES', 5, 1),
+      streamBufferBytes: int(env, 'BERTH_STREAM_BUFFER_KB', 1024, 16) * 1024,
     }),
     router: Object.freeze({
       upstreamTimeoutMs: int(env, 'BERTH_ROUTER_TIMEOUT_SEC', 30, 1) * 1000,

@@ -7,6 +7,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startBerth, type Berth } from '../helpers/berth.js';
@@ -18,7 +23,7 @@ import { launchBrowser, openPage, screenshot, signInWith } from '../helpers/brow
 import { axeCheck } from '../helpers/axe.js';
 import { startCutProxy, type CutProxy } from '../helpers/cut-proxy.js';
 
-const TABS = ['overview', 'releases', 'builds', 'logs', 'config', 'scale', 'domains', 'certs', 'metrics', 'activity', 'settings'];
+const TABS = ['overview', 'releases', 'builds', 'logs', 'run', 'config', 'scale', 'domains', 'certs', 'metrics', 'activity', 'settings'];
 
 describe('dashboard in a real browser', () => {
   let berth: Berth;
@@ -125,7 +130,7 @@ describe('dashboard in a real browser', () => {
 
   test('scale web to 2 from the page', async () => {
     await tab('scale');
-    await page.getByLabel('web').fill('2');
+    await page.getByLabel('web', { exact: true }).fill('2');
     await page.getByRole('button', { name: 'Scale', exact: true }).click();
     await ok('Scaled to web=2.');
     const ps = (await call('GET', `/apps/${app}/ps`)).body;
@@ -201,6 +206,74 @@ describe('dashboard in a real browser', () => {
     assert.match(row, /dashboard from 127\.0\.0\.1/, 'a change made in the page is logged as the dashboard\'s');
   });
 
+  test('run a one-off command: its output streams into the page with its exit code; a detached one reports its container', async () => {
+    await tab('run');
+    await page.getByLabel('Command', { exact: true }).fill('echo "run says $GREETING"; echo to-stderr >&2; exit 3');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Exited with code 3' }).waitFor({ timeout: 120_000 });
+    const out = await page.getByLabel('Command output').textContent() ?? '';
+    assert.match(out, /run says hola/, 'the app\'s config is in the one-off container');
+    assert.match(out, /to-stderr/);
+    await screenshot(page, 'app-run-done-1440');
+    await page.getByLabel('Detached').check();
+    await page.getByLabel('Command', { exact: true }).fill('echo detached');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: /Started detached as \S+/ }).waitFor({ timeout: 120_000 });
+  });
+
+  test('resource limits per process type: a bad size shows the server\'s message and hint; a good one is saved', async () => {
+    await tab('scale');
+    await page.getByLabel('Memory of web').fill('lots');
+    await page.getByRole('button', { name: 'Save limits' }).click();
+    await page.getByRole('alert').filter({ hasText: 'invalid memory "lots"' }).waitFor();
+    await page.getByLabel('Memory of web').fill('256m');
+    await page.getByLabel('CPUs of web').fill('0.5');
+    await page.getByRole('button', { name: 'Save limits' }).click();
+    await ok('Limits of web saved');
+    assert.deepEqual((await call('GET', `/apps/${app}/resources`)).body.resources.web, { memoryBytes: 256 * 1024 ** 2, cpus: 0.5 });
+    assert.equal(await page.getByLabel('Memory of web').inputValue(), '256m');
+  });
+
+  test('access: add a user, make a token for it (shown once, and it works), revoke it; add and remove an SSH key', async () => {
+    await page.goto(`${base}/access`);
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    const user = `u${randomBytes(3).toString('hex')}`;
+    await page.locator('#user-name').fill(user);
+    await page.getByLabel('Apps').fill('Not_An_App');
+    await page.getByRole('button', { name: 'Add user' }).click();
+    await page.getByRole('alert').first().waitFor();
+    await page.getByLabel('Apps').fill(app);
+    await page.getByRole('button', { name: 'Add user' }).click();
+    await page.getByRole('row', { name: new RegExp(`^${user} deploy`) }).waitFor();
+    await page.locator('#token-name').fill(`${user}-ci`);
+    await page.getByLabel('Scope').fill(`deploy:${app}`);
+    await page.locator('#token-user').selectOption(user);
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = await page.locator('.notice code').textContent() ?? '';
+    assert.ok(secret.length > 20, 'the new secret is shown');
+    const whoami = await api(berth.apiPort, secret, 'GET', '/whoami');
+    assert.equal(whoami.body.user, user);
+    await page.getByRole('row', { name: new RegExp(`${user}-ci`) }).getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('button', { name: 'Revoke', exact: true }).last().click();
+    await page.getByRole('row', { name: new RegExp(`${user}-ci.*revoked`) }).waitFor();
+    assert.equal((await api(berth.apiPort, secret, 'GET', '/whoami')).status, 401);
+    await screenshot(page, 'access-1440');
+
+    const dir = await mkdtemp(path.join(tmpdir(), 'dash-key-'));
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${user}@laptop`, '-f', path.join(dir, 'k')]);
+    await page.locator('#key-user').selectOption(user);
+    await page.getByLabel('Public key').fill(readFileSync(path.join(dir, 'k.pub'), 'utf8'));
+    await page.getByRole('button', { name: 'Add key' }).click();
+    const keyRow = page.getByRole('row', { name: new RegExp(`${user}@laptop`) });
+    await keyRow.waitFor();
+    assert.equal((await call('GET', `/keys?user=${user}`)).body.keys.length, 1);
+    await keyRow.getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('button', { name: 'Remove', exact: true }).last().click();
+    await keyRow.waitFor({ state: 'detached' });
+    assert.equal((await call('GET', `/keys?user=${user}`)).body.keys.length, 0);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   test('every tab at 1440 and 390 px, in light and dark: screenshots, and no serious axe violation', async () => {
     // bypassCSP only lets axe's injected script run; the CSP itself is tested in session.test.ts.
     for (const scheme of ['light', 'dark'] as const) {
@@ -210,6 +283,18 @@ describe('dashboard in a real browser', () => {
       await p.getByRole('link', { name: app, exact: true }).waitFor();
       await axeCheck(p, `apps (${scheme})`);
       await screenshot(p, `apps-${scheme}-1440`);
+      await p.goto(`${base}/access`);
+      await p.getByRole('heading', { name: 'SSH keys' }).waitFor();
+      await axeCheck(p, `access (${scheme})`);
+      await screenshot(p, `access-${scheme}-1440`);
+      if (scheme === 'light') {
+        await p.setViewportSize({ width: 390, height: 844 });
+        await screenshot(p, 'access-light-390');
+        await p.goto(`${base}/`);
+        await p.getByRole('link', { name: app, exact: true }).waitFor();
+        await screenshot(p, 'apps-light-390');
+        await p.setViewportSize({ width: 1440, height: 900 });
+      }
       for (const t of TABS) {
         await p.goto(`${base}/apps/${app}${t === 'overview' ? '' : `/${t}`}`);
         await p.locator('.panel h2').first().waitFor();

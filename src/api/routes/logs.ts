@@ -8,6 +8,7 @@ import type { OpsDeps } from '../../ops/deps.js';
 import { bodyFields, booleanField } from '../body-fields.js';
 import { badRequest } from '../../shared/errors.js';
 import { openSse } from '../sse.js';
+import type { AppLogEntry } from '../../store/app-logs.js';
 
 const truthy = (v: unknown) => v === '1' || v === 'true';
 const BATCH = 1000;
@@ -19,19 +20,30 @@ export function logsRoutes(router: Router, deps: OpsDeps): void {
     const input = { app: ctx.params.app, n: ctx.query.n, type: ctx.query.type };
     if (!truthy(ctx.query.tail)) { ctx.body = { lines: await logsRead(input, deps) }; return; }
     const abort = new AbortController();
-    const { backlog, follow } = await logsTailEntries({ ...input, after: lastEventId(ctx) }, deps, abort.signal);
+    const { backlog, follow, share } = await logsTailEntries({ ...input, after: lastEventId(ctx) }, deps, abort.signal);
     const sse = openSse(ctx);
     sse.signal.addEventListener('abort', () => abort.abort());
-    if (truthy(ctx.query.batch)) {
-      // The dashboard takes the backlog in batches: 100,000 events cost a browser seconds.
-      for (let i = 0; i < backlog.length; i += BATCH) {
-        const chunk = backlog.slice(i, i + BATCH);
-        sse.send({ lines: chunk.map((e) => [e.id, e.line.time, e.line.process, e.line.line]) }, 'lines', chunk[chunk.length - 1]!.id);
-      }
-    } else for (const e of backlog) sse.send(e.line, undefined, e.id);
+    // The dashboard takes lines in batches: 100,000 events cost a browser seconds.
+    const batched = truthy(ctx.query.batch);
+    const send = (entries: readonly AppLogEntry[]) => {
+      if (batched) {
+        for (let i = 0; i < entries.length; i += BATCH) {
+          const chunk = entries.slice(i, i + BATCH);
+          sse.send({ lines: chunk.map((e) => [e.id, e.line.time, e.line.process, e.line.line]) }, 'lines', chunk[chunk.length - 1]!.id);
+        }
+      } else for (const e of entries) sse.send(e.line, undefined, e.id);
+      // A client that cannot keep up is let go rather than buffered without end:
+      // it reconnects with the last id it got and resumes, losing nothing.
+      if (sse.buffered > deps.config.dashboard.streamBufferBytes) sse.end();
+    };
+    send(backlog);
     // Tells a client that the backlog is complete (the dashboard hides its spinner).
     sse.send({ backlog: backlog.length }, 'ready');
-    void (async () => { for await (const e of follow) sse.send(e.line, undefined, e.id); sse.end(); })().catch(() => sse.end());
+    void (async () => {
+      if (await share(send)) return;
+      for await (const e of follow) send([e]);
+      sse.end();
+    })().catch(() => sse.end());
   });
 
   router.get('/apps/:app/builds', async (ctx) => { ctx.body = { builds: await buildsList({ app: ctx.params.app }, deps) }; });

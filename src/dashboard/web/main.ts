@@ -8,6 +8,7 @@ import { interceptLinks, parseRoute, path } from './router.js';
 import { AppsPage } from './pages/apps.js';
 import { AppPage } from './pages/app.js';
 import { SignIn } from './pages/sign-in.js';
+import { AccessPage } from './pages/access.js';
 
 function Shell() {
   if (signedIn.value === null) return html`<p class="boot muted" role="status">Loading…</p>`;
@@ -17,18 +18,18 @@ function Shell() {
     <a class="skip" href="#main">Skip to content</a>
     <header class="top">
       <a href="/" class="brand"><span class="logo" aria-hidden="true"></span>Berth</a>
-      <nav aria-label="Main"><a href="/" aria-current=${route.page === 'apps' ? 'page' : undefined}>Apps</a></nav>
+      <nav aria-label="Main"><a href="/" aria-current=${route.page === 'apps' ? 'page' : undefined}>Apps</a><a href="/access" aria-current=${route.page === 'access' ? 'page' : undefined}>Access</a></nav>
       <span class="grow"></span>
       <button type="button" class="btn ghost" onClick=${() => void signOut()}>Sign out</button>
     </header>
     ${route.page === 'apps' ? html`<${AppsPage} />`
+      : route.page === 'access' ? html`<${AccessPage} />`
       : route.page === 'app' ? html`<${AppPage} key=${route.app} app=${route.app} tab=${route.tab} />`
       : html`<main id="main" class="page"><h1>Not found</h1><p><a href="/">Back to the apps</a></p></main>`}`;
 }
 
 interceptLinks();
 render(html`<${Shell} />`, document.getElementById('app')!);
-// With a session (its readable hint cookie), the apps feed starts with the session check, not after it.
-if (/(^|; )berth_hint=1/.test(document.cookie)) startFeed();
+// With a session (its readable hint cookie, see api.ts) the apps feed starts with the session check, not after it.
 void checkSession();
 signedIn.subscribe((v) => { if (v) startFeed(); else if (v === false) stopFeed(); });

@@ -3,6 +3,7 @@
 import { badRequest } from '../../shared/errors.js';
 import { followAppLog, followAppLogEntries, readAppLog, readAppLogEntries, type AppLogEntry, type AppLogLine } from '../../store/app-logs.js';
 import { requireApp } from '../app-lookup.js';
+import { joinSharedTail, type Deliver } from './shared-tail.js';
 import type { OpsDeps } from '../deps.js';
 
 export const MAX_LOG_LINES = 100_000;
@@ -45,11 +46,17 @@ export async function logsTail(input: { app: unknown; type?: unknown }, deps: Op
  */
 export async function logsTailEntries(
   input: { app: unknown; n?: unknown; type?: unknown; after?: unknown }, deps: OpsDeps, signal: AbortSignal,
-): Promise<{ backlog: AppLogEntry[]; follow: AsyncGenerator<AppLogEntry> }> {
+): Promise<{ backlog: AppLogEntry[]; follow: AsyncGenerator<AppLogEntry>; share: (deliver: Deliver) => Promise<boolean> }> {
   const app = await requireApp(input.app, deps);
   const type = parseType(input.type);
   const after = parseStreamId(input.after);
   const backlog = after ? [] : await readAppLogEntries(deps.redis, app.name, parseN(input.n), type);
   const from = after ?? backlog[backlog.length - 1]?.id ?? '0-0';
-  return { backlog, follow: followAppLogEntries(deps.redis, app.name, signal, type, from) };
+  return {
+    backlog,
+    // Lazy: a generator opens its Redis connection only when first read.
+    follow: followAppLogEntries(deps.redis, app.name, signal, type, from),
+    // The same lines from the app's one shared follower (false: too far behind, use `follow`).
+    share: (deliver) => joinSharedTail(deps.redis, app.name, from, type, deliver, signal),
+  };
 }

@@ -18,6 +18,7 @@ import { Certs } from '../tabs/certs.js';
 import { Metrics } from '../tabs/metrics.js';
 import { Settings } from '../tabs/settings.js';
 import { Activity } from '../tabs/activity.js';
+import { Run } from '../tabs/run.js';
 
 export interface AppInfo {
   name: string; currentRelease: number; createdAt: number; url: string; gitUrl: string;
@@ -28,7 +29,7 @@ export interface TabProps { app: string; info: AppInfo; status: AppStatus | null
 
 const TABS: [string, string, FunctionComponent<TabProps>][] = [
   ['overview', 'Overview', Overview], ['releases', 'Releases', Releases], ['builds', 'Builds', Builds], ['logs', 'Logs', Logs],
-  ['config', 'Config vars', ConfigVars], ['scale', 'Scale', Scale], ['domains', 'Domains', Domains], ['certs', 'Certificates', Certs],
+  ['run', 'Run', Run], ['config', 'Config vars', ConfigVars], ['scale', 'Scale', Scale], ['domains', 'Domains', Domains], ['certs', 'Certificates', Certs],
   ['metrics', 'Metrics', Metrics], ['activity', 'Activity', Activity], ['settings', 'Settings', Settings],
 ];
 
@@ -48,7 +49,11 @@ export function AppPage({ app, tab }: { app: string; tab: string }) {
   // A new release (deploy, config change, rollback) changes what the tabs show.
   useEffect(() => { if (status && info && status.currentRelease !== info.currentRelease) void reload(); }, [status?.currentRelease]);
   const current = TABS.find(([id]) => id === tab) ?? TABS[0]!;
-  useEffect(() => { document.title = `${app} · ${current[1]} · Berth`; }, [app, current[1]]);
+  useEffect(() => {
+    document.title = `${app} · ${current[1]} · Berth`;
+    // On a phone the tab bar scrolls sideways: keep the open tab in sight.
+    document.querySelector('.tabs [aria-current="page"]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [app, current[1]]);
   const Tab = current[2];
   return html`<main id="main" class="page">
     <div class="page-head">

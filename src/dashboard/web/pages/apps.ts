@@ -2,6 +2,7 @@
 // deploy and requests per minute, live over SSE (/status/stream); a filter
 // box; "New app" with the exact git lines; a first-run guide when empty.
 import { html } from 'htm/preact';
+import { Component } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { ago, formationText } from '../format.js';
@@ -57,16 +58,27 @@ function processes(a: AppStatus) {
   return a.formation.web ? `${f} (${a.webUp} up)` : f;
 }
 
-function Row({ a }: { a: AppStatus }) {
-  return html`<tr>
-    <th scope="row"><a href=${`/apps/${a.name}`} class="app-link">${a.name}</a></th>
-    <td data-label="State"><${StateBadge} state=${a.state} /></td>
-    <td data-label="Release">${a.currentRelease ? html`<a href=${`/apps/${a.name}/releases`}>v${a.currentRelease}</a>` : '—'}</td>
-    <td data-label="Processes">${a.currentRelease ? processes(a) : '—'}</td>
-    <td data-label="URL"><a href=${a.url} target="_blank" rel="noopener">${a.url.replace(/^https?:\/\//, '')}</a></td>
-    <td data-label="Last deploy">${a.deployedAt ? html`<span title=${new Date(a.deployedAt).toISOString()}>${ago(a.deployedAt)}</span>` : '—'}${a.commit ? html` <code>${a.commit}</code>` : null}</td>
-    <td data-label="Requests"><${Sparkline} values=${a.rpm} label=${`${a.name} requests per minute`} /></td>
-  </tr>`;
+/** One app's row, re-rendered only when its status changed: a snapshot of 100 apps redraws only what moved. */
+class Row extends Component<{ a: AppStatus }> {
+  private seen = JSON.stringify(this.props.a);
+  shouldComponentUpdate(next: { a: AppStatus }) {
+    const text = JSON.stringify(next.a);
+    if (text === this.seen) return false;
+    this.seen = text;
+    return true;
+  }
+  render() {
+    const { a } = this.props;
+    return html`<tr>
+      <th scope="row"><a href=${`/apps/${a.name}`} class="app-link">${a.name}</a></th>
+      <td data-label="State"><${StateBadge} state=${a.state} /></td>
+      <td data-label="Release">${a.currentRelease ? html`<a href=${`/apps/${a.name}/releases`}>v${a.currentRelease}</a>` : '—'}</td>
+      <td data-label="Processes">${a.currentRelease ? processes(a) : '—'}</td>
+      <td data-label="URL"><a href=${a.url} target="_blank" rel="noopener">${a.url.replace(/^https?:\/\//, '')}</a></td>
+      <td data-label="Last deploy">${a.deployedAt ? html`<span title=${new Date(a.deployedAt).toISOString()}>${ago(a.deployedAt)}</span>` : '—'}${a.commit ? html` <code>${a.commit}</code>` : null}</td>
+      <td data-label="Requests"><${Sparkline} values=${a.rpm} label=${`${a.name} requests per minute`} /></td>
+    </tr>`;
+  }
 }
 
 export function AppsPage() {

@@ -19,6 +19,21 @@ function colourOf(process = ''): number {
 
 const row = (r: LogRow) => html`<span class="lt">${r.time?.slice(11, 19)}</span> <span class=${`lp c${colourOf(r.process)}`}>${r.process}</span> ${r.text}`;
 
+// The two parts that change with every frame of new lines, as their own
+// components: the tab (its toolbar and selects) does not re-render for them.
+function LineCount({ store }: { store: LogStore }) {
+  store.version.value;
+  const total = store.lines.length;
+  // Not a live region: a count changing every frame would flood a screen reader.
+  return html`<span class="count muted small" data-count=${total}>${total.toLocaleString('en')} lines</span>`;
+}
+
+function PauseButton({ store, paused, setPaused }: { store: LogStore; paused: number | null; setPaused: (v: number | null) => void }) {
+  if (paused !== null) store.version.value;
+  const total = store.lines.length;
+  return html`<button type="button" class="btn" aria-pressed=${paused !== null ? 'true' : 'false'} onClick=${() => setPaused(paused === null ? store.lines.length : null)}>${paused === null ? 'Pause' : `Resume (${(total - paused).toLocaleString('en')} new)`}</button>`;
+}
+
 export function Logs({ app, info }: TabProps) {
   const [type, setType] = useState('');
   const [n, setN] = useState(1000);
@@ -38,8 +53,6 @@ export function Logs({ app, info }: TabProps) {
     return () => { unwatch(); s.close(); };
   }, [app, type, n]);
   const types = ['', ...Object.keys(info.processTypes), 'router'];
-  const total = store.lines.length;
-  store.version.value;
   return html`<${Panel} title="Logs">
     <div class="toolbar" role="group" aria-label="Log controls">
       <label for="logtype">Process</label>
@@ -51,9 +64,10 @@ export function Logs({ app, info }: TabProps) {
         ${[1000, 10_000, 100_000].map((v) => html`<option value=${String(v)}>Last ${v.toLocaleString('en')}</option>`)}
       </select>
       <label class="check"><input type="checkbox" checked=${follow} onChange=${(e: Event) => setFollow((e.target as HTMLInputElement).checked)} /> Follow</label>
-      <button type="button" class="btn" aria-pressed=${paused !== null ? 'true' : 'false'} onClick=${() => setPaused(paused === null ? total : null)}>${paused === null ? 'Pause' : `Resume (${(total - paused).toLocaleString('en')} new)`}</button>
+      <${PauseButton} store=${store} paused=${paused} setPaused=${setPaused} />
       <span class="grow"></span>
-      <span class=${`live live-${state}`} role="status" data-count=${total}>${state === 'live' ? `${total.toLocaleString('en')} lines · live` : state === 'reconnecting' ? 'Reconnecting…' : state === 'closed' ? 'Disconnected' : 'Connecting…'}</span>
+      <span class=${`live live-${state}`} role="status">${state === 'live' ? 'Live' : state === 'reconnecting' ? 'Reconnecting…' : state === 'closed' ? 'Disconnected' : 'Connecting…'}</span>
+      <${LineCount} store=${store} />
     </div>
     <${VirtualLog} store=${store} follow=${follow && paused === null} count=${paused ?? undefined} label=${`Logs of ${app}`} onUnfollow=${() => setFollow(false)} row=${row} />
   <//>`;

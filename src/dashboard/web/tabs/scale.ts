@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, enc } from '../api.js';
 import type { TabProps } from '../pages/app.js';
 import { Button, ErrorBox, Loading, Panel, useAction } from '../ui.js';
+import { Resources } from './resources.js';
 
 export function Scale({ app, info, reload }: TabProps) {
   const [formation, setFormation] = useState<Record<string, number> | null>(null);
@@ -38,5 +39,6 @@ export function Scale({ app, info, reload }: TabProps) {
       <div class="formfoot"><span class="muted small">New web replicas are health-checked before they take traffic.</span>
         <${Button} type="submit" kind="primary" disabled=${!changed} busy=${save.busy}>Scale<//></div>
     </form>`}
-  <//>`;
+  <//>
+  <${Resources} app=${app} types=${Object.keys(info.processTypes).length ? Object.keys(info.processTypes) : ['web']} />`;
 }
