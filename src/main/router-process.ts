@@ -8,14 +8,19 @@
 // router that dies while the server runs is started again.
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BerthConfig } from '../config/index.js';
+import { loadConfig, type BerthConfig } from '../config/index.js';
 import { BerthError } from '../shared/errors.js';
 import { withServerFlags } from '../shared/node-flags.js';
 import { isRouterProcess, readRouterPid, routerAnswers, routerPidPath } from './router-pid.js';
 
 export interface RouterProcess {
   readonly pid: number;
+  /** Taken over from a server that died, not started by this one. */
+  readonly adopted: boolean;
+  /** Stops the router. */
   close(): Promise<void>;
+  /** Stops watching the router and leaves it serving. */
+  detach(): Promise<void>;
 }
 
 const READY_DEADLINE_MS = 60_000;
@@ -90,6 +95,11 @@ export async function startRouterProcess(config: BerthConfig): Promise<RouterPro
   watch.unref();
   return {
     get pid() { return pid; },
+    adopted: found !== undefined,
+    async detach() {
+      closing = true;
+      clearInterval(watch);
+    },
     async close() {
       closing = true;
       clearInterval(watch);
@@ -97,4 +107,12 @@ export async function startRouterProcess(config: BerthConfig): Promise<RouterPro
       await stopPid(pid, stopGraceMs);
     },
   };
+}
+
+/** `berth server --stop-router`: stops the router of this data dir, if one runs; returns its pid. */
+export async function stopLeftoverRouter(config: BerthConfig = loadConfig()): Promise<number | undefined> {
+  const pid = await readRouterPid(config);
+  if (pid === undefined || !isRouterProcess(pid)) return undefined;
+  await stopPid(pid, config.runtime.drainMs + 10_000);
+  return pid;
 }

@@ -20,7 +20,26 @@ export interface RunningServer { close(): Promise<void> }
 export async function startServer(roles: readonly Role[], config: BerthConfig = loadConfig()): Promise<RunningServer> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const redis = await connectRedis(config);
-  const closers: (() => Promise<void>)[] = [];
+  const closers: Closer[] = [];
+  const close = async (failedStart = false) => {
+    for (const c of closers) await c(failedStart).catch((err) => console.error(`shutdown: ${err.message}`));
+    await redis.close();
+  };
+  try {
+    await startRoles(roles, config, redis, closers);
+  } catch (err) {
+    // A start that fails halfway (the API port is taken) must not leave a
+    // router it started serving on its own.
+    await close(true);
+    throw err;
+  }
+  return { close: () => close() };
+}
+
+/** Stops one role; `failedStart`: the server is giving up a start that failed halfway. */
+type Closer = (failedStart: boolean) => Promise<void>;
+
+async function startRoles(roles: readonly Role[], config: BerthConfig, redis: RedisHandle, closers: Closer[]): Promise<void> {
   let platform: Platform | undefined;
   if (roles.includes('worker') || roles.includes('api')) {
     const { createPlatform } = await import('./platform.js');
@@ -37,7 +56,9 @@ export async function startServer(roles: readonly Role[], config: BerthConfig = 
     // Stopped before Redis closes (closers run first to last): the embedded
     // redis-server must outlive the router's last drain report.
     const router = await startRouterProcess(config);
-    closers.unshift(() => router.close());
+    // A router taken over from before keeps serving through a failed start
+    // (systemd restarts the server); one started here goes with it.
+    closers.unshift((failedStart) => failedStart && router.adopted ? router.detach() : router.close());
   } else if (roles.includes('router')) {
     closers.unshift(await runRouterHere(config, redis));
   }
@@ -45,12 +66,6 @@ export async function startServer(roles: readonly Role[], config: BerthConfig = 
     const { startApiRole } = await import('./role-api.js');
     closers.unshift(await startApiRole(platform));
   }
-  return {
-    async close() {
-      for (const c of closers) await c().catch((err) => console.error(`shutdown: ${err.message}`));
-      await redis.close();
-    },
-  };
 }
 
 /** The router itself (`--role router`): serves, and says so in dataDir/router.pid for a server to adopt. */
