@@ -277,7 +277,7 @@ start_daemon() {
       "Stop it, or choose another BERTH_API_PORT."
   fi
   # setsid: the server must outlive this script and its process group. The
-  # server starts the router as a process of its own (router.pid), which
+  # server starts the router as a process of its own (router-<port>.pid), which
   # outlives a crash of the server; stopping the server stops it too.
   nohup setsid "$node_bin" $node_flags "$repo/dist/main/index.js" server >>"$log_file" 2>&1 </dev/null &
   daemon_pid=$!
@@ -334,7 +334,7 @@ fi
 info "Admin token:  $token_where"
 info "Apps answer:  http://<app>.$domain$router_suffix"
 info "Log file:     $log_file"
-info "Router:       pid $(cat "$data_dir/router.pid" 2>/dev/null || echo '?'), a process of its own: apps stay up if the server dies"
+info "Router:       pid $(cat "$data_dir/router-$router_port.pid" 2>/dev/null || echo '?'), a process of its own: apps stay up if the server dies"
 info "Stop:         $stop_hint"
 info ""
 info "Deploy an app:"

@@ -1,14 +1,16 @@
-// The router's pid file, dataDir/router.pid: written by the router process
-// once it listens, read by a `berth server` that starts and finds a router
-// still serving from before (its last server was killed), and by
-// install.sh's stop hint. It holds the pid alone, so `kill $(cat ...)` works.
+// The router's pid file, dataDir/router-<port>.pid: written by the router
+// process once it listens, read by a `berth server` that starts and finds a
+// router still serving from before (its last server was killed). Named by
+// port, so extra `--role router` processes on the same data dir (README,
+// scale-out) never pass for the server's own. It holds the pid alone, so
+// `kill $(cat ...)` works.
 import { readFileSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { BerthConfig } from '../config/index.js';
 
-export const routerPidPath = (config: BerthConfig): string => path.join(config.dataDir, 'router.pid');
+export const routerPidPath = (config: BerthConfig): string => path.join(config.dataDir, `router-${config.routerPort}.pid`);
 
 export async function writeRouterPid(config: BerthConfig, pid = process.pid): Promise<void> {
   // Write-then-rename: a reader never sees a half-written pid.

@@ -70,8 +70,8 @@ async function adoptable(config: BerthConfig): Promise<number | undefined> {
   const pid = await readRouterPid(config);
   if (pid === undefined || !isRouterProcess(pid)) return undefined;
   if (await routerAnswers(config)) return pid;
-  // Ours but not on the configured port (the port was changed): replace it.
-  console.error(` !     router pid ${pid} does not answer on port ${config.routerPort}; stopping it to start a new one`);
+  // Ours, alive, but not accepting on its port (hung): replace it.
+  console.error(` !     router process ${pid} does not answer on port ${config.routerPort}; stopping it to start a new one`);
   await stopPid(pid, config.runtime.drainMs + 10_000);
   return undefined;
 }

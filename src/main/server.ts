@@ -68,7 +68,7 @@ async function startRoles(roles: readonly Role[], config: BerthConfig, redis: Re
   }
 }
 
-/** The router itself (`--role router`): serves, and says so in dataDir/router.pid for a server to adopt. */
+/** The router itself (`--role router`): serves, and says so in dataDir/router-<port>.pid for a server to adopt. */
 async function runRouterHere(config: BerthConfig, redis: RedisHandle): Promise<() => Promise<void>> {
   const { startRouterRole } = await import('../router/cluster.js');
   const { clearRouterPid, writeRouterPid } = await import('./router-pid.js');

@@ -99,7 +99,7 @@ export async function startBerth(extraEnv: Record<string, string> = {}): Promise
       }
     },
     async routerPid() {
-      const pid = Number((await readFile(path.join(dataDir, 'router.pid'), 'utf8').catch(() => '')).trim());
+      const pid = Number((await readFile(path.join(dataDir, `router-${routerPort}.pid`), 'utf8').catch(() => '')).trim());
       return pid > 1 && isRouterProcess(pid) ? pid : undefined;
     },
     async destroy() {
