@@ -54,7 +54,12 @@ function clientLoop(expect: RegExp) {
     }
   })();
   return {
-    async stop() { running = false; await done; return { ok, failures }; },
+    async stop() {
+      running = false;
+      await done;
+      console.log(`control-plane: client loop through the router: ${ok + failures.length} requests, ${failures.length} failed`);
+      return { ok, failures };
+    },
     get ok() { return ok; },
   };
 }
