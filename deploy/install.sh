@@ -269,11 +269,16 @@ start_daemon() {
     if alive "$pid"; then warn "pid $pid did not stop within 30 s; killing it"; kill -KILL "$pid" 2>/dev/null || true; fi
   fi
   rm -f "$pid_file"
+  # A router left serving by a server that died (or was killed above) would
+  # be taken over by the new server; this build's router replaces it instead.
+  "$node_bin" "$repo/dist/main/index.js" server --stop-router | sed 's/^berth: /       /' || true
   if healthy; then
     die "something already answers on $health_url, and it is not a Berth started by install.sh." \
       "Stop it, or choose another BERTH_API_PORT."
   fi
-  # setsid: the server must outlive this script and its process group.
+  # setsid: the server must outlive this script and its process group. The
+  # server starts the router as a process of its own (router-<port>.pid), which
+  # outlives a crash of the server; stopping the server stops it too.
   nohup setsid "$node_bin" $node_flags "$repo/dist/main/index.js" server >>"$log_file" 2>&1 </dev/null &
   daemon_pid=$!
   echo "$daemon_pid" > "$pid_file"
@@ -329,6 +334,7 @@ fi
 info "Admin token:  $token_where"
 info "Apps answer:  http://<app>.$domain$router_suffix"
 info "Log file:     $log_file"
+info "Router:       pid $(cat "$data_dir/router-$router_port.pid" 2>/dev/null || echo '?'), a process of its own: apps stay up if the server dies"
 info "Stop:         $stop_hint"
 info ""
 info "Deploy an app:"

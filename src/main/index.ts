@@ -5,10 +5,12 @@
 import type { Role } from './server.js';
 import { installLastResortGuard } from '../shared/last-resort.js';
 
-const USAGE = `Usage: berth server [--role api,router,worker]
+const USAGE = `Usage: berth server [--role api,router,worker] [--stop-router]
 
-Runs Berth in the foreground: git receiver + API, build worker and router.
---role   run only some parts (comma separated), e.g. --role router
+Runs Berth in the foreground: git receiver + API and build worker, and the
+router as a process of its own, which keeps serving apps if this one dies.
+--role         run only some parts (comma separated), e.g. --role router
+--stop-router  stop the router left running by a server that is gone, and exit
 Configuration comes from the environment (BERTH_DATA_DIR, BERTH_DOMAIN, ...).`;
 
 async function main(argv: string[]): Promise<number> {
@@ -25,9 +27,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const { ALL_ROLES, startServer } = await import('./server.js');
   let roles: Role[] = [...ALL_ROLES];
+  let stopRouter = false;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
-    if (arg === '--role' || arg?.startsWith('--role=')) {
+    if (arg === '--stop-router') {
+      stopRouter = true;
+    } else if (arg === '--role' || arg?.startsWith('--role=')) {
       const value = arg.includes('=') ? arg.split('=')[1] : rest[++i];
       roles = (value ?? '').split(',').filter(Boolean) as Role[];
       const bad = roles.filter((r) => !ALL_ROLES.includes(r));
@@ -39,6 +44,12 @@ async function main(argv: string[]): Promise<number> {
       console.error(` !     unknown option "${arg}"\n${USAGE}`);
       return 1;
     }
+  }
+  if (stopRouter) {
+    const { stopLeftoverRouter } = await import('./router-process.js');
+    const pid = await stopLeftoverRouter();
+    console.log(pid === undefined ? 'berth: no router process is running' : `berth: stopped the router process (pid ${pid})`);
+    return 0;
   }
   const server = await startServer(roles);
   // Only once started: a failed start should still exit with its reason.

@@ -9,6 +9,7 @@ import { installAppFirewall } from '../runtime/docker-local/firewall.js';
 import { startSupervisor } from '../runtime/docker-local/supervisor.js';
 import { effectiveFormation } from '../runtime/scheduler.js';
 import { getApp, getFormation, isStopped, listApps } from '../store/apps.js';
+import { startCutDeploySweep } from './cut-deploys.js';
 import { currentRelease, type Platform } from './platform.js';
 
 async function reconcileAll(p: Platform): Promise<void> {
@@ -45,6 +46,7 @@ export async function startWorkerRole(p: Platform): Promise<() => Promise<void>>
     .then((lost) => lost > 0 ? sweepLeftovers() : undefined).catch(() => {}), 5_000);
   const leftoverSweeper = setInterval(() => void sweepLeftovers(), 60_000);
   await reconcileAll(p);
+  const cutDeploys = await startCutDeploySweep(p);
   const supervisor = await startSupervisor({ docker, redis, config }, {
     currentRelease: (app) => currentRelease(redis, app),
     knows: async (app) => (await getApp(redis, app)) !== undefined,
@@ -52,6 +54,7 @@ export async function startWorkerRole(p: Platform): Promise<() => Promise<void>>
   }, config.runtime.appLogLines);
   return async () => {
     supervisor.close();
+    cutDeploys.close();
     clearInterval(sweeper);
     clearInterval(leftoverSweeper);
     // Fail our in-flight builds now, with a reason, instead of leaving them running.

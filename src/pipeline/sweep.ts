@@ -13,6 +13,8 @@ import { failure } from '../shared/push-output.js';
 import { appendLog, endLog, getBuild, isFinished, runningBuildsWithoutHeartbeat, updateBuild } from '../store/builds.js';
 import type { RedisHandle } from '../store/redis.js';
 import { buildsDir } from './paths.js';
+import { listReleases, setReleaseStatus } from '../store/apps.js';
+import type { AppName } from '../shared/app-name.js';
 
 export async function failBuildNow(r: RedisHandle, id: string, reason: string, maxLines: number): Promise<void> {
   const b = await getBuild(r, id);
@@ -74,4 +76,15 @@ export async function sweepBuildLeftovers(
     await rm(entry, { recursive: true, force: true }).then(() => files++, () => {});
   }
   return { containers, files };
+}
+
+/**
+ * Releases a dead deploy left pending (created, never promoted): failed, so
+ * that `releases` and a rollback do not take them for usable. Call with the
+ * app's deploy lease held: every live deploy holds it while its release is pending.
+ */
+export async function failCutReleases(r: RedisHandle, app: AppName, currentVersion: number | undefined): Promise<number[]> {
+  const cut = (await listReleases(r, app)).filter((rel) => rel.status === 'pending' && rel.version !== currentVersion);
+  for (const rel of cut) await setReleaseStatus(r, app, rel.version, 'failed');
+  return cut.map((rel) => rel.version);
 }

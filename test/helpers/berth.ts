@@ -2,7 +2,7 @@
 // embedded Redis, random ports, random token and random Redis prefix.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { SERVER_NODE_FLAGS } from '../../src/shared/node-flags.js';
 import { removeRouterPortRule } from '../../src/runtime/docker-local/firewall.js';
+import { isRouterProcess } from '../../src/main/router-pid.js';
+import { stopPid } from '../../src/main/router-process.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -40,6 +42,8 @@ export interface Berth {
   start(): Promise<void>;
   /** Stops the server and removes its data dir. */
   destroy(): Promise<void>;
+  /** The pid in the router's pid file, if that process is a live router (src/main/router-pid.ts). */
+  routerPid(): Promise<number | undefined>;
 }
 
 export async function startBerth(extraEnv: Record<string, string> = {}): Promise<Berth> {
@@ -94,8 +98,15 @@ export async function startBerth(extraEnv: Record<string, string> = {}): Promise
         await Promise.race([gone, sleep(5000)]);
       }
     },
+    async routerPid() {
+      const pid = Number((await readFile(path.join(dataDir, `router-${routerPort}.pid`), 'utf8').catch(() => '')).trim());
+      return pid > 1 && isRouterProcess(pid) ? pid : undefined;
+    },
     async destroy() {
       await berth.stop();
+      // The router runs detached and outlives a SIGKILLed server: reap it too.
+      const router = await berth.routerPid();
+      if (router) await stopPid(router, 5000);
       // A SIGKILLed server leaves its embedded redis running: stop it too.
       await stopStrayRedis(dataDir);
       await rm(dataDir, { recursive: true, force: true });

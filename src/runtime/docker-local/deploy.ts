@@ -2,6 +2,7 @@
 // them, switch the route, then (in retire) drain and stop the old ones.
 // Any failure before the switch removes only the new containers.
 import { stopAndRemove, type ContainerView } from '../../docker/containers.js';
+import { LABEL } from '../../docker/labels.js';
 import type { BuildLog } from '../../shared/build-log.js';
 import { releaseTag, type Release } from '../../shared/types.js';
 import { setRoute, waitForDrain } from '../../store/routes.js';
@@ -45,4 +46,21 @@ export async function deployLocal(
     await removeStarted(deps, started);
     throw err;
   }
+}
+
+/**
+ * What a deploy cut off by a dead server left: the containers of another
+ * release beside the current one (a new release's, started but never
+ * switched to, or an old one's, never retired). Only a process type the
+ * current release runs counts, so the processes of an older release that a
+ * `--no-restart` config change left serving stay. Call with the app's
+ * deploy lease held; returns how many were retired.
+ */
+export async function retireStrays(deps: LocalDeps, current: Release): Promise<number> {
+  const tag = releaseTag(current.version);
+  const all = await appProcesses(deps, current.app);
+  const served = new Set(all.filter((c) => c.labels[LABEL.release] === tag && c.state === 'running').map(procType));
+  const strays = all.filter((c) => c.labels[LABEL.release] !== tag && served.has(procType(c)));
+  await retireContainers(deps, strays);
+  return strays.length;
 }
