@@ -6,7 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { inspectContainer, tailLogs, type ContainerView } from '../../docker/containers.js';
 import { BerthError } from '../../shared/errors.js';
 import type { Release } from '../../shared/types.js';
-import { exitHint, exitReason, settledExit, timesText } from './exit-reason.js';
+import { exitHint, exitReason, hasExitStatus, settledExit, timesText } from './exit-reason.js';
+import { watchExits, type ExitWatch } from './exit-watch.js';
 import { runHealthChecks } from './health-check.js';
 import { listeningAddresses, portHint } from './listen-probe.js';
 import type { LocalDeps, Proc } from './processes.js';
@@ -23,29 +24,39 @@ async function fail(deps: LocalDeps, proc: Proc, code: string, why: string, hint
 }
 
 /** The process died while booting: how (exit code or OOM), and how often. */
-async function failExited(deps: LocalDeps, release: Release, proc: Proc, name: string): Promise<never> {
+async function failExited(deps: LocalDeps, release: Release, proc: Proc, name: string, exits: ExitWatch): Promise<never> {
   const view = await settledExit(deps.docker, proc.id);
   if (!view) return fail(deps, proc, 'boot_crashed', `${name} exited while booting and is gone`, exitHint(undefined, release.app, proc.type));
+  const code = hasExitStatus(view) ? view.exitCode : exits.last();
   return fail(deps, proc, view.oomKilled ? 'boot_oom' : 'boot_crashed',
-    `${name} ${exitReason(view)} while booting${timesText(view)}`, exitHint(view, release.app, proc.type));
+    `${name} ${exitReason(view, code)} while booting${timesText(view)}`, exitHint(view, release.app, proc.type, code));
 }
 
 /** Waits for a web process; returns its upstream `ip:port`. */
 export async function checkBoot(deps: LocalDeps, release: Release, proc: Proc): Promise<string> {
+  const exits = await watchExits(deps.docker, proc.id, Date.now() - 5000);
+  try {
+    return await bootOrFail(deps, release, proc, exits);
+  } finally {
+    exits.close();
+  }
+}
+
+async function bootOrFail(deps: LocalDeps, release: Release, proc: Proc, exits: ExitWatch): Promise<string> {
   const name = `${proc.type}.${proc.index}`;
   const deadline = Date.now() + deps.config.runtime.bootTimeoutMs;
   const isAlive = async () => !crashed(await inspectContainer(deps.docker, proc.id));
   let ip: string | undefined;
   while (!ip && Date.now() < deadline) {
     const view = await inspectContainer(deps.docker, proc.id);
-    if (crashed(view)) return failExited(deps, release, proc, name);
+    if (crashed(view)) return failExited(deps, release, proc, name, exits);
     if (view?.state === 'running' && view.ip) ip = view.ip;
     else await sleep(25);
   }
   const result: BootResult = ip
     ? await waitForPort(ip, release.port, Math.max(0, deadline - Date.now()), isAlive)
     : { ok: false, reason: 'timeout' };
-  if (!result.ok && result.reason === 'exited') return failExited(deps, release, proc, name);
+  if (!result.ok && result.reason === 'exited') return failExited(deps, release, proc, name, exits);
   if (!result.ok) {
     const listening = await listeningAddresses(deps.docker, proc.id);
     return fail(deps, proc, 'boot_no_port',

@@ -6,6 +6,8 @@ import { PassThrough } from 'node:stream';
 import type { Docker } from '../../docker/client.js';
 
 const LISTEN = '0A';
+// Docker's embedded DNS listens inside every container on a user network.
+const DOCKER_DNS = '127.0.0.11';
 const PROBE_TIMEOUT_MS = 3000;
 
 function hexToIp(hex: string): string {
@@ -22,7 +24,8 @@ export function parseListening(text: string): string[] {
     const f = line.trim().split(/\s+/);
     if (f.length < 4 || f[3] !== LISTEN || !f[1]?.includes(':')) continue;
     const [ip, port] = f[1].split(':') as [string, string];
-    out.add(`${hexToIp(ip)}:${parseInt(port, 16)}`);
+    const addr = hexToIp(ip);
+    if (addr !== DOCKER_DNS) out.add(`${addr}:${parseInt(port, 16)}`);
   }
   return [...out];
 }
