@@ -5,13 +5,27 @@
 import { statfs } from 'node:fs/promises';
 import { BerthError } from '../shared/errors.js';
 
-const NO_SPACE = /no space left on device|ENOSPC|disk quota exceeded|EDQUOT/i;
+// GNU tar reports a full disk as a short write ("Wrote only 6144 of 10240 bytes").
+const NO_SPACE = /no space left on device|ENOSPC|disk quota exceeded|EDQUOT|wrote only \d+ of \d+ bytes/i;
+// Below this, whatever just failed most likely failed for want of space.
+const NEARLY_FULL_BYTES = 1 << 20;
 
-export function isDiskFull(err: unknown): boolean {
+export function saysDiskFull(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown; stderr?: unknown } | undefined;
   if (!e) return false;
   if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return true;
   return NO_SPACE.test(`${String(e.message ?? err)}\n${String(e.stderr ?? '')}`);
+}
+
+/**
+ * The error says so, or the build's working space is (nearly) full as it
+ * fails with an unexplained error (not one of Berth's own, which say why).
+ */
+export async function isDiskFull(err: unknown, dir: string): Promise<boolean> {
+  if (saysDiskFull(err)) return true;
+  if (err instanceof BerthError) return false;
+  const s = await statfs(dir).catch(() => undefined);
+  return s !== undefined && s.bavail * s.bsize < NEARLY_FULL_BYTES;
 }
 
 const human = (bytes: number) => bytes >= 1 << 30 ? `${(bytes / (1 << 30)).toFixed(1)} GB` : `${Math.round(bytes / (1 << 20))} MB`;
@@ -29,7 +43,7 @@ async function freeText(dir: string): Promise<string> {
 function causeLine(err: unknown): string {
   const e = err as { message?: unknown; stderr?: unknown };
   const lines = `${String(e?.stderr ?? '')}\n${String(e?.message ?? err)}`.split('\n');
-  return (lines.find((l) => NO_SPACE.test(l)) ?? 'no space left on device').trim().slice(0, 200);
+  return (lines.find((l) => NO_SPACE.test(l)) ?? 'no space left on device').replace(/^.*?(Command failed: )/, '').trim().slice(0, 200);
 }
 
 /** The BerthError a full disk becomes; `dir` is the build's working space. */

@@ -118,7 +118,7 @@ async function buildAndRelease(build: Build, log: BuildLogWriter, deps: Pipeline
 }
 
 async function failBuild(deps: PipelineDeps, build: Build, log: BuildLogWriter, err: unknown): Promise<void> {
-  const e = isDiskFull(err) ? await diskFullError(err, buildsDir(deps.config), deps.config.dataDir) : asBerthError(err);
+  const e = await isDiskFull(err, buildsDir(deps.config)) ? await diskFullError(err, buildsDir(deps.config), deps.config.dataDir) : asBerthError(err);
   const message = e.expose ? e.message : `internal error: ${e.message}`;
   log.error(message);
   if (e.hint) log.error(e.hint);

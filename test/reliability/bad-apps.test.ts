@@ -8,58 +8,20 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { cp, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT, startBerth, type Berth } from '../helpers/berth.js';
-import { git, push } from '../helpers/git.js';
+import { startBerth, type Berth } from '../helpers/berth.js';
+import { push } from '../helpers/git.js';
 import { viaRouter } from '../helpers/http.js';
 import { api } from '../helpers/api.js';
 import { labelledContainers, removeAppObjects } from '../helpers/docker.js';
 import { runBerthCli } from '../helpers/cli.js';
+import { clientLoop, DOMAIN, fixtureRepo, setMode } from './bad-apps-helpers.js';
 
-const DOMAIN = 'berth.test';
-const FIXTURE = path.join(ROOT, 'test/reliability/fixtures/bad-app');
 const BOOT_TIMEOUT_SEC = 8;
 const MEMORY_MB = 64;
 const name = (kind: string) => `bad-${kind}-${randomBytes(3).toString('hex')}`;
 const apps: string[] = [];
-
-async function fixtureRepo(mode: string): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-bad-'));
-  await cp(FIXTURE, dir, { recursive: true });
-  await writeFile(path.join(dir, 'Procfile'), `web: python3 /app/app.py ${mode}\n`);
-  git(dir, 'init', '-q', '-b', 'main');
-  git(dir, 'add', '.');
-  git(dir, 'commit', '-qm', mode);
-  return dir;
-}
-
-async function setMode(dir: string, mode: string): Promise<void> {
-  await writeFile(path.join(dir, 'Procfile'), `web: python3 /app/app.py ${mode}\n`);
-  git(dir, 'commit', '-qam', mode);
-}
-
-/** Sequential requests through the router until stopped; counts the ones that fail. */
-function clientLoop(berth: Berth, app: string, expect: RegExp) {
-  let running = true;
-  const tally = { ok: 0, failed: 0, lastFailure: '' };
-  const done = (async () => {
-    while (running) {
-      try {
-        const r = await viaRouter(berth.routerPort, `${app}.${DOMAIN}`, '/', 10_000);
-        if (r.status === 200 && expect.test(r.body)) tally.ok++;
-        else { tally.failed++; tally.lastFailure = `${r.status} ${r.body.slice(0, 200)}`; }
-      } catch (err) {
-        tally.failed++;
-        tally.lastFailure = (err as Error).message;
-      }
-      await sleep(25);
-    }
-  })();
-  return { tally, stop: async () => { running = false; await done; return tally; } };
-}
 
 interface PsProcess { name: string; state: string; crashed: boolean; restarts: number; release: string; reason?: string; lastLines?: string[] }
 
