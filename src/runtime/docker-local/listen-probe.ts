@@ -12,8 +12,8 @@ const PROBE_TIMEOUT_MS = 3000;
 
 function hexToIp(hex: string): string {
   if (hex.length === 8) return [3, 2, 1, 0].map((i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join('.');
-  if (/^0+$/.test(hex)) return '::';
-  if (hex === '00000000000000000000000001000000') return '::1';
+  if (/^0+$/.test(hex)) return '[::]';
+  if (hex === '00000000000000000000000001000000') return '[::1]';
   return `[${hex}]`;
 }
 
