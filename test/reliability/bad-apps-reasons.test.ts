@@ -47,6 +47,7 @@ describe('what a process listens on', () => {
     assert.deepEqual(parseListening(TCP), ['127.0.0.1:5000', '[::]:8080']);
     assert.match(portHint(5000, ['127.0.0.1:5000']), /bind 0\.0\.0\.0:\$PORT .*; it listens on 127\.0\.0\.1:5000 instead/);
     assert.match(portHint(5000, []), /listens on no TCP port yet/);
+    assert.doesNotMatch(portHint(5000, undefined), /listens on/);
   });
 });
 

@@ -8,7 +8,8 @@ import type { Docker } from '../../docker/client.js';
 const LISTEN = '0A';
 // Docker's embedded DNS listens inside every container on a user network.
 const DOCKER_DNS = '127.0.0.11';
-const PROBE_TIMEOUT_MS = 3000;
+// docker exec can take seconds on a loaded host.
+const PROBE_TIMEOUT_MS = 15_000;
 
 function hexToIp(hex: string): string {
   if (hex.length === 8) return [3, 2, 1, 0].map((i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join('.');
@@ -30,7 +31,8 @@ export function parseListening(text: string): string[] {
   return [...out];
 }
 
-export async function listeningAddresses(docker: Docker, id: string): Promise<string[]> {
+/** undefined: the tables could not be read (no `cat`, or no answer in time). */
+export async function listeningAddresses(docker: Docker, id: string): Promise<string[] | undefined> {
   const container = docker.getContainer(id);
   try {
     const exec = await container.exec({ Cmd: ['cat', '/proc/net/tcp', '/proc/net/tcp6'], AttachStdout: true, AttachStderr: true });
@@ -46,15 +48,16 @@ export async function listeningAddresses(docker: Docker, id: string): Promise<st
       stream.on('close', done);
       stream.on('error', done);
     });
-    return parseListening(text);
+    return text.includes('local_address') ? parseListening(text) : undefined;
   } catch {
-    return [];
+    return undefined;
   }
 }
 
 /** The hint for a process that never listened on `port`. */
-export function portHint(port: number, listening: readonly string[]): string {
+export function portHint(port: number, listening: readonly string[] | undefined): string {
   const bind = `make the app bind 0.0.0.0:$PORT (PORT=${port} is in its environment), not 127.0.0.1 or a port of its own`;
+  if (listening === undefined) return bind;
   if (listening.length === 0) return `${bind}; it listens on no TCP port yet`;
   return `${bind}; it listens on ${listening.join(', ')} instead`;
 }
