@@ -33,6 +33,10 @@ export interface ContainerView {
   readonly startedAt: string;
   readonly restartCount: number;
   readonly exitCode: number;
+  /** From the container's State: the kernel killed it for going over its memory limit. */
+  readonly oomKilled: boolean;
+  /** Its memory limit (HostConfig.Memory), 0 for none. */
+  readonly memoryBytes: number;
 }
 
 export async function runContainer(docker: Docker, spec: RunSpec): Promise<string> {
@@ -99,6 +103,8 @@ export async function inspectContainer(docker: Docker, id: string): Promise<Cont
     startedAt: info.State.StartedAt,
     restartCount: info.RestartCount,
     exitCode: info.State.ExitCode,
+    oomKilled: info.State.OOMKilled === true,
+    memoryBytes: info.HostConfig?.Memory ?? 0,
   };
 }
 

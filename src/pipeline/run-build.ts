@@ -14,11 +14,12 @@ import { berthLabels, pruneReleaseImages, untagImage } from '../docker/index.js'
 import { asBerthError, type BerthError } from '../shared/errors.js';
 import { phaseTimes } from '../shared/push-output.js';
 import type { Build, Release } from '../shared/types.js';
-import { getConfigVars } from '../store/apps.js';
+import { getApp, getConfigVars } from '../store/apps.js';
 import { endLog, getBuild, touchBuild, updateBuild } from '../store/builds.js';
 import { buildLogWriter, type BuildLogWriter } from './build-log-writer.js';
 import type { PipelineDeps } from './deps.js';
-import { buildTarPath, buildWorkDir } from './paths.js';
+import { buildsDir, buildTarPath, buildWorkDir } from './paths.js';
+import { diskFullError, isDiskFull } from './disk-full.js';
 import { createBuildRelease } from './release.js';
 import { checkAppJsonTypes, readAppJson } from '../builders/app-json.js';
 import type { AppManifest } from '../shared/app-json.js';
@@ -117,15 +118,23 @@ async function buildAndRelease(build: Build, log: BuildLogWriter, deps: Pipeline
 }
 
 async function failBuild(deps: PipelineDeps, build: Build, log: BuildLogWriter, err: unknown): Promise<void> {
-  const e = asBerthError(err);
+  const e = await isDiskFull(err, buildsDir(deps.config)) ? await diskFullError(err, buildsDir(deps.config), deps.config.dataDir) : asBerthError(err);
   const message = e.expose ? e.message : `internal error: ${e.message}`;
   log.error(message);
   if (e.hint) log.error(e.hint);
-  log.error(`Deploy failed (${e.code}); the previous release keeps serving.`);
+  log.error(`Deploy failed (${e.code}); ${await stillServing(deps, build)}`);
   await log.flush();
   await updateBuild(deps.redis, build.id, { status: 'failed', finishedAt: Date.now(), error: message });
   await endLog(deps.redis, build.id, 'failed');
   if (!e.expose) console.error(`build ${build.id} (${build.app}):`, err);
+}
+
+/** What the app serves now that this push failed: its current release, or nothing yet (503). */
+async function stillServing(deps: PipelineDeps, build: Build): Promise<string> {
+  const current = (await getApp(deps.redis, build.app).catch(() => undefined))?.currentRelease;
+  if (current === undefined) return 'the previous release keeps serving.';
+  return current > 0 ? `the previous release keeps serving (v${current}).`
+    : `nothing was deployed: ${build.app} has no release yet, so the router answers 503 until a push succeeds.`;
 }
 
 /** The release is live but app.json's postdeploy failed: the push fails (as on Dokku), saying so. */

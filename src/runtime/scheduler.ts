@@ -32,6 +32,8 @@ export interface ProcessView {
   readonly restarts: number;
   readonly release: string;
   readonly lastLines?: string[];
+  /** Why a crashed process stopped: "exited with code 1", "was killed for going over its 512 MB memory limit (OOM)". */
+  readonly reason?: string;
 }
 
 export interface RunOptions {

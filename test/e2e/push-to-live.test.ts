@@ -129,7 +129,7 @@ describe('push to live (Dockerfile app)', () => {
     await commitFile(repo, 'Procfile', 'web: echo crashing on boot; exit 1\n');
     const res = await push(repo, berth.remote(app));
     assert.notEqual(res.code, 0, res.output);
-    assert.match(res.output, /web\.1 exited while booting/);
+    assert.match(res.output, /web\.1 exited with code 1 while booting/);
     assert.match(res.output, /crashing on boot/);
     const reply = await viaRouter(berth.routerPort, host(app));
     assert.equal(reply.body, 'Hello from Berth!\n');

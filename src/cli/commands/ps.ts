@@ -9,7 +9,7 @@ import { formationText } from './apps.js';
 
 export interface ProcessRow {
   name: string; type: string; state: string; crashed: boolean; startedAt: string;
-  uptimeSec: number; restarts: number; release: string; lastLines?: string[];
+  uptimeSec: number; restarts: number; release: string; lastLines?: string[]; reason?: string;
 }
 interface PsBody { formation: Record<string, number>; processes: ProcessRow[] }
 
@@ -25,7 +25,7 @@ export function printProcesses(out: Output, app: string, body: PsBody): void {
     p.name, state(p), p.crashed || p.state !== 'running' ? '-' : duration(p.uptimeSec), String(p.restarts), p.release, stamp(p.startedAt),
   ]), { alignRight: [3] }));
   for (const p of body.processes.filter((x) => x.crashed)) {
-    out.line(`\n${p.name} crashed${p.restarts ? ` (restarted ${p.restarts} times)` : ''}; its last lines:`);
+    out.line(`\n${p.name} crashed${p.reason ? `: it ${p.reason}` : ''}${p.restarts ? ` (restarted ${p.restarts} times)` : ''}; its last lines:`);
     for (const l of p.lastLines?.length ? p.lastLines : ['(no output)']) out.line(`       ${l}`);
   }
 }

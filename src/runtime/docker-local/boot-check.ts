@@ -1,11 +1,15 @@
 // A new process is ready when it has an address, its port accepts, and the
 // app.json health checks (if any) pass. A restart during boot counts as a
-// crash, since the restart policy would otherwise hide it.
+// crash, since the restart policy would otherwise hide it. Each failure
+// says why, from the container's State (exit code, OOM) or its sockets.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inspectContainer, tailLogs, type ContainerView } from '../../docker/containers.js';
 import { BerthError } from '../../shared/errors.js';
 import type { Release } from '../../shared/types.js';
+import { exitHint, exitReason, hasExitStatus, settledExit, timesText } from './exit-reason.js';
+import { watchExits, type ExitWatch } from './exit-watch.js';
 import { runHealthChecks } from './health-check.js';
+import { listeningAddresses, portHint } from './listen-probe.js';
 import type { LocalDeps, Proc } from './processes.js';
 import { waitForPort, type BootResult } from './wait-for-port.js';
 
@@ -13,38 +17,58 @@ const crashed = (v: ContainerView | undefined) => !v || v.state === 'exited' || 
 
 export type BootError = BerthError & { logLines?: string[] };
 
-async function fail(deps: LocalDeps, proc: Proc, why: string): Promise<never> {
-  const err: BootError = new BerthError('boot_failed', 422, why, {
-    hint: 'make the web process listen on $PORT (or EXPOSE exactly one port) and pass its health checks; its last output is above',
-  });
+async function fail(deps: LocalDeps, proc: Proc, code: string, why: string, hint: string): Promise<never> {
+  const err: BootError = new BerthError(code, 422, why, { hint });
   err.logLines = await tailLogs(deps.docker, proc.id, 20);
   throw err;
 }
 
+/** The process died while booting: how (exit code or OOM), and how often. */
+async function failExited(deps: LocalDeps, release: Release, proc: Proc, name: string, exits: ExitWatch): Promise<never> {
+  const view = await settledExit(deps.docker, proc.id);
+  if (!view) return fail(deps, proc, 'boot_crashed', `${name} exited while booting and is gone`, exitHint(undefined, release.app, proc.type));
+  const code = hasExitStatus(view) ? view.exitCode : exits.last();
+  return fail(deps, proc, view.oomKilled ? 'boot_oom' : 'boot_crashed',
+    `${name} ${exitReason(view, code)} while booting${timesText(view)}`, exitHint(view, release.app, proc.type, code));
+}
+
 /** Waits for a web process; returns its upstream `ip:port`. */
 export async function checkBoot(deps: LocalDeps, release: Release, proc: Proc): Promise<string> {
+  const exits = await watchExits(deps.docker, proc.id, Date.now() - 5000);
+  try {
+    return await bootOrFail(deps, release, proc, exits);
+  } finally {
+    exits.close();
+  }
+}
+
+async function bootOrFail(deps: LocalDeps, release: Release, proc: Proc, exits: ExitWatch): Promise<string> {
   const name = `${proc.type}.${proc.index}`;
   const deadline = Date.now() + deps.config.runtime.bootTimeoutMs;
   const isAlive = async () => !crashed(await inspectContainer(deps.docker, proc.id));
   let ip: string | undefined;
   while (!ip && Date.now() < deadline) {
     const view = await inspectContainer(deps.docker, proc.id);
-    if (crashed(view)) return fail(deps, proc, `${name} exited while booting`);
+    if (crashed(view)) return failExited(deps, release, proc, name, exits);
     if (view?.state === 'running' && view.ip) ip = view.ip;
     else await sleep(25);
   }
   const result: BootResult = ip
     ? await waitForPort(ip, release.port, Math.max(0, deadline - Date.now()), isAlive)
     : { ok: false, reason: 'timeout' };
+  if (!result.ok && result.reason === 'exited') return failExited(deps, release, proc, name, exits);
   if (!result.ok) {
-    return fail(deps, proc, result.reason === 'exited'
-      ? `${name} exited while booting`
-      : `${name} did not listen on PORT ${release.port} within ${deps.config.runtime.bootTimeoutMs / 1000} s`);
+    const listening = await listeningAddresses(deps.docker, proc.id);
+    return fail(deps, proc, 'boot_no_port',
+      `${name} never listened on $PORT ${release.port} within ${deps.config.runtime.bootTimeoutMs / 1000} s`, portHint(release.port, listening));
   }
   const checks = release.healthchecks?.[proc.type] ?? [];
   if (checks.length) {
     const why = await runHealthChecks(ip!, release.port, `${release.app}.${deps.config.domain}`, checks, isAlive);
-    if (why) return fail(deps, proc, `${name} failed its health check: ${why}`);
+    if (why) {
+      return fail(deps, proc, 'boot_health_check', `${name} failed its health check: ${why}`,
+        'fix the app so that its app.json healthchecks pass (its last output is above), or change the checks');
+    }
   }
   return `${ip}:${release.port}`;
 }

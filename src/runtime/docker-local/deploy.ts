@@ -5,7 +5,7 @@ import { stopAndRemove, type ContainerView } from '../../docker/containers.js';
 import { LABEL } from '../../docker/labels.js';
 import type { BuildLog } from '../../shared/build-log.js';
 import { releaseTag, type Release } from '../../shared/types.js';
-import { setRoute, waitForDrain } from '../../store/routes.js';
+import { getRoute, setRoute, waitForDrain } from '../../store/routes.js';
 import type { DeployOptions, DeployOutcome, Formation } from '../scheduler.js';
 import { checkBoot, type BootError } from './boot-check.js';
 import { appProcesses, procType, startProcess, type LocalDeps, type Proc } from './processes.js';
@@ -44,6 +44,9 @@ export async function deployLocal(
   } catch (err) {
     for (const l of (err as BootError).logLines ?? []) log.raw(l);
     await removeStarted(deps, started);
+    // A first deploy that fails leaves the app known to the router with no
+    // web process, so visitors get its 503 page ("crashed? see berth ps"), not "no such app".
+    if (inScope('web') && !(await getRoute(deps.redis, release.app))) await setRoute(deps.redis, { app: release.app, upstreams: [], release: '' });
     throw err;
   }
 }

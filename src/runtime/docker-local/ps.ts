@@ -1,8 +1,10 @@
 // ps: each process container with its state, uptime and restarts; a crash
-// looping one carries its last lines so `berth ps` can say why.
+// looping one carries its reason (exit code or OOM, from its State) and
+// its last lines so `berth ps` can say why.
 import { tailLogs } from '../../docker/containers.js';
 import { LABEL } from '../../docker/labels.js';
 import type { ProcessView } from '../scheduler.js';
+import { exitReason } from './exit-reason.js';
 import { appProcesses, procIndex, procType, type LocalDeps } from './processes.js';
 
 export async function psLocal(deps: LocalDeps, app: string): Promise<ProcessView[]> {
@@ -20,6 +22,7 @@ export async function psLocal(deps: LocalDeps, app: string): Promise<ProcessView
       restarts: c.restartCount,
       release: c.labels[LABEL.release] ?? '',
       lastLines: crashed ? await tailLogs(deps.docker, c.id, 10) : undefined,
+      reason: crashed ? exitReason(c) : undefined,
     };
   }));
   return views.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
