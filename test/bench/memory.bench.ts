@@ -9,13 +9,17 @@
 //
 // Usage: npm run bench:memory   (needs `npm run build` and the stack images)
 //   BENCH_REDEPLOYS=100  BENCH_SETTLE_SEC=10  BENCH_HEAP=1
+//   BENCH_ROUTER_WORKERS=1 (the router inside the server process, as before
+//   one worker per core became the default)
+//   BENCH_SAMPLE=static-site (an apps/ sample instead, e.g. a buildpack app;
+//   each redeploy commits a new file to it)
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startBerth, type Berth } from '../helpers/berth.js';
-import { push } from '../helpers/git.js';
+import { commitFile, push, sampleRepo } from '../helpers/git.js';
 import { removeAppObjects } from '../helpers/docker.js';
 import { bumpTiny, tinyRepo } from '../helpers/tiny-app.js';
 import { heapGrowth, heapSummary } from './heap-summary.js';
@@ -24,6 +28,7 @@ import { memMb, routerWorkers } from './proc-memory.js';
 const REDEPLOYS = Number(process.env.BENCH_REDEPLOYS ?? 100);
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_SEC ?? 10) * 1000;
 const HEAP = process.env.BENCH_HEAP === '1';
+const SAMPLE = process.env.BENCH_SAMPLE;
 const CHECKPOINTS = [1, 3, 10, 25, 50, 100, 200, 500].filter((n) => n <= REDEPLOYS);
 if (!CHECKPOINTS.includes(REDEPLOYS)) CHECKPOINTS.push(REDEPLOYS);
 
@@ -45,10 +50,11 @@ async function main(): Promise<void> {
   const heapDir = await mkdtemp(path.join(os.tmpdir(), 'berth-heap-'));
   const berth = await startBerth({
     BERTH_DRAIN_MS: '0',
+    ...(process.env.BENCH_ROUTER_WORKERS ? { BERTH_ROUTER_WORKERS: process.env.BENCH_ROUTER_WORKERS } : {}),
     ...(HEAP ? { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${heapDir}` } : {}),
   });
   const app = `bench-mem-${randomBytes(3).toString('hex')}`;
-  const repo = await tinyRepo(app);
+  const repo = SAMPLE ? await sampleRepo(SAMPLE) : await tinyRepo(app);
   const rows: { deploys: string; server: { rss: number; anon: number }; workers: { rss: number; anon: number }[] }[] = [];
   const heaps: { label: string; file: string }[] = [];
   const checkpoint = async (label: string) => {
@@ -59,7 +65,8 @@ async function main(): Promise<void> {
     if (HEAP) heaps.push({ label, file: await snapshot(berth, heapDir) });
   };
   const deploy = async (v: number) => {
-    if (v > 1) await bumpTiny(repo, app, v);
+    if (v > 1 && SAMPLE) await commitFile(repo, 'bench-version.txt', `v${v}\n`);
+    else if (v > 1) await bumpTiny(repo, app, v);
     const res = await push(repo, berth.remote(app));
     if (res.code !== 0) throw new Error(`push ${v} failed:\n${res.output}`);
   };
@@ -71,7 +78,7 @@ async function main(): Promise<void> {
       await deploy(n + 1);
       if (CHECKPOINTS.includes(n)) await checkpoint(`${n} redeploys`);
     }
-    console.log(`\nmemory over time: one tiny Dockerfile app redeployed ${REDEPLOYS} times; each reading after ${SETTLE_MS / 1000} s idle; MB, RSS (private)`);
+    console.log(`\nmemory over time: ${SAMPLE ? `apps/${SAMPLE}` : 'one tiny Dockerfile app'} redeployed ${REDEPLOYS} times; each reading after ${SETTLE_MS / 1000} s idle; MB, RSS (private)`);
     for (const r of rows) {
       console.log(`  ${r.deploys.padEnd(14)} server ${String(r.server.rss).padStart(4)} (${r.server.anon})   router workers ${r.workers.map((w) => `${w.rss} (${w.anon})`).join(', ')}`);
     }
