@@ -1,6 +1,6 @@
 // The only reader of process.env. Everything tunable lives in one frozen
 // object, so a test or an operator can see every knob in one place.
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import path from 'node:path';
 
 export interface BerthConfig {
@@ -91,7 +91,7 @@ export interface BerthConfig {
     readonly upstreamTimeoutMs: number;
     /** Unset: no HTTPS listener. Default 443 when the router is on port 80. */
     readonly tlsPort: number | undefined;
-    /** Node cluster workers serving traffic; 1 means the server process itself. */
+    /** Node cluster workers serving traffic (default: one per core); 1 means the server process itself. */
     readonly workers: number;
     /** Slow clients (slowloris): all headers within this, the whole request within requestTimeoutMs. */
     readonly headersTimeoutMs: number;
@@ -212,7 +212,8 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     router: Object.freeze({
       upstreamTimeoutMs: int(env, 'BERTH_ROUTER_TIMEOUT_SEC', 30, 1) * 1000,
       tlsPort: env.BERTH_ROUTER_TLS_PORT ? int(env, 'BERTH_ROUTER_TLS_PORT', 443) : int(env, 'BERTH_ROUTER_PORT', 80) === 80 ? 443 : undefined,
-      workers: int(env, 'BERTH_ROUTER_WORKERS', 1, 1),
+      // One per core, as nginx's `worker_processes auto` on a Dokku host.
+      workers: int(env, 'BERTH_ROUTER_WORKERS', availableParallelism(), 1),
       headersTimeoutMs: int(env, 'BERTH_ROUTER_HEADERS_TIMEOUT_SEC', 10, 1) * 1000,
       requestTimeoutMs: int(env, 'BERTH_ROUTER_REQUEST_TIMEOUT_SEC', 120, 1) * 1000,
       keepAliveTimeoutMs: int(env, 'BERTH_ROUTER_KEEPALIVE_SEC', 60, 1) * 1000,

@@ -7,15 +7,15 @@ import { execFile } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { BuildJobData, JobControl } from '../queue/build-queue.js';
+import { latestBuildId, type BuildJobData, type JobControl } from '../queue/build-queue.js';
 import { appUrl } from '../config/index.js';
 import { selectBuilder } from '../builders/registry.js';
 import { berthLabels, pruneReleaseImages, untagImage } from '../docker/index.js';
 import { asBerthError, type BerthError } from '../shared/errors.js';
-import { phaseTimes } from '../shared/push-output.js';
+import { failure, phaseTimes } from '../shared/push-output.js';
 import type { Build, Release } from '../shared/types.js';
 import { getApp, getConfigVars } from '../store/apps.js';
-import { endLog, getBuild, touchBuild, updateBuild } from '../store/builds.js';
+import { appendLog, endLog, getBuild, touchBuild, updateBuild } from '../store/builds.js';
 import { buildLogWriter, type BuildLogWriter } from './build-log-writer.js';
 import type { PipelineDeps } from './deps.js';
 import { buildsDir, buildTarPath, buildWorkDir } from './paths.js';
@@ -40,6 +40,14 @@ export async function processBuild(data: BuildJobData, control: JobControl, deps
   if (!build || build.status !== 'queued') return; // superseded or already handled
   const lease = await tryAppLease(r, build.app);
   if (!lease) return control.defer(500);
+  // Pushes deploy in the order they were queued: an older build that gets the
+  // lease after a newer one was queued would otherwise undo the newer one.
+  const latest = await latestBuildId(r, build.app).catch(() => undefined);
+  if (latest && latest !== build.id) {
+    await lease.release();
+    await rm(buildTarPath(config, build.id), { force: true });
+    return supersede(deps, build.id, latest);
+  }
 
   activeBuilds.add(build.id);
   const log = buildLogWriter(r, build.id, config.build.logMaxLines);
@@ -76,6 +84,12 @@ export async function processBuild(data: BuildJobData, control: JobControl, deps
     await rm(buildWorkDir(config, build.id), { recursive: true, force: true });
     await rm(buildTarPath(config, build.id), { force: true });
   }
+}
+
+async function supersede(deps: PipelineDeps, id: string, newer: string): Promise<void> {
+  await appendLog(deps.redis, id, [failure(`Superseded by a newer push (build ${newer}); this revision was not deployed.`)], deps.config.build.logMaxLines);
+  await updateBuild(deps.redis, id, { status: 'superseded', finishedAt: Date.now() });
+  await endLog(deps.redis, id, 'superseded');
 }
 
 interface Built {

@@ -49,6 +49,11 @@ export function createBuildQueue(r: RedisHandle): BuildQueue {
   };
 }
 
+/** The app's newest queued build, in the order pushes reached the queue. */
+export async function latestBuildId(r: RedisHandle, app: string): Promise<string | undefined> {
+  return (await r.client.get(latestKey(r, app))) ?? undefined;
+}
+
 export interface BuildWorker { close(): Promise<void> }
 
 export function startBuildWorker(r: RedisHandle, concurrency: number, processor: BuildProcessor): BuildWorker {

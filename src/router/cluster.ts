@@ -1,5 +1,6 @@
-// The router role of `berth server`: one router in this process, or, with
-// BERTH_ROUTER_WORKERS > 1, that many node cluster workers sharing the ports
+// The router role of `berth server`: one router in this process with
+// BERTH_ROUTER_WORKERS=1, or else (by default, one per core) that many node
+// cluster workers sharing the ports
 // (the primary then only restarts workers that die and runs ACME). Every
 // worker has its own table and subscription, exactly like a separate
 // `berth server --role router` process against the same Redis.

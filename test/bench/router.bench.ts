@@ -1,8 +1,9 @@
 // Router benchmark: wrk (Debian's) against one backend container, in one run:
 //   direct           wrk -> container
-//   nginx            wrk -> nginx (1 worker, upstream keep-alive, as Dokku's proxy) -> container
-//   berth            wrk -> `berth server --role router` (1 worker) -> container
-//   berth xN         the same with BERTH_ROUTER_WORKERS=N (N = cores)
+//   nginx auto       wrk -> nginx (`worker_processes auto`, upstream keep-alive, as on a Dokku host) -> container: the baseline
+//   nginx 1          the same with `worker_processes 1`
+//   berth default    wrk -> `berth server --role router` (its default: one cluster worker per core) -> container
+//   berth 1          the same with BERTH_ROUTER_WORKERS=1 (the router in the server process)
 //   http-proxy-3     a stock http-proxy-3 server with a keep-alive agent (the old router's core)
 //   bare             the barest node:http proxy
 // Each target runs once per round and the rounds interleave, so a noisy
@@ -19,7 +20,7 @@
 //     top self-time functions)
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -87,9 +88,11 @@ async function stop(c: ChildProcess): Promise<void> {
   await Promise.race([gone, sleep(10_000)]);
 }
 
-async function startNginx(dir: string, upstream: string): Promise<{ port: number; proc: ChildProcess }> {
+async function startNginx(dir: string, upstream: string, workers: 'auto' | '1'): Promise<{ port: number; proc: ChildProcess }> {
   const port = await freePort();
-  const conf = `worker_processes 1; error_log ${dir}/error.log; pid ${dir}/nginx.pid; daemon off;
+  dir = path.join(dir, `nginx-${workers}`);
+  await mkdir(dir, { recursive: true });
+  const conf = `worker_processes ${workers}; error_log ${dir}/error.log; pid ${dir}/nginx.pid; daemon off;
 events { worker_connections 4096; }
 http {
   access_log off;
@@ -245,13 +248,16 @@ async function main(): Promise<void> {
 
     const app = 'bench';
     await setRoute(redis.handle, { app, upstreams: [upstream], release: 'v1' });
-    const nginx = await startNginx(tmp, upstream);
+    const nginx = await startNginx(tmp, upstream, 'auto');
     cleanup.push(() => stop(nginx.proc));
+    const nginx1 = await startNginx(tmp, upstream, '1');
+    cleanup.push(() => stop(nginx1.proc));
     const profileDir = PROFILE ? path.join(tmp, 'profile') : undefined;
-    const berth = await startRouter(redis, { BERTH_ROUTER_ACCESS_LOG: 'on' }, profileDir);
+    const berth = await startRouter(redis, { BERTH_ROUTER_WORKERS: '1', BERTH_ROUTER_ACCESS_LOG: 'on' }, profileDir);
     cleanup.push(() => stop(berth.proc), () => rm(berth.dataDir, { recursive: true, force: true }));
-    const cores = os.cpus().length;
-    const berthN = await startRouter(redis, { BERTH_ROUTER_WORKERS: String(cores) });
+    const cores = os.availableParallelism();
+    // No BERTH_ROUTER_WORKERS: what a default install runs.
+    const berthN = await startRouter(redis, {});
     cleanup.push(() => stop(berthN.proc), () => rm(berthN.dataDir, { recursive: true, force: true }));
     const hp3 = await startReference('http-proxy-3', upstream);
     cleanup.push(() => stop(hp3.proc));
@@ -263,9 +269,10 @@ async function main(): Promise<void> {
 
     const targets: [name: string, url: string, host?: string][] = [
       ['direct', `http://${upstream}/`],
-      ['nginx (1 worker)', `http://127.0.0.1:${nginx.port}/`],
+      [`nginx auto (${cores} w.)`, `http://127.0.0.1:${nginx.port}/`],
+      [`berth default (${cores} w.)`, `http://127.0.0.1:${berthN.port}/`, host],
+      ['nginx (1 worker)', `http://127.0.0.1:${nginx1.port}/`],
       ['berth (1 worker)', `http://127.0.0.1:${berth.port}/`, host],
-      [`berth (${cores} workers)`, `http://127.0.0.1:${berthN.port}/`, host],
       ['stock http-proxy-3', `http://127.0.0.1:${hp3.port}/`],
       ['bare node:http proxy', `http://127.0.0.1:${bare.port}/`],
     ];
@@ -281,10 +288,12 @@ async function main(): Promise<void> {
     console.log(fmt(viaNginx!));
     for (const p of proxies) console.log(fmt(p, viaNginx));
     // Each round's Berth run against the nginx run of the same round (the same stretch of noise).
-    const paired = rounds[2]!.map((b, r) => ({ rps: b.rps / rounds[1]![r]!.rps, p99: b.p99 / rounds[1]![r]!.p99 }));
     const ratio = (x: { rps: number; p99: number }) => `${x.rps.toFixed(2)}x/${x.p99.toFixed(2)}x`;
-    console.log(`berth (1 worker) vs nginx round by round, rps/p99: ${paired.map(ratio).join(', ')}; `
-      + `median ${ratio({ rps: median(paired.map((x) => x.rps)), p99: median(paired.map((x) => x.p99)) })}`);
+    for (const [b, n, label] of [[2, 1, `berth default vs nginx auto`], [4, 3, 'berth (1 worker) vs nginx (1 worker)']] as const) {
+      const paired = rounds[b]!.map((x, r) => ({ rps: x.rps / rounds[n]![r]!.rps, p99: x.p99 / rounds[n]![r]!.p99 }));
+      console.log(`${label} round by round, rps/p99: ${paired.map(ratio).join(', ')}; `
+        + `median ${ratio({ rps: median(paired.map((x) => x.rps)), p99: median(paired.map((x) => x.p99)) })}`);
+    }
 
     // Memory with 10,000 routes loaded.
     const m = redis.handle.client.multi();
@@ -292,7 +301,7 @@ async function main(): Promise<void> {
       m.hset(redis.handle.key('routes'), `app${i}`, JSON.stringify({ app: `app${i}`, upstreams: [`172.17.${i >> 8}.${i & 255}:5000`], release: 'v1', updatedAt: Date.now() }));
     }
     await m.exec();
-    const big = await startRouter(redis, {});
+    const big = await startRouter(redis, { BERTH_ROUTER_WORKERS: '1' });
     cleanup.push(() => stop(big.proc), () => rm(big.dataDir, { recursive: true, force: true }));
     // A cluster worker is a router-only process (src/router/cluster-worker.ts).
     const bigCluster = await startRouter(redis, { BERTH_ROUTER_WORKERS: '2' });
@@ -306,7 +315,7 @@ async function main(): Promise<void> {
     const loaded = wrk('berth, 10,000 routes', `http://127.0.0.1:${big.port}/`, host);
     const underLoad = memMb(big.proc.pid!);
     const show = (x: { rss: number; anon: number }) => `${x.rss} MB (${x.anon} MB private)`;
-    console.log(`\nmemory (RSS) with 10,000 routes loaded, \`berth server --role router\`; "private" leaves out node's own binary, shared by every node process:`
+    console.log(`\nmemory (RSS) with 10,000 routes loaded, \`berth server --role router\` with BERTH_ROUTER_WORKERS=1; "private" leaves out node's own binary, shared by every node process:`
       + `\n  once serving ${show(atStart)}, peak since start ${atStart.peak} MB; settled (${SETTLE_MS / 1000} s idle) ${show(settled)};`
       + ` at the end of a wrk run through it (${loaded.rps.toFixed(0)} req/s) ${show(underLoad)}`
       + `\n  router-only cluster workers, settled: ${workers.map(show).join(' and ')}`);

@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type Router from '@koa/router';
 import type { OpsDeps } from '../../ops/deps.js';
-import { deployReceive, buildsFollow } from '../../ops/deploy/receive.js';
+import { deployReceive, pushFollow } from '../../ops/deploy/receive.js';
 import { BerthError, unauthorized } from '../../shared/errors.js';
 import { buildsDir } from '../../pipeline/paths.js';
 import { auditRecord, type Actor } from '../../ops/audit/record.js';
@@ -78,7 +78,7 @@ export function receiveRoutes(router: Router, deps: OpsDeps & { hookSecret: stri
     void (async () => {
       let status = 'failed';
       try {
-        for await (const ev of buildsFollow(buildId, deps, abort.signal)) {
+        for await (const ev of pushFollow(buildId, deps, abort.signal)) {
           if ('end' in ev) status = ev.end;
           else out.write(`${ev.line}\n`);
         }

@@ -7,7 +7,9 @@ import { badRequest, notFound } from '../../shared/errors.js';
 import { detail, failure, step } from '../../shared/push-output.js';
 import { getApp } from '../../store/apps.js';
 import { appsCreate } from '../apps/create.js';
-import { appendLog, createBuild, endLog, followLog, newBuildId, updateBuild, type LogEvent } from '../../store/builds.js';
+import { appendLog, createBuild, endLog, followLog, getBuild, newBuildId, updateBuild, type LogEvent } from '../../store/builds.js';
+import { latestBuildId } from '../../queue/build-queue.js';
+import type { BuildStatus } from '../../shared/types.js';
 import { buildTarPath } from '../../pipeline/paths.js';
 import type { OpsDeps } from '../deps.js';
 
@@ -44,4 +46,55 @@ export async function deployReceive(input: ReceiveInput, deps: OpsDeps): Promise
 /** builds:output — the build's log from the start, live until it ends. */
 export function buildsFollow(buildId: string, deps: OpsDeps, signal?: AbortSignal): AsyncGenerator<LogEvent> {
   return followLog(deps.redis, buildId, signal);
+}
+
+/**
+ * The pusher's view of a build: its log, then, if a newer push to the same
+ * branch of the app was queued meanwhile, that push's outcome. Both pushes
+ * asked git to move the branch from the same commit, so only one can; when
+ * the newer one deploys, this push ends as superseded and leaves the branch
+ * to it, so the branch and what serves agree (the newer push wins).
+ */
+export async function* pushFollow(buildId: string, deps: OpsDeps, signal?: AbortSignal): AsyncGenerator<LogEvent> {
+  let end: BuildStatus | undefined;
+  for await (const ev of followLog(deps.redis, buildId, signal)) {
+    if ('end' in ev) end = ev.end;
+    else yield ev;
+  }
+  if (end === undefined) return;
+  const build = end === 'succeeded' ? await getBuild(deps.redis, buildId) : undefined;
+  const first = build && (await newerPush(build.app, build.id, build.ref, deps));
+  if (!build || !first) return yield { end };
+  yield { line: step(`A newer push of ${build.app} (build ${first}) deploys after this one; waiting for it`) };
+  const newer = await newerPushOutcome(build.app, build.id, build.ref, deps, signal);
+  if (newer?.status === 'succeeded') {
+    yield { line: failure(`The newer push (build ${newer.id}) deployed over this one; ${build.ref.replace('refs/heads/', '')} now points at its commit, not this one.`) };
+    return yield { end: 'superseded' };
+  }
+  if (newer) yield { line: detail(`The newer push (build ${newer.id}) ended ${newer.status}; this push's release stays live.`) };
+  yield { end };
+}
+
+/** The newest build of `app` queued after `after` for the same branch, if any. */
+async function newerPush(app: string, after: string, ref: string, deps: OpsDeps): Promise<string | undefined> {
+  const id = await latestBuildId(deps.redis, app);
+  if (!id || id === after) return undefined;
+  return (await getBuild(deps.redis, id))?.ref === ref ? id : undefined;
+}
+
+/** Waits for the newest push after `buildId` to end; one that is superseded in turn hands over to the next. */
+async function newerPushOutcome(app: string, buildId: string, ref: string, deps: OpsDeps, signal?: AbortSignal): Promise<{ id: string; status: BuildStatus } | undefined> {
+  for (let seen = buildId; ;) {
+    const id = await newerPush(app, seen, ref, deps);
+    if (!id) return undefined;
+    const status = await endOf(id, deps, signal);
+    if (status === undefined) return undefined;
+    if (status !== 'superseded') return { id, status };
+    seen = id;
+  }
+}
+
+async function endOf(id: string, deps: OpsDeps, signal?: AbortSignal): Promise<BuildStatus | undefined> {
+  for await (const ev of followLog(deps.redis, id, signal)) if ('end' in ev) return ev.end;
+  return undefined;
 }
