@@ -1,3 +1,4 @@
+// berth-test: exclusive (its grace-0 sweep removes every record-less build container on the engine, so another file's running build would go too)
 // The build leftovers sweep against real Docker and Redis: build containers
 // and build files go once their build is over (or has no record and is old),
 // and never while it is queued or running.
