@@ -63,7 +63,9 @@ export async function connectRedis(config: BerthConfig): Promise<RedisHandle> {
       return c;
     },
     async close() {
-      await Promise.all(opened.map((c) => c.quit().catch(() => c.disconnect())));
+      // A connection its user already quit (route-sync's subscription) would
+      // answer a second QUIT with EPIPE: skip it.
+      await Promise.all(opened.filter((c) => c.status !== 'end').map((c) => c.quit().catch(() => c.disconnect())));
       await embedded?.stop();
     },
   };
