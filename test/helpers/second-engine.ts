@@ -12,7 +12,7 @@
 //       otherwise the reason, for `t.skip(reason)`.
 //   startEngine(opts?): Promise<SecondEngine>
 //       opts.index: 1..60 (default: the first free one, taken under a lock dir)
-//       opts.insecureRegistries: ['10.213.1.1:5000', ...] passed to dockerd
+//       opts.insecureRegistries: ['10.231.1.1:5000', ...] passed to dockerd
 //       opts.images: local image names to copy in (docker save | docker load)
 //   SecondEngine:
 //       index, name ('berth-se<i>'), socket (path), host ('unix://<socket>'),
@@ -25,12 +25,12 @@
 //       netns, veth, iptables rules and dirs).
 //   initSwarm(manager, workers): Promise<void>
 //       `swarm init` on manager (advertising its address, overlay pool
-//       10.215.0.0/16) and `swarm join` of each worker.
+//       10.233.0.0/16) and `swarm join` of each worker.
 //   sweepStaleEngines(): void
 //       removes engines whose owning test process died (run by startEngine too).
 //
-// Addresses: engine i has the veth pair bse<i>h (host, 10.213.i.1/24) and
-// bse<i>n (netns, 10.213.i.2/24); its docker0 is 10.214.i.1/24. Engines reach
+// Addresses (clear of BERTH_APP_NETWORK_POOL, 10.213.0.0/16): engine i has the veth pair bse<i>h (host, 10.231.i.1/24) and
+// bse<i>n (netns, 10.231.i.2/24); its docker0 is 10.232.i.1/24. Engines reach
 // each other through the host (ip_forward, with FORWARD accept rules for the veths).
 // The namespace is entered with `nsenter --net=` (not `ip netns exec`, which
 // remounts /sys and hides the cgroup mounts dockerd needs).
@@ -83,7 +83,7 @@ export function privateEnginesSupported(): string | undefined {
 const names = (i: number) => ({
   ns: `berth-se${i}`, hostIf: `bse${i}h`, nsIf: `bse${i}n`,
   run: `${RUN_DIR}/${i}`, data: `${DATA_DIR}/${i}`,
-  hostAddress: `10.213.${i}.1`, address: `10.213.${i}.2`, bip: `10.214.${i}.1/24`,
+  hostAddress: `10.231.${i}.1`, address: `10.231.${i}.2`, bip: `10.232.${i}.1/24`,
 });
 
 function pidAlive(pid: number): boolean {
@@ -272,7 +272,7 @@ async function gracefulStop(i: number, host: string): Promise<void> {
 
 export async function initSwarm(manager: SecondEngine, workers: SecondEngine[]): Promise<void> {
   await manager.dockerAsync('swarm', 'init', '--advertise-addr', manager.address,
-    '--listen-addr', `${manager.address}:2377`, '--default-addr-pool', '10.215.0.0/16');
+    '--listen-addr', `${manager.address}:2377`, '--default-addr-pool', '10.233.0.0/16');
   const token = await manager.dockerAsync('swarm', 'join-token', '-q', 'worker');
   for (const w of workers) {
     await w.dockerAsync('swarm', 'join', '--advertise-addr', w.address, '--token', token, `${manager.address}:2377`);
