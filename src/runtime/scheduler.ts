@@ -32,6 +32,8 @@ export interface ProcessView {
   readonly restarts: number;
   readonly release: string;
   readonly lastLines?: string[];
+  /** The node's address, when the scheduler spans several (swarm). */
+  readonly node?: string;
 }
 
 export interface RunOptions {

@@ -1,0 +1,122 @@
+// Berth on a two-node Docker Swarm (BERTH_SCHEDULER=swarm), both nodes private
+// engines in their own network namespaces: tasks spread over both nodes and
+// serve traffic from both, a node drained under a client loop loses no
+// request, and a rolling deploy that fails its health check rolls back by itself.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startBerth, type Berth } from '../helpers/berth.js';
+import { commitFile, push, sampleRepo } from '../helpers/git.js';
+import { viaRouter } from '../helpers/http.js';
+import { api } from '../helpers/api.js';
+import { privateEnginesSupported } from '../helpers/second-engine.js';
+import { registrySupported } from '../helpers/registry.js';
+import { startCluster, type Cluster } from '../helpers/swarm-cluster.js';
+
+const skip = privateEnginesSupported() ?? registrySupported();
+
+describe('swarm scheduler on two nodes', { skip }, () => {
+  let cluster: Cluster;
+  let berth: Berth;
+  let repo: string;
+  const app = `t-${randomBytes(4).toString('hex')}`;
+  const call = (method: string, p: string, body?: unknown) => api(berth.apiPort, berth.token, method, p, body);
+  const whoami = async () => {
+    const r = await viaRouter(berth.routerPort, `${app}.localhost`, '/whoami');
+    return r.status === 200 ? JSON.parse(r.body) as { hostname: string; release: string } : undefined;
+  };
+  const route = async () => (await call('GET', `/apps/${app}/ps`)).body;
+
+  before(async () => {
+    cluster = await startCluster();
+    berth = await startBerth({ ...cluster.env, BERTH_BOOT_TIMEOUT_SEC: '20', BERTH_IMAGE_RETENTION: '1' });
+    repo = await sampleRepo('dockerfile-hello');
+    await commitFile(repo, 'app.json', JSON.stringify({ formation: { web: { quantity: 2 } } }));
+  });
+  after(async () => {
+    await berth?.destroy();
+    await cluster?.stop();
+  });
+
+  test('a push deploys a service whose tasks run on both nodes, pulled from the registry, and both serve', async () => {
+    const res = await push(repo, berth.remote(app));
+    assert.equal(res.code, 0, res.output);
+    assert.match(res.output, /pushed 10\.231\.\d+\.1:\d+\/berth\/app-t-[0-9a-f]+:v1/);
+    assert.match(res.output, /web is running on 2 node\(s\)/);
+    const svc = JSON.parse(cluster.manager.docker('service', 'inspect', `berth-${app}-web`))[0];
+    assert.equal(svc.Spec.Labels['berth.app'], app);
+    assert.equal(svc.Spec.Mode.Replicated.Replicas, 2);
+    assert.equal(svc.Spec.UpdateConfig.Order, 'start-first');
+    assert.equal(svc.Spec.UpdateConfig.FailureAction, 'rollback');
+    assert.equal(svc.Spec.EndpointSpec.Ports[0].PublishMode, 'host');
+    assert.ok(svc.Spec.TaskTemplate.Resources.Limits.MemoryBytes > 0);
+    assert.ok(svc.Spec.TaskTemplate.ContainerSpec.Healthcheck.Test[1].includes('127.0.0.1:5000'));
+    // The worker pulled the image from the registry (it never had it locally).
+    assert.match(cluster.worker.docker('images', '--format', '{{.Repository}}'), /10\.231\.\d+\.1:\d+\/berth\/app-/);
+    // Through the router, requests land on tasks of both nodes.
+    const nodes = new Set<string>();
+    for (let i = 0; i < 40 && nodes.size < 2; i++) {
+      const who = await whoami();
+      if (who) nodes.add(cluster.nodeOf(who.hostname) ?? `unknown ${who.hostname}`);
+    }
+    assert.deepEqual([...nodes].sort(), ['manager', 'worker']);
+    const ps = await route();
+    assert.equal(ps.processes.filter((p: { type: string; state: string }) => p.type === 'web' && p.state === 'running').length, 2, JSON.stringify(ps));
+  });
+
+  test('a node drained while a client loop runs: no request fails and every task ends on the other node', async () => {
+    let stop = false;
+    let ok = 0;
+    const failures: string[] = [];
+    const loop = (async () => {
+      while (!stop) {
+        const r = await viaRouter(berth.routerPort, `${app}.localhost`, '/').catch((e: Error) => ({ status: 0, body: e.message }));
+        if (r.status === 200) ok++; else failures.push(`${r.status} ${r.body.slice(0, 100)}`);
+      }
+    })();
+    await sleep(1000);
+    const managerId = JSON.parse(cluster.manager.docker('node', 'inspect', 'self'))[0].ID as string;
+    const nodes = cluster.manager.docker('node', 'ls', '-q').split('\n').filter((n) => n && n !== managerId);
+    const drained = nodes[0]!; // the worker node (not self)
+    cluster.manager.docker('node', 'update', '--availability', 'drain', drained);
+    try {
+      // Both replicas end up on the manager, and the route follows.
+      const deadline = Date.now() + 90_000;
+      let where: string[] = [];
+      while (Date.now() < deadline) {
+        where = cluster.manager.docker('service', 'ps', `berth-${app}-web`, '--filter', 'desired-state=running', '--format', '{{.Node}}|{{.CurrentState}}').split('\n');
+        const ids = cluster.worker.docker('ps', '-q', '--filter', `label=berth.app=${app}`);
+        if (where.length === 2 && where.every((w) => w.includes('Running')) && !ids) break;
+        await sleep(500);
+      }
+      assert.equal(cluster.worker.docker('ps', '-q', '--filter', `label=berth.app=${app}`), '', `still on the worker: ${where.join(', ')}`);
+      await sleep(3000); // the loop keeps going on the new placement
+    } finally {
+      stop = true;
+      await loop;
+      cluster.manager.docker('node', 'update', '--availability', 'active', drained);
+    }
+    console.log(`drain: ${failures.length} of ${ok + failures.length} requests failed`);
+    assert.ok(ok > 20, `only ${ok} requests ran`);
+    assert.deepEqual(failures, []);
+  });
+
+  test('a rolling deploy whose health check fails is rolled back by Swarm; the old release keeps serving', async () => {
+    // It listens on another port than $PORT: the tasks' health check (the port) never passes.
+    await commitFile(repo, 'Procfile', 'web: PORT=5999 python3 /app/server.py\n');
+    const before = await whoami();
+    assert.ok(before);
+    const res = await push(repo, berth.remote(app));
+    assert.notEqual(res.code, 0, res.output);
+    assert.match(res.output, /Swarm rolled it back|failed its health check/);
+    assert.match(res.output, /the previous release keeps serving/);
+    const svc = JSON.parse(cluster.manager.docker('service', 'inspect', `berth-${app}-web`))[0];
+    assert.match(svc.UpdateStatus?.State ?? '', /rollback/);
+    assert.equal(svc.Spec.Labels['berth.release'], before!.release);
+    for (let i = 0; i < 10; i++) {
+      const who = await whoami();
+      assert.equal(who?.release, before!.release);
+    }
+  });
+});
