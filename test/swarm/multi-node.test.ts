@@ -5,7 +5,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { startBerth, type Berth } from '../helpers/berth.js';
 import { commitFile, push, sampleRepo } from '../helpers/git.js';
 import { viaRouter } from '../helpers/http.js';
@@ -30,7 +32,7 @@ describe('swarm scheduler on two nodes', { skip }, () => {
 
   before(async () => {
     cluster = await startCluster();
-    berth = await startBerth({ ...cluster.env, BERTH_BOOT_TIMEOUT_SEC: '20', BERTH_IMAGE_RETENTION: '1' });
+    berth = await startBerth({ ...cluster.env, BERTH_BOOT_TIMEOUT_SEC: '20', BERTH_IMAGE_RETENTION: '3' });
     repo = await sampleRepo('dockerfile-hello');
     await commitFile(repo, 'app.json', JSON.stringify({ formation: { web: { quantity: 2 } } }));
   });
@@ -91,6 +93,17 @@ describe('swarm scheduler on two nodes', { skip }, () => {
         await sleep(500);
       }
       assert.equal(cluster.worker.docker('ps', '-q', '--filter', `label=berth.app=${app}`), '', `still on the worker: ${where.join(', ')}`);
+      // The route table follows within seconds: only the manager's address is left in it.
+      const redis = new Redis({ path: path.join(berth.dataDir, 'redis', 'redis.sock'), keyPrefix: berth.env.BERTH_REDIS_PREFIX });
+      let upstreams: string[] = [];
+      try {
+        for (let i = 0; i < 20; i++) {
+          upstreams = JSON.parse((await redis.hget('routes', app)) ?? '{}').upstreams ?? [];
+          if (upstreams.length === 2 && upstreams.every((u) => u.startsWith(`${cluster.manager.address}:`))) break;
+          await sleep(500);
+        }
+      } finally { redis.disconnect(); }
+      assert.ok(upstreams.length === 2 && upstreams.every((u) => u.startsWith(`${cluster.manager.address}:`)), `route: ${upstreams.join(', ')}`);
       await sleep(3000); // the loop keeps going on the new placement
     } finally {
       stop = true;

@@ -120,6 +120,12 @@ export async function ensureOverlay(deps: SwarmDeps, app: string): Promise<strin
   return name;
 }
 
+/** Once the services are removed their tasks still detach for a moment: a few tries, then leave it. */
 export async function removeOverlay(deps: SwarmDeps, app: string): Promise<void> {
-  await deps.docker.getNetwork(overlayName(app)).remove().catch(() => {});
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const gone = await deps.docker.getNetwork(overlayName(app)).remove()
+      .then(() => true, (err: { statusCode?: number }) => err.statusCode === 404);
+    if (gone) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
