@@ -14,6 +14,9 @@
 #
 # Options:
 #   --no-start   steps 1-5 only (what .ci/run uses)
+#   --swarm-manager  also make this host a Docker Swarm manager with a private
+#                image registry, and run Berth with BERTH_SCHEDULER=swarm
+#                (deploy/swarm-manager.sh, deploy/swarm.md)
 #   -h, --help   this text
 #
 # Environment (passed on to the Berth server):
@@ -35,9 +38,11 @@ indent() { sed 's/^/       /'; }
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 
 start=1
+swarm_manager=0
 for arg in "$@"; do
   case "$arg" in
     --no-start) start=0 ;;
+    --swarm-manager) swarm_manager=1 ;;
     -h|--help) usage; exit 0 ;;
     *) warn "unknown option: $arg (see --help)"; exit 2 ;;
   esac
@@ -66,6 +71,8 @@ info "$os_name, $(uname -m), init: $(cat /proc/1/comm 2>/dev/null || echo unknow
 # openssh-client: ssh-keygen prints the SSH host key's fingerprint; the SSH push tests use ssh.
 # iptables: the firewall that walls app networks off from the host (src/runtime/docker-local/firewall.ts).
 packages=(docker.io iptables apparmor redis-server git ca-certificates curl debootstrap nginx-light wrk pebble openssl openssh-client)
+# docker-registry, apache2-utils (htpasswd): the private registry of a swarm (deploy/swarm.md) and its tests.
+packages+=(docker-registry apache2-utils)
 # Ubuntu's chromium is a snap, not /usr/bin/chromium; the dashboard tests need the Debian package.
 if [[ $os_id == debian ]]; then
   packages+=(chromium)
@@ -164,6 +171,9 @@ start_docker() {
   die "dockerd $reason; see $hint"
 }
 start_docker
+# Swarm init and the private registry; exports BERTH_SCHEDULER/BERTH_REGISTRY* for the env file.
+# shellcheck source=deploy/swarm-manager.sh
+if (( swarm_manager )); then source "$repo/deploy/swarm-manager.sh"; fi
 
 # --- 4. Node dependencies and build ---------------------------------------------
 

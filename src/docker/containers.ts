@@ -140,7 +140,7 @@ export async function tailLogs(docker: Docker, id: string, lines: number): Promi
 }
 
 /** Strips Docker's 8-byte stream headers from a non-TTY log buffer. */
-function demux(buf: Buffer): string {
+export function demux(buf: Buffer): string {
   const parts: string[] = [];
   let i = 0;
   while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0) {

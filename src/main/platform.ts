@@ -4,6 +4,8 @@ import type { BerthConfig } from '../config/index.js';
 import { createDocker, pingDocker, type Docker } from '../docker/client.js';
 import { createBuildQueue, type BuildQueue } from '../queue/build-queue.js';
 import { dockerLocalScheduler } from '../runtime/docker-local/index.js';
+import { startSupervisor, type Supervisor, type SupervisorHooks } from '../runtime/docker-local/supervisor.js';
+import { startSwarmSupervisor, swarmScheduler } from '../runtime/swarm/index.js';
 import type { Scheduler } from '../runtime/scheduler.js';
 import { getApp, getRelease } from '../store/apps.js';
 import type { RedisHandle } from '../store/redis.js';
@@ -16,6 +18,8 @@ export interface Platform {
   readonly docker: Docker;
   readonly queue: BuildQueue;
   readonly scheduler: Scheduler;
+  /** Follows what runs (routes, app logs) for the chosen scheduler. */
+  supervise(hooks: SupervisorHooks): Promise<Supervisor>;
 }
 
 export async function createPlatform(config: BerthConfig, redis: RedisHandle): Promise<Platform> {
@@ -23,7 +27,13 @@ export async function createPlatform(config: BerthConfig, redis: RedisHandle): P
   if (!(await pingDocker(docker))) {
     console.error(' !     Docker is not answering; builds and deploys will fail until it does (start dockerd).');
   }
-  return { config, redis, docker, queue: createBuildQueue(redis), scheduler: dockerLocalScheduler({ docker, redis, config }) };
+  const deps = { docker, redis, config };
+  const swarm = config.scheduler === 'swarm';
+  return {
+    config, redis, docker, queue: createBuildQueue(redis),
+    scheduler: swarm ? swarmScheduler(deps) : dockerLocalScheduler(deps),
+    supervise: (hooks) => (swarm ? startSwarmSupervisor : startSupervisor)(deps, hooks, config.runtime.appLogLines),
+  };
 }
 
 export async function currentRelease(redis: RedisHandle, app: AppName): Promise<Release | undefined> {

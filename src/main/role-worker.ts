@@ -6,7 +6,6 @@ import { activeBuilds, processBuild } from '../pipeline/run-build.js';
 import { failBuildNow, sweepBuildLeftovers, sweepLostBuilds } from '../pipeline/sweep.js';
 import { startBuildWorker } from '../queue/build-queue.js';
 import { installAppFirewall } from '../runtime/docker-local/firewall.js';
-import { startSupervisor } from '../runtime/docker-local/supervisor.js';
 import { effectiveFormation } from '../runtime/scheduler.js';
 import { getApp, getFormation, isStopped, listApps } from '../store/apps.js';
 import { startCutDeploySweep } from './cut-deploys.js';
@@ -47,11 +46,11 @@ export async function startWorkerRole(p: Platform): Promise<() => Promise<void>>
   const leftoverSweeper = setInterval(() => void sweepLeftovers(), 60_000);
   await reconcileAll(p);
   const cutDeploys = await startCutDeploySweep(p);
-  const supervisor = await startSupervisor({ docker, redis, config }, {
+  const supervisor = await p.supervise({
     currentRelease: (app) => currentRelease(redis, app),
     knows: async (app) => (await getApp(redis, app)) !== undefined,
     resync: () => reconcileAll(p),
-  }, config.runtime.appLogLines);
+  });
   return async () => {
     supervisor.close();
     cutDeploys.close();

@@ -34,6 +34,8 @@ export interface ProcessView {
   readonly lastLines?: string[];
   /** Why a crashed process stopped: "exited with code 1", "was killed for going over its 512 MB memory limit (OOM)". */
   readonly reason?: string;
+  /** The node's address, when the scheduler spans several (swarm). */
+  readonly node?: string;
 }
 
 export interface RunOptions {

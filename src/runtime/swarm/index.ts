@@ -1,0 +1,65 @@
+// The swarm scheduler (BERTH_SCHEDULER=swarm): each process type of a release
+// is a Swarm service, rolled start-first with automatic rollback; routes come
+// from the tasks' nodes and host-mode ports (routes.ts). One-offs (`run`,
+// release and predeploy commands) run on the manager's engine as with the
+// local scheduler: they need no placement, and predeploy's commit must land
+// in the image this manager pushes.
+import { deleteRepository } from '../../docker/registry-api.js';
+import { deleteRoute, setRoute } from '../../store/routes.js';
+import { dockerLocalScheduler } from '../docker-local/index.js';
+import type { Scheduler } from '../scheduler.js';
+import { deploySwarm } from './deploy.js';
+import { psSwarm } from './ps.js';
+import { refreshSwarmRoutes } from './routes.js';
+import { scaleSwarm } from './scale.js';
+import { appServices, removeOverlay, type SwarmDeps } from './services.js';
+
+export type { SwarmDeps } from './services.js';
+export { startSwarmSupervisor } from './supervisor.js';
+
+const silentLog = { step() {}, detail() {}, error() {}, raw() {} };
+
+async function removeServices(deps: SwarmDeps, app: string): Promise<void> {
+  await Promise.all((await appServices(deps, app)).map((s) => deps.docker.getService(s.id).remove().catch(() => {})));
+}
+
+export function swarmScheduler(deps: SwarmDeps): Scheduler {
+  const local = dockerLocalScheduler(deps);
+  return {
+    deploy: (release, formation, log, opts) => deploySwarm(deps, release, formation, log, opts),
+    scale: (release, formation, log, resources) => scaleSwarm(deps, release, formation, log, resources),
+    ps: (app) => psSwarm(deps, app),
+    run: (release, opts) => local.run(release, opts),
+    runAndCommit: (release, opts) => local.runAndCommit(release, opts),
+
+    async reconcile(app, current, formation) {
+      if (!current) return;
+      const services = await appServices(deps, app);
+      if (services.length > 0 || Object.values(formation).every((n) => n === 0)) {
+        await refreshSwarmRoutes(deps, app);
+        return;
+      }
+      // The services are gone (removed by hand, or a new swarm): make them again.
+      const outcome = await deploySwarm(deps, current, formation, silentLog);
+      await outcome.retire();
+    },
+
+    async stop(app) {
+      const web = (await appServices(deps, app)).find((s) => s.type === 'web');
+      await setRoute(deps.redis, { app, upstreams: [], release: web?.release ?? '' });
+      await removeServices(deps, app);
+    },
+
+    async destroy(app) {
+      await removeServices(deps, app);
+      await deleteRoute(deps.redis, app);
+      // One-offs, images and volumes on this engine, as the local scheduler leaves them.
+      await local.destroy(app);
+      await removeOverlay(deps, app);
+      if (deps.config.registry) {
+        await deleteRepository(deps.config.registry, `berth/app-${app}`)
+          .catch((err) => console.error(`destroy ${app}: registry: ${(err as Error).message}`));
+      }
+    },
+  };
+}

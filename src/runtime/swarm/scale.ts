@@ -1,0 +1,34 @@
+// ps:scale under Swarm: only the replica count changes (no rolling update);
+// new web tasks pass their health check before Swarm reports them running,
+// and the route follows what runs.
+import type { BuildLog } from '../../shared/build-log.js';
+import { releaseTag, type Release } from '../../shared/types.js';
+import type { Formation, Resources } from '../scheduler.js';
+import { waitForReplicas } from './converge.js';
+import { deploySwarm } from './deploy.js';
+import { refreshSwarmRoutes } from './routes.js';
+import { appServices, inspectService, type SwarmDeps } from './services.js';
+
+export async function scaleSwarm(deps: SwarmDeps, release: Release, formation: Formation, log: BuildLog, resources?: Resources): Promise<void> {
+  const tag = releaseTag(release.version);
+  const services = await appServices(deps, release.app);
+  // A type with no service yet (scaled up from 0, or limits changed): a deploy of that type makes it.
+  const missing = Object.entries(formation).filter(([t, n]) => n > 0 && !services.some((s) => s.type === t) && t in release.processTypes);
+  if (missing.length || resources) {
+    const types = resources ? Object.keys(formation) : missing.map(([t]) => t);
+    const outcome = await deploySwarm(deps, release, formation, log, { types, resources });
+    await outcome.retire();
+  }
+  const waits: Promise<void>[] = [];
+  for (const s of services) {
+    const want = formation[s.type];
+    if (want === undefined || want === s.replicas || (resources && s.type in formation)) continue;
+    const info = await inspectService(deps, s.id);
+    if (!info) continue;
+    await deps.docker.getService(s.id).update({ ...info.spec, Mode: { Replicated: { Replicas: want } }, version: info.version } as never);
+    log.detail(`${s.type}: ${s.replicas} -> ${want}`);
+    waits.push(waitForReplicas(deps, s.id, s.type, tag, want));
+  }
+  await Promise.all(waits);
+  await refreshSwarmRoutes(deps, release.app);
+}
