@@ -9,6 +9,7 @@ import { getApp } from '../../store/apps.js';
 import { appsCreate } from '../apps/create.js';
 import { appendLog, createBuild, endLog, followLog, newBuildId, updateBuild, type LogEvent } from '../../store/builds.js';
 import { buildTarPath } from '../../pipeline/paths.js';
+import { shareSource } from '../../pipeline/build-source.js';
 import type { OpsDeps } from '../deps.js';
 
 export interface ReceiveInput {
@@ -29,6 +30,8 @@ export async function deployReceive(input: ReceiveInput, deps: OpsDeps): Promise
   if (!(await getApp(deps.redis, app))) throw notFound('app_not_found', `app "${app}" does not exist`, 'create it with a first push or apps:create');
   const id = newBuildId();
   await rename(input.tarPath, buildTarPath(deps.config, id));
+  // Before the build exists, so a worker never sees a build without its tree.
+  await shareSource(deps, id);
   await createBuild(deps.redis, { id, app, rev: input.rev, ref });
   await appendLog(deps.redis, id, [step(`Building ${app} from ${input.rev.slice(0, 7)} (build ${id})`)], deps.config.build.logMaxLines);
   const superseded = await deps.queue.enqueue({ buildId: id, app });
