@@ -54,7 +54,9 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code), (err: Error) => {
+main(process.argv.slice(2)).then((code) => process.exit(code), (err: Error & { hint?: string }) => {
   console.error(` !     ${err.message}`);
+  // A failed start (Redis refused the password, say) says how to fix it too.
+  if (err.hint) console.error(` !     ${err.hint}`);
   process.exit(1);
 });

@@ -30,6 +30,9 @@ async function firstPing(client: Redis, url: string | undefined): Promise<void> 
     timer = setTimeout(() => reject(new BerthError('redis_unreachable', 503, `Redis at ${where(url)} did not answer within 20 s`,
       { hint: 'check REDIS_URL, that the port is open from this host, and rediss:// when the server speaks TLS' })), 20_000);
   });
+  // The reply error below says it all; without a listener ioredis also prints it as unhandled.
+  const quiet = () => {};
+  client.on('error', quiet);
   try {
     await Promise.race([client.ping(), deadline]);
   } catch (err) {
@@ -41,6 +44,7 @@ async function firstPing(client: Redis, url: string | undefined): Promise<void> 
     throw err;
   } finally {
     clearTimeout(timer);
+    client.off('error', quiet);
   }
 }
 
