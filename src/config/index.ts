@@ -17,6 +17,10 @@ export interface BerthConfig {
   /** This node's name in `berth workers` and on the builds it runs (default: the hostname). */
   readonly workerName: string;
   readonly dockerHost: string | undefined;
+  /** Which Scheduler runs apps: `local` (one engine) or `swarm` (README "Scaling out", deploy/swarm.md). */
+  readonly scheduler: 'local' | 'swarm';
+  /** The private registry release images are pushed to, so every node can pull them; unset: none. */
+  readonly registry: RegistryConfig | undefined;
   /** Unset means: generate once into dataDir/admin-token. */
   readonly adminToken: string | undefined;
   readonly images: { readonly run: string; readonly build: string };
@@ -117,7 +121,37 @@ export interface BerthConfig {
   };
 }
 
+export interface RegistryConfig {
+  /** `host:port`, as nodes reach it (and as /etc/docker/certs.d/<host:port> names it). */
+  readonly address: string;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  /** CA (PEM file) Berth trusts for the registry's API (pruning); nodes trust it via certs.d. */
+  readonly caFile: string | undefined;
+  /** Plain HTTP: only for a registry on loopback or a private test network. */
+  readonly insecure: boolean;
+}
+
 type Env = Record<string, string | undefined>;
+
+function schedulerOf(env: Env): 'local' | 'swarm' {
+  const raw = (env.BERTH_SCHEDULER || 'local').toLowerCase();
+  if (raw !== 'local' && raw !== 'swarm') throw new Error(`BERTH_SCHEDULER must be "local" or "swarm", got "${env.BERTH_SCHEDULER}"`);
+  return raw;
+}
+
+function registryOf(env: Env): RegistryConfig | undefined {
+  const address = env.BERTH_REGISTRY;
+  if (!address) return undefined;
+  if (!/^[a-z0-9.-]+(:\d+)?$/i.test(address)) throw new Error(`BERTH_REGISTRY must be host:port (e.g. 10.0.0.1:5000), got "${address}"`);
+  return Object.freeze({
+    address,
+    username: env.BERTH_REGISTRY_USER || undefined,
+    password: env.BERTH_REGISTRY_PASSWORD || undefined,
+    caFile: env.BERTH_REGISTRY_CA || undefined,
+    insecure: ['1', 'on', 'true', 'yes'].includes((env.BERTH_REGISTRY_INSECURE ?? '').toLowerCase()),
+  });
+}
 
 function int(env: Env, name: string, fallback: number, min = 0): number {
   const raw = env[name];
@@ -166,6 +200,8 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     }),
     workerName: env.BERTH_WORKER_NAME || hostname(),
     dockerHost: env.DOCKER_HOST || undefined,
+    scheduler: schedulerOf(env),
+    registry: registryOf(env),
     adminToken: env.BERTH_ADMIN_TOKEN || undefined,
     access: Object.freeze({
       sshPort: (env.BERTH_SSH_PORT ?? '').toLowerCase() === 'off' ? undefined : int(env, 'BERTH_SSH_PORT', 2222),

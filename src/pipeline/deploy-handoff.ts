@@ -6,7 +6,9 @@
 // fails a build whose deploy nobody took.
 import type { DeployJobData, DeployQueue } from '../queue/deploy-queue.js';
 import type { JobControl } from '../queue/build-queue.js';
-import { imageExists, pruneReleaseImages } from '../docker/index.js';
+import { imageExists, pruneReleaseImages, untagImage } from '../docker/index.js';
+import { pullImage } from '../docker/registry-pull.js';
+import { pushImage, registryRef } from '../docker/registry-push.js';
 import { BerthError } from '../shared/errors.js';
 import type { Build } from '../shared/types.js';
 import { getApp, getRelease, setReleaseStatus } from '../store/apps.js';
@@ -22,6 +24,14 @@ export function handOffTo(queue: DeployQueue, deps: Pick<PipelineDeps, 'config' 
     const { release } = built;
     // Until the app node takes the deploy; a deploy nobody takes fails then.
     await touchBuild(deps.redis, build.id, deps.config.build.timeoutMs);
+    const { registry } = deps.config;
+    if (registry) {
+      log.step(`Pushing v${release.version} to the registry ${registry.address}`);
+      await log.flush();
+      await pushImage(deps.docker, registry, release.image);
+      // The registry's name for it is only a second tag here: drop it, as the app node does.
+      await untagImage(deps.docker, registryRef(registry, release.image));
+    }
     log.step(`Built on worker ${deps.config.workerName}; handing v${release.version} to the app node to deploy`);
     await log.flush();
     await queue.enqueue({
@@ -34,11 +44,17 @@ export function handOffTo(queue: DeployQueue, deps: Pick<PipelineDeps, 'config' 
 
 /**
  * The release's image must be on this node's engine. A worker sharing the
- * engine left it here; one on another host must push it to a registry that
- * this node pulls from (issue 14's registry; the pull goes here).
+ * engine left it here; one on another host pushed it to the registry, and
+ * this node pulls it from there (by the address it reaches the registry at).
  */
-async function requireImage(deps: PipelineDeps, image: string, worker: string): Promise<void> {
+async function requireImage(deps: PipelineDeps, image: string, worker: string, log: BuildLogWriter): Promise<void> {
   if (await imageExists(deps.docker, image)) return;
+  const { registry } = deps.config;
+  if (registry) {
+    log.step(`Pulling v${image.split(':v').pop()} from the registry ${registry.address}`);
+    await log.flush();
+    return pullImage(deps.docker, registry, image);
+  }
   throw new BerthError('image_not_on_node', 422,
     `${image} was built by worker ${worker} on another Docker engine and is not on this node's`,
     { hint: 'configure the image registry (deploy/swarm.md) so build workers push and app nodes pull, or run the worker against this node\'s Docker' });
@@ -65,7 +81,7 @@ export async function processDeploy(data: DeployJobData, control: JobControl, de
       await endLog(r, build.id, 'superseded');
       return;
     }
-    await requireImage(deps, release.image, data.worker)
+    await requireImage(deps, release.image, data.worker, log)
       .catch(async (err) => { await setReleaseStatus(r, build.app, release.version, 'failed'); throw err; });
     await deployBuilt(build, { release, scripts: { predeploy: data.predeploy, postdeploy: data.postdeploy }, buildMs: data.buildMs, slugMs: data.slugMs }, log, deps);
   } catch (err) {

@@ -3,7 +3,9 @@
 // (test/helpers/second-engine.ts); the worker (`berth server --role worker`)
 // runs inside that namespace, with that engine as its DOCKER_HOST, and
 // reaches the main server's embedded Redis over the veth with a password.
-// The main server runs with BERTH_BUILDS=off: it must not build.
+// The main server runs with BERTH_BUILDS=off: it must not build. Without a
+// registry the app node says why it cannot deploy; with one (Debian's
+// docker-registry, htpasswd) the worker pushes and the app node pulls.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -18,9 +20,11 @@ import { api } from '../helpers/api.js';
 import { runBerthCli } from '../helpers/cli.js';
 import { removeAppObjects } from '../helpers/docker.js';
 import { privateEnginesSupported, startEngine, type SecondEngine } from '../helpers/second-engine.js';
+import { registrySupported, startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { viaRouter } from '../helpers/http.js';
 import { SERVER_NODE_FLAGS } from '../../src/shared/node-flags.js';
 
-const skip = privateEnginesSupported();
+const skip = privateEnginesSupported() ?? registrySupported();
 const APP = `bw-${randomBytes(3).toString('hex')}`;
 const WORKER = `node2-${randomBytes(3).toString('hex')}`;
 const PASSWORD = randomBytes(16).toString('hex');
@@ -62,9 +66,12 @@ describe('a build worker on a second node', { skip, timeout: 600_000 }, () => {
   let workerDir: string;
   let repo: string;
   let workerEnv: Record<string, string>;
+  let registry: TestRegistry;
 
   before(async () => {
-    engine = await startEngine({ images: ['berth/stack:bookworm'] });
+    // Plain HTTP on the test's private networks: node 2 reaches it over its veth, the main engine on loopback.
+    engine = await startEngine({ images: ['berth/stack:bookworm'], insecureRegistries: ['10.231.0.0/16'] });
+    registry = await startRegistry({ host: '0.0.0.0' });
     const redisPort = await freePort();
     main = await startBerth({
       BERTH_BUILDS: 'off',
@@ -95,6 +102,7 @@ describe('a build worker on a second node', { skip, timeout: 600_000 }, () => {
     removeAppObjects([APP]);
     await main?.destroy();
     await engine?.stop();
+    await registry?.stop();
     await rm(workerDir, { recursive: true, force: true });
     await rm(repo, { recursive: true, force: true });
   });
@@ -151,6 +159,38 @@ describe('a build worker on a second node', { skip, timeout: 600_000 }, () => {
     assert.equal(build.status, 'failed');
     const cli = await runBerthCli(['builds', APP], { BERTH_URL: `http://127.0.0.1:${main.apiPort}`, BERTH_TOKEN: main.token });
     assert.match(cli.stdout, new RegExp(`${build.id}.*${WORKER}`));
+  });
+
+  test('with a registry, the worker pushes, the app node pulls and deploys', async () => {
+    const port = registry.address.split(':').pop()!;
+    const creds = { BERTH_REGISTRY_USER: registry.username, BERTH_REGISTRY_PASSWORD: registry.password, BERTH_REGISTRY_INSECURE: '1' };
+    // Each node names the registry by the address it reaches it at.
+    worker!.child.kill('SIGTERM');
+    await worker!.exited;
+    Object.assign(main.env, creds, { BERTH_REGISTRY: `127.0.0.1:${port}` });
+    await main.stop();
+    await main.start();
+    workerEnv = { ...workerEnv, ...creds, BERTH_REGISTRY: `${engine.hostAddress}:${port}` };
+    worker = startWorker(engine, workerEnv);
+    await until('the worker to be ready', async () => (worker!.output().includes('berth: ready') ? true : undefined));
+    await writeFile(path.join(repo, 'index.html'), 'built on node 2, shipped by the registry\n');
+    git(repo, 'commit', '-qam', 'v2');
+    const res = await push(repo, main.remote(APP));
+    assert.equal(res.code, 0, `${res.output}\n${worker!.output()}\n${main.output().slice(-3000)}`);
+    assert.match(res.output, new RegExp(`Pushing v2 to the registry ${engine.hostAddress}:${port}`));
+    assert.match(res.output, new RegExp(`Pulling v2 from the registry 127.0.0.1:${port}`));
+    assert.match(res.output, /Released v2/);
+    const reply = await until('the app to answer', async () => {
+      const r = await viaRouter(main.routerPort, `${APP}.localhost`).catch(() => undefined);
+      return r?.status === 200 ? r : undefined;
+    });
+    assert.equal(reply.body, 'built on node 2, shipped by the registry\n');
+    const { body } = await api(main.apiPort, main.token, 'GET', `/apps/${APP}/builds`);
+    assert.equal(body.builds[0].worker, WORKER);
+    assert.equal(body.builds[0].status, 'succeeded');
+    // The very image node 2 built, not one the main engine made.
+    const id = (docker: (...a: string[]) => string) => docker('image', 'inspect', '-f', '{{.Id}}', `berth/app-${APP}:v2`);
+    assert.equal(id((...a) => execFileSync('docker', a, { encoding: 'utf8' }).trim()), id(engine.docker));
   });
 
   test('a worker that dies shows as gone', async () => {
