@@ -8,7 +8,8 @@ import { installLastResortGuard } from '../shared/last-resort.js';
 const USAGE = `Usage: berth server [--role api,router,worker]
 
 Runs Berth in the foreground: git receiver + API, build worker and router.
---role   run only some parts (comma separated), e.g. --role router
+--role   run only some parts (comma separated), e.g. --role router;
+         --role worker alone is a build-only worker for another host (deploy/workers.md)
 Configuration comes from the environment (BERTH_DATA_DIR, BERTH_DOMAIN, ...).`;
 
 async function main(argv: string[]): Promise<number> {

@@ -4,7 +4,9 @@
 // is build-only: it hands each release to the app node (deploy-handoff.ts)
 // and never starts an app container. It beats a record in Redis so
 // `berth workers` lists it, with its concurrency and current builds.
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import path from 'node:path';
 import { capBuildkitMemory, capBuildkitPids } from '../docker/build-memory-cap.js';
 import { builderRegistry } from '../builders/registry.js';
 import { ensureSource, forgetSource } from '../pipeline/build-source.js';
@@ -49,6 +51,10 @@ export async function startWorkerRole(p: Platform, deployHere: boolean): Promise
   const deployQueue = deployHere ? undefined : createDeployQueue(redis);
   const base = { config, redis, docker, builders: builderRegistry(docker, config), scheduler: p.scheduler };
   const deps = deployQueue ? { ...base, handOff: handOffTo(deployQueue, base) } : base;
+  // Config vars are sealed with the app node's key; a worker that makes its own cannot read them.
+  if (!deployHere && !existsSync(path.join(config.dataDir, 'secrets.key'))) {
+    console.error(` !     ${path.join(config.dataDir, 'secrets.key')} is missing: builds of apps with config vars fail until you copy it from the app node (deploy/workers.md)`);
+  }
   const beating = startBeating(p);
   const worker = startBuildWorker(redis, config.build.concurrency, async (data, control) => {
     try {

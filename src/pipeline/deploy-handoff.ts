@@ -22,8 +22,6 @@ import { activeBuilds, deployBuilt, failBuild, HEARTBEAT_TTL_MS, type Built } fr
 export function handOffTo(queue: DeployQueue, deps: Pick<PipelineDeps, 'config' | 'redis' | 'docker'>) {
   return async (build: Build, built: Built, log: BuildLogWriter): Promise<void> => {
     const { release } = built;
-    // Until the app node takes the deploy; a deploy nobody takes fails then.
-    await touchBuild(deps.redis, build.id, deps.config.build.timeoutMs);
     const { registry } = deps.config;
     if (registry) {
       log.step(`Pushing v${release.version} to the registry ${registry.address}`);

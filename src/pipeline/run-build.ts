@@ -48,8 +48,14 @@ export async function processBuild(data: BuildJobData, control: JobControl, deps
   try {
     const built = await buildAndRelease(build, log, deps);
     // A build-only worker runs no app: the node that does deploys the release.
-    if (deps.handOff) await deps.handOff(build, built, log);
-    else await deployBuilt(build, built, log, deps);
+    if (deps.handOff) {
+      await deps.handOff(build, built, log);
+      // Until the app node takes the deploy (it beats again then); a deploy nobody takes fails then.
+      clearInterval(beat);
+      await touchBuild(r, build.id, config.build.timeoutMs);
+    } else {
+      await deployBuilt(build, built, log, deps);
+    }
   } catch (err) {
     await failBuild(deps, build, log, err);
   } finally {
