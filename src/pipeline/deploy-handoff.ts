@@ -51,7 +51,9 @@ async function requireImage(deps: PipelineDeps, image: string, worker: string, l
   if (registry) {
     log.step(`Pulling v${image.split(':v').pop()} from the registry ${registry.address}`);
     await log.flush();
-    return pullImage(deps.docker, registry, image);
+    return pullImage(deps.docker, registry, image).catch((err: BerthError) => {
+      throw new BerthError(err.code, err.status, `${err.message} (built by worker ${worker}: did worker ${worker} push it? It pushes when BERTH_REGISTRY is set there)`, { hint: err.hint });
+    });
   }
   throw new BerthError('image_not_on_node', 422,
     `${image} was built by worker ${worker} on another Docker engine and is not on this node's`,
