@@ -24,6 +24,7 @@ const ROWS: readonly Row[] = [
   ['get', '/apps/{app}/builds', 'builds', 'List builds'],
   ['get', '/apps/{app}/builds/{id}/output', 'builds:output', 'Build log (?follow=1 streams SSE)'],
   ['delete', '/apps/{app}/builds/cache', 'builds:cache-clear', 'Clear the build cache'],
+  ['get', '/workers', 'workers', 'Build workers: concurrency, current builds, last seen (up or gone)'],
   ['post', '/apps/{app}/run', 'run', 'One-off process ({ command, detach }); SSE output, then event: exit'],
   ['get', '/apps/{app}/domains', 'domains', 'List custom domains'],
   ['post', '/apps/{app}/domains', 'domains:add', 'Add a custom domain ({ hostname })'],

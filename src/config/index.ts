@@ -1,6 +1,6 @@
 // The only reader of process.env. Everything tunable lives in one frozen
 // object, so a test or an operator can see every knob in one place.
-import { availableParallelism, homedir } from 'node:os';
+import { availableParallelism, homedir, hostname } from 'node:os';
 import path from 'node:path';
 
 export interface BerthConfig {
@@ -14,6 +14,10 @@ export interface BerthConfig {
   readonly redisPrefix: string;
   /** Request paths' Redis (redis-health.ts): a command's deadline, and how often Redis is PINGed. */
   readonly redisRequests: { readonly commandTimeoutMs: number; readonly probeMs: number };
+  /** The embedded redis-server: a password (requirepass) and TCP addresses for other hosts (docs: deploy/workers.md). */
+  readonly embeddedRedis: { readonly password: string | undefined; readonly bind: readonly string[]; readonly port: number };
+  /** This node's name in `berth workers` and on the builds it runs (default: the hostname). */
+  readonly workerName: string;
   readonly dockerHost: string | undefined;
   /** Which Scheduler runs apps: `local` (one engine) or `swarm` (README "Scaling out", deploy/swarm.md). */
   readonly scheduler: 'local' | 'swarm';
@@ -36,6 +40,8 @@ export interface BerthConfig {
     readonly sshIdleTimeoutMs: number;
   };
   readonly build: {
+    /** BERTH_BUILDS=off: this server takes no builds from the queue (build workers on other hosts do). */
+    readonly runHere: boolean;
     readonly concurrency: number;
     readonly timeoutMs: number;
     readonly memoryBytes: number;
@@ -162,6 +168,14 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
   return n;
 }
 
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const raw = (env[name] ?? '').toLowerCase();
+  if (raw === '') return fallback;
+  if (['1', 'on', 'true', 'yes'].includes(raw)) return true;
+  if (['0', 'off', 'false', 'no'].includes(raw)) return false;
+  throw new Error(`${name} must be on or off, got "${env[name]}"`);
+}
+
 function num(env: Env, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -190,6 +204,12 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       commandTimeoutMs: int(env, 'BERTH_REDIS_REQUEST_TIMEOUT_MS', 3000, 100),
       probeMs: 500,
     }),
+    embeddedRedis: Object.freeze({
+      password: env.BERTH_REDIS_PASSWORD || undefined,
+      bind: Object.freeze((env.BERTH_REDIS_BIND ?? '').split(/[\s,]+/).filter(Boolean)),
+      port: int(env, 'BERTH_REDIS_PORT', 6379, 1),
+    }),
+    workerName: env.BERTH_WORKER_NAME || hostname(),
     dockerHost: env.DOCKER_HOST || undefined,
     scheduler: schedulerOf(env),
     registry: registryOf(env),
@@ -207,6 +227,7 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       build: env.BERTH_BUILD_IMAGE || 'berth/stack:bookworm-build',
     }),
     build: Object.freeze({
+      runHere: onOff(env, 'BERTH_BUILDS', true),
       concurrency: int(env, 'BERTH_BUILD_CONCURRENCY', 2, 1),
       timeoutMs: int(env, 'BERTH_BUILD_TIMEOUT_SEC', 900, 1) * 1000,
       memoryBytes: int(env, 'BERTH_BUILD_MEMORY_MB', 2048, 64) * MiB,

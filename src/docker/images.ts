@@ -33,3 +33,10 @@ export async function untagImage(docker: Docker, ref: string): Promise<void> {
   // Removing one of several tags only untags; the image stays.
   await docker.getImage(ref).remove({ noprune: true }).catch(() => {});
 }
+
+export async function imageExists(docker: Docker, ref: string): Promise<boolean> {
+  return docker.getImage(ref).inspect().then(() => true, (err: { statusCode?: number }) => {
+    if (err.statusCode === 404) return false;
+    throw err;
+  });
+}

@@ -10,6 +10,7 @@ const USAGE = `Usage: berth server [--role api,router,worker] [--stop-router]
 Runs Berth in the foreground: git receiver + API and build worker, and the
 router as a process of its own, which keeps serving apps if this one dies.
 --role         run only some parts (comma separated), e.g. --role router
+--role worker  alone: a build-only worker for another host (deploy/workers.md)
 --stop-router  stop the router left running by a server that is gone, and exit
 Configuration comes from the environment (BERTH_DATA_DIR, BERTH_DOMAIN, ...).`;
 
@@ -65,7 +66,9 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code), (err: Error) => {
+main(process.argv.slice(2)).then((code) => process.exit(code), (err: Error & { hint?: string }) => {
   console.error(` !     ${err.message}`);
+  // A failed start (Redis refused the password, say) says how to fix it too.
+  if (err.hint) console.error(` !     ${err.hint}`);
   process.exit(1);
 });

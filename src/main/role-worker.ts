@@ -1,64 +1,86 @@
-// The worker role: runs builds from the queue, fails builds whose worker
-// died, brings routes in line with what runs, and supervises processes.
+// The build worker: takes builds from the queue and runs them on this node's
+// Docker engine (DOCKER_HOST). In the all-in-one server it also deploys what
+// it built, as it always did; as `berth server --role worker` on its own it
+// is build-only: it hands each release to the app node (deploy-handoff.ts)
+// and never starts an app container. It beats a record in Redis so
+// `berth workers` lists it, with its concurrency and current builds.
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
 import { capBuildkitMemory, capBuildkitPids } from '../docker/build-memory-cap.js';
 import { builderRegistry } from '../builders/registry.js';
+import { ensureSource, forgetSource } from '../pipeline/build-source.js';
+import { handOffTo } from '../pipeline/deploy-handoff.js';
 import { activeBuilds, processBuild } from '../pipeline/run-build.js';
-import { failBuildNow, sweepBuildLeftovers, sweepLostBuilds } from '../pipeline/sweep.js';
+import { failBuildNow } from '../pipeline/sweep.js';
 import { startBuildWorker } from '../queue/build-queue.js';
-import { installAppFirewall } from '../runtime/docker-local/firewall.js';
-import { effectiveFormation } from '../runtime/scheduler.js';
-import { getApp, getFormation, isStopped, listApps } from '../store/apps.js';
-import { startCutDeploySweep } from './cut-deploys.js';
-import { currentRelease, type Platform } from './platform.js';
+import { createDeployQueue } from '../queue/deploy-queue.js';
+import { asBerthError } from '../shared/errors.js';
+import { beatWorker, retireWorker, WORKER_BEAT_MS } from '../store/workers.js';
+import { getBuild } from '../store/builds.js';
+import type { Platform } from './platform.js';
+import { leftoverSweeper } from './role-runtime.js';
 
-async function reconcileAll(p: Platform): Promise<void> {
-  for (const app of await listApps(p.redis)) {
-    const current = await currentRelease(p.redis, app);
-    if (!current || (await isStopped(p.redis, app))) continue;
-    const formation = effectiveFormation(current, await getFormation(p.redis, app));
-    await p.scheduler.reconcile(app, current, formation).catch((err) => console.error(`reconcile ${app}: ${err.message}`));
-  }
-}
+const SOURCE_WAIT_MS = 30_000;
 
-export async function startWorkerRole(p: Platform): Promise<() => Promise<void>> {
-  const { config, redis, docker } = p;
+async function capBuildkit(p: Platform): Promise<void> {
+  const { config } = p;
   const local = !config.dockerHost || config.dockerHost.startsWith('unix://');
   const cap = await capBuildkitMemory(config.build.memoryBytes * config.build.concurrency, local);
   if (!cap.applied) console.error(` !     build memory is not capped: ${cap.why}`);
   const pids = await capBuildkitPids(config.build.pidsLimit * config.build.concurrency, local);
   if (!pids.applied) console.error(` !     build processes are not capped: ${pids.why}`);
-  if (config.runtime.firewall) {
-    const routerPorts = [config.routerPort, ...(config.router.tlsPort === undefined ? [] : [config.router.tlsPort])];
-    const fw = await installAppFirewall({ routerPorts, redisUrl: config.redisUrl });
-    if (!fw.applied) console.error(` !     apps are not walled off from the host (API, Redis): ${fw.why}`);
+}
+
+function startBeating(p: Platform): { stop(): Promise<void> } {
+  const { config, redis } = p;
+  const startedAt = Date.now();
+  const beat = () => beatWorker(redis, {
+    name: config.workerName, host: hostname(), pid: process.pid, concurrency: config.build.concurrency,
+    current: [...activeBuilds], startedAt,
+  }).catch((err: Error) => console.error(`berth: worker heartbeat: ${err.message}`));
+  void beat();
+  const timer = setInterval(() => void beat(), WORKER_BEAT_MS);
+  return { async stop() { clearInterval(timer); await retireWorker(redis, config.workerName).catch(() => {}); } };
+}
+
+/** `deployHere`: this process also runs apps (the all-in-one server), so it deploys what it builds. */
+export async function startWorkerRole(p: Platform, deployHere: boolean): Promise<() => Promise<void>> {
+  const { config, redis, docker } = p;
+  await capBuildkit(p);
+  const deployQueue = deployHere ? undefined : createDeployQueue(redis);
+  const base = { config, redis, docker, builders: builderRegistry(docker, config), scheduler: p.scheduler };
+  const deps = deployQueue ? { ...base, handOff: handOffTo(deployQueue, base) } : base;
+  // Config vars are sealed with the app node's key; a worker that makes its own cannot read them.
+  if (!deployHere && !existsSync(path.join(config.dataDir, 'secrets.key'))) {
+    console.error(` !     ${path.join(config.dataDir, 'secrets.key')} is missing: builds of apps with config vars fail until you copy it from the app node (deploy/workers.md)`);
   }
-  const deps = { config, redis, docker, builders: builderRegistry(docker, config), scheduler: p.scheduler };
-  const worker = startBuildWorker(redis, config.build.concurrency, (data, control) => processBuild(data, control, deps));
-  // Once a lost build is failed, what it left (container, files) is fair game;
-  // superseded builds leave a tar at any time, so that sweep also repeats.
-  const sweepLeftovers = () => sweepBuildLeftovers({ config, redis, docker }).then(({ containers, files }) => {
-    if (containers + files > 0) console.log(`berth: removed ${containers} build container(s) and ${files} build file(s) of finished builds`);
-  }, (err: Error) => console.error(`berth: build leftovers sweep: ${err.message}`));
-  await sweepLostBuilds(redis, config.build.logMaxLines);
-  await sweepLeftovers();
-  const sweeper = setInterval(() => void sweepLostBuilds(redis, config.build.logMaxLines)
-    .then((lost) => lost > 0 ? sweepLeftovers() : undefined).catch(() => {}), 5_000);
-  const leftoverSweeper = setInterval(() => void sweepLeftovers(), 60_000);
-  await reconcileAll(p);
-  const cutDeploys = await startCutDeploySweep(p);
-  const supervisor = await p.supervise({
-    currentRelease: (app) => currentRelease(redis, app),
-    knows: async (app) => (await getApp(redis, app)) !== undefined,
-    resync: () => reconcileAll(p),
+  const beating = startBeating(p);
+  const worker = startBuildWorker(redis, config.build.concurrency, async (data, control) => {
+    try {
+      await ensureSource(deps, data.buildId);
+    } catch (err) {
+      // A push received just before this worker beat its first time went
+      // unshared: the receiving host's own worker has it, so let it take it.
+      const build = await getBuild(redis, data.buildId);
+      if (build?.status === 'queued' && Date.now() - build.createdAt < SOURCE_WAIT_MS) return control.defer(1_000);
+      await failBuildNow(redis, data.buildId, asBerthError(err).message, config.build.logMaxLines);
+      return;
+    }
+    await processBuild(data, control, deps);
+    // Not reached when the job was deferred (it throws): the tree is still needed then.
+    await forgetSource(deps, data.buildId);
   });
+  const sweepLeftovers = leftoverSweeper(p);
+  const leftovers = deployHere ? undefined : setInterval(() => void sweepLeftovers(), 60_000);
+  console.log(`berth: build worker ${config.workerName} (concurrency ${config.build.concurrency})${deployHere ? '' : ', build-only: releases go to the app node to deploy'}`);
   return async () => {
-    supervisor.close();
-    cutDeploys.close();
-    clearInterval(sweeper);
-    clearInterval(leftoverSweeper);
+    clearInterval(leftovers);
     // Fail our in-flight builds now, with a reason, instead of leaving them running.
     await Promise.all([...activeBuilds].map((id) =>
-      failBuildNow(redis, id, 'the Berth server shut down during this build', config.build.logMaxLines)));
+      failBuildNow(redis, id, `build worker ${config.workerName} shut down during this build`, config.build.logMaxLines)));
     await worker.close();
+    await beating.stop();
+    await deployQueue?.close();
   };
 }

@@ -1,6 +1,7 @@
 // `berth server`: wires the stages into one process.
 //   config -> Redis (embedded or REDIS_URL)
-//   -> worker: build queue consumer, lost-build sweep, reconcile, supervisor
+//   -> runtime (with the api role): lost-build sweep, reconcile, supervisor, deploys handed over by workers
+//   -> worker: build queue consumer (off with BERTH_BUILDS=off); alone, build-only
 //   -> router: Host header -> app containers (optionally a cluster)
 //   -> api: REST API + git receiver on one port
 // Each role is imported only when asked for, so `--role router` loads
@@ -10,12 +11,24 @@
 import { mkdir } from 'node:fs/promises';
 import { loadConfig, type BerthConfig } from '../config/index.js';
 import { connectRedis, type RedisHandle } from '../store/redis.js';
+import { BerthError } from '../shared/errors.js';
 import type { Platform } from './platform.js';
 
 export type Role = 'api' | 'router' | 'worker';
 export const ALL_ROLES: readonly Role[] = ['api', 'router', 'worker'];
 
 export interface RunningServer { close(): Promise<void> }
+
+/** BERTH_BUILDS=off keeps builds off the app node; a worker-only process exists to build. */
+function buildsHere(roles: readonly Role[], config: BerthConfig): boolean {
+  if (config.build.runHere) return true;
+  if (!roles.includes('api')) {
+    throw new BerthError('worker_without_builds', 400, 'berth server --role worker with BERTH_BUILDS=off would do nothing',
+      { hint: 'unset BERTH_BUILDS on build workers; it is for the app node (BERTH_BUILDS=off there sends builds to the workers)' });
+  }
+  console.log('berth: BERTH_BUILDS=off: this server takes no builds; build workers (berth server --role worker) run them');
+  return false;
+}
 
 export async function startServer(roles: readonly Role[], config: BerthConfig = loadConfig()): Promise<RunningServer> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
@@ -47,9 +60,14 @@ async function startRoles(roles: readonly Role[], config: BerthConfig, redis: Re
     const queue = platform.queue;
     closers.push(() => queue.close());
   }
-  if (platform && roles.includes('worker')) {
+  // The node with the API runs the apps; a worker without it only builds (deploy/workers.md).
+  if (platform && roles.includes('api')) {
+    const { startRuntimeRole } = await import('./role-runtime.js');
+    closers.unshift(await startRuntimeRole(platform));
+  }
+  if (platform && roles.includes('worker') && buildsHere(roles, config)) {
     const { startWorkerRole } = await import('./role-worker.js');
-    closers.unshift(await startWorkerRole(platform));
+    closers.unshift(await startWorkerRole(platform, roles.includes('api')));
   }
   if (roles.includes('router') && roles.length > 1) {
     const { startRouterProcess } = await import('./router-process.js');

@@ -22,7 +22,7 @@ import { buildsDir, buildTarPath, buildWorkDir } from './paths.js';
 import { diskFullError, isDiskFull } from './disk-full.js';
 import { createBuildRelease } from './release.js';
 import { checkAppJsonTypes, readAppJson } from '../builders/app-json.js';
-import type { AppManifest } from '../shared/app-json.js';
+import type { AppScripts } from '../shared/app-json.js';
 import { runPostdeploy } from './deploy-scripts.js';
 import { checkSymlinks } from '../builders/symlinks.js';
 import { tryAppLease } from './app-lease.js';
@@ -53,28 +53,18 @@ export async function processBuild(data: BuildJobData, control: JobControl, deps
   const log = buildLogWriter(r, build.id, config.build.logMaxLines);
   await touchBuild(r, build.id, HEARTBEAT_TTL_MS);
   const beat = setInterval(() => void touchBuild(r, build.id, HEARTBEAT_TTL_MS).catch(() => {}), HEARTBEAT_TTL_MS / 3);
-  await updateBuild(r, build.id, { status: 'running', startedAt: Date.now() });
+  await updateBuild(r, build.id, { status: 'running', startedAt: Date.now(), worker: config.workerName });
   try {
-    const { release, manifest, buildMs, slugMs } = await buildAndRelease(build, log, deps);
-    const tasks = { timeoutMs: config.build.timeoutMs, scheduler: deps.scheduler };
-    const bootStart = performance.now();
-    const outcome = await deployRelease(release, log, deps, { timeoutMs: tasks.timeoutMs, predeploy: manifest?.scripts.predeploy });
-    const bootMs = performance.now() - bootStart;
-    const postdeployError = await runPostdeploy(release, manifest?.scripts.postdeploy, log, tasks);
-    if (postdeployError) {
-      await failLive(deps, build, log, release, postdeployError);
+    const built = await buildAndRelease(build, log, deps);
+    // A build-only worker runs no app: the node that does deploys the release.
+    if (deps.handOff) {
+      await deps.handOff(build, built, log);
+      // Until the app node takes the deploy (it beats again then); a deploy nobody takes fails then.
+      clearInterval(beat);
+      await touchBuild(r, build.id, config.build.timeoutMs);
     } else {
-      // Total counts from the push's arrival, so queueing shows as the gap.
-      log.detail(phaseTimes({ build: buildMs, slug: slugMs, boot: bootMs, total: Date.now() - build.createdAt }));
-      log.step(`Released v${release.version}`);
-      log.detail(`${appUrl(deps.config, build.app)} deployed to Berth`);
-      await log.flush();
-      await updateBuild(r, build.id, { status: 'succeeded', finishedAt: Date.now(), release: release.version });
-      await endLog(r, build.id, 'succeeded');
+      await deployBuilt(build, built, log, deps);
     }
-    // The pusher is done; the old release drains in the background of this job.
-    await outcome.retire().catch((err) => console.error(`${build.app}: retiring old containers: ${err.message}`));
-    await pruneReleaseImages(deps.docker, build.app, config.runtime.imageRetention, release.version).catch(() => {});
   } catch (err) {
     await failBuild(deps, build, log, err);
   } finally {
@@ -92,9 +82,34 @@ async function supersede(deps: PipelineDeps, id: string, newer: string): Promise
   await endLog(deps.redis, id, 'superseded');
 }
 
-interface Built {
+/** Deploy, postdeploy, report, then retire the old release and prune images: the second half of a build job. */
+export async function deployBuilt(build: Build, built: Built, log: BuildLogWriter, deps: PipelineDeps): Promise<void> {
+  const { redis: r, config } = deps;
+  const { release, scripts, buildMs, slugMs } = built;
+  const tasks = { timeoutMs: config.build.timeoutMs, scheduler: deps.scheduler };
+  const bootStart = performance.now();
+  const outcome = await deployRelease(release, log, deps, { timeoutMs: tasks.timeoutMs, predeploy: scripts.predeploy });
+  const bootMs = performance.now() - bootStart;
+  const postdeployError = await runPostdeploy(release, scripts.postdeploy, log, tasks);
+  if (postdeployError) {
+    await failLive(deps, build, log, release, postdeployError);
+  } else {
+    // Total counts from the push's arrival, so queueing shows as the gap.
+    log.detail(phaseTimes({ build: buildMs, slug: slugMs, boot: bootMs, total: Date.now() - build.createdAt }));
+    log.step(`Released v${release.version}`);
+    log.detail(`${appUrl(deps.config, build.app)} deployed to Berth`);
+    await log.flush();
+    await updateBuild(r, build.id, { status: 'succeeded', finishedAt: Date.now(), release: release.version });
+    await endLog(r, build.id, 'succeeded');
+  }
+  // The pusher is done; the old release drains in the background of this job.
+  await outcome.retire().catch((err) => console.error(`${build.app}: retiring old containers: ${err.message}`));
+  await pruneReleaseImages(deps.docker, build.app, config.runtime.imageRetention, release.version).catch(() => {});
+}
+
+export interface Built {
   readonly release: Release;
-  readonly manifest?: AppManifest;
+  readonly scripts: AppScripts;
   readonly buildMs: number;
   readonly slugMs: number | undefined;
 }
@@ -128,10 +143,10 @@ async function buildAndRelease(build: Build, log: BuildLogWriter, deps: Pipeline
   log.step(`Created release v${release.version}`);
   const types = Object.entries(release.processTypes).map(([t, c]) => `${t}: ${c ?? '(image CMD)'}`);
   for (const t of types) log.detail(t);
-  return { release, manifest, buildMs, slugMs: output.slugMs };
+  return { release, scripts: manifest?.scripts ?? {}, buildMs, slugMs: output.slugMs };
 }
 
-async function failBuild(deps: PipelineDeps, build: Build, log: BuildLogWriter, err: unknown): Promise<void> {
+export async function failBuild(deps: PipelineDeps, build: Build, log: BuildLogWriter, err: unknown): Promise<void> {
   const e = await isDiskFull(err, buildsDir(deps.config)) ? await diskFullError(err, buildsDir(deps.config), deps.config.dataDir) : asBerthError(err);
   const message = e.expose ? e.message : `internal error: ${e.message}`;
   log.error(message);

@@ -17,7 +17,7 @@ export interface JobControl {
 export type BuildProcessor = (data: BuildJobData, control: JobControl) => Promise<void>;
 
 const QUEUE_NAME = 'builds';
-const bullPrefix = (r: RedisHandle) => `${r.prefix}bull`;
+export const bullPrefix = (r: RedisHandle) => `${r.prefix}bull`;
 const latestKey = (r: RedisHandle, app: string) => r.key('queue', 'latest', app);
 
 export interface BuildQueue {
@@ -57,7 +57,13 @@ export async function latestBuildId(r: RedisHandle, app: string): Promise<string
 export interface BuildWorker { close(): Promise<void> }
 
 export function startBuildWorker(r: RedisHandle, concurrency: number, processor: BuildProcessor): BuildWorker {
-  const worker = new Worker<BuildJobData>(QUEUE_NAME, async (job: Job<BuildJobData>, token?: string) => {
+  return startQueueWorker(QUEUE_NAME, r, concurrency, processor);
+}
+
+/** One consumer of a Berth queue; a job may defer itself (see JobControl). */
+export function startQueueWorker<T>(name: string, r: RedisHandle, concurrency: number,
+  processor: (data: T, control: JobControl) => Promise<void>): BuildWorker {
+  const worker = new Worker<T>(name, async (job: Job<T>, token?: string) => {
     await processor(job.data, {
       async defer(ms) {
         await job.moveToDelayed(Date.now() + ms, token);
@@ -73,6 +79,6 @@ export function startBuildWorker(r: RedisHandle, concurrency: number, processor:
     maxStalledCount: 0,
     lockDuration: 60_000,
   });
-  worker.on('error', (err) => console.error(`build worker: ${err.message}`));
+  worker.on('error', (err) => console.error(`${name} worker: ${err.message}`));
   return { close: () => worker.close() };
 }

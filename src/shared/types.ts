@@ -16,6 +16,8 @@ export interface Build {
   release?: number;
   /** Human sentence when failed. */
   error?: string;
+  /** The build worker that ran it (BERTH_WORKER_NAME, default its hostname). */
+  worker?: string;
 }
 
 export type ReleaseStatus = 'pending' | 'live' | 'failed';

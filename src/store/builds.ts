@@ -13,6 +13,7 @@ const logKey = (r: RedisHandle, id: string) => r.key('build', id, 'log');
 const aliveKey = (r: RedisHandle, id: string) => r.key('build', id, 'alive');
 const appBuildsKey = (r: RedisHandle, app: string) => r.key('app', app, 'builds');
 const runningKey = (r: RedisHandle) => r.key('builds', 'running');
+const sourceKey = (r: RedisHandle, id: string) => r.key('build', id, 'source');
 
 const KEPT_BUILDS_PER_APP = 100;
 const TERMINAL: ReadonlySet<BuildStatus> = new Set(['succeeded', 'failed', 'superseded']);
@@ -112,4 +113,17 @@ export async function runningBuildsWithoutHeartbeat(r: RedisHandle): Promise<str
   const ids = await r.client.smembers(runningKey(r));
   const alive = await Promise.all(ids.map((id) => r.client.exists(aliveKey(r, id))));
   return ids.filter((_, i) => alive[i] === 0);
+}
+
+/** A pushed tree (tar) kept in Redis for a build worker on another host, until the build ends. */
+export async function putBuildSource(r: RedisHandle, id: string, tar: Buffer, ttlMs: number): Promise<void> {
+  await r.client.set(sourceKey(r, id), tar, 'PX', ttlMs);
+}
+
+export async function getBuildSource(r: RedisHandle, id: string): Promise<Buffer | null> {
+  return r.client.getBuffer(sourceKey(r, id));
+}
+
+export async function dropBuildSource(r: RedisHandle, id: string): Promise<void> {
+  await r.client.del(sourceKey(r, id));
 }

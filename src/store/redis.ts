@@ -6,6 +6,7 @@ import type { BerthConfig } from '../config/index.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import type { RedisHealth } from './redis-health.js';
 import { SecretBox } from './secrets.js';
+import { BerthError } from '../shared/errors.js';
 
 export interface RedisHandle {
   /** Connection for ordinary commands. */
@@ -27,6 +28,33 @@ export interface RedisHandle {
 // retry as an "Unhandled error event". The request handle's probe logs outages once.
 const quiet = (c: Redis): Redis => c.on('error', () => {});
 
+const where = (url: string | undefined) => url ? url.replace(/\/\/[^@/]*@/, '//***@') : 'the embedded redis-server';
+
+/** The first PING, with a deadline and the reason a worker on another host most often meets: the password. */
+async function firstPing(client: Redis, url: string | undefined): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BerthError('redis_unreachable', 503, `Redis at ${where(url)} did not answer within 20 s`,
+      { hint: 'check REDIS_URL, that the port is open from this host, and rediss:// when the server speaks TLS' })), 20_000);
+  });
+  // The reply error below says it all; without a listener ioredis also prints it as unhandled.
+  const quiet = () => {};
+  client.on('error', quiet);
+  try {
+    await Promise.race([client.ping(), deadline]);
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (/NOAUTH|WRONGPASS|invalid password|invalid username-password/i.test(msg)) {
+      throw new BerthError('redis_auth_failed', 503, `Redis at ${where(url)} refused this server: ${msg}`,
+        { hint: 'put the password in REDIS_URL, e.g. redis://:PASSWORD@host:6379 (rediss:// for TLS); it is the main server\'s BERTH_REDIS_PASSWORD' });
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    client.off('error', quiet);
+  }
+}
+
 export async function connectRedis(config: BerthConfig): Promise<RedisHandle> {
   let embedded: EmbeddedRedis | undefined;
   let options: RedisOptions;
@@ -41,14 +69,14 @@ export async function connectRedis(config: BerthConfig): Promise<RedisHandle> {
       tls: url.protocol === 'rediss:' ? {} : undefined,
     };
   } else {
-    embedded = await startEmbeddedRedis(config.dataDir);
-    options = { path: embedded.socketPath };
+    embedded = await startEmbeddedRedis(config.dataDir, config.embeddedRedis);
+    options = { path: embedded.socketPath, password: config.embeddedRedis.password };
   }
   // bullmq needs maxRetriesPerRequest: null on its connections; state calls
   // use the same so a Redis blip waits instead of failing a deploy midway.
   options = { ...options, maxRetriesPerRequest: null, enableReadyCheck: true };
   const client = quiet(new Redis(options));
-  await client.ping();
+  await firstPing(client, config.redisUrl).catch(async (err) => { client.disconnect(); await embedded?.stop(); throw err; });
   const opened: Redis[] = [client];
   const prefix = config.redisPrefix;
   return {

@@ -7,7 +7,7 @@ import { renderTable, truncate } from '../table.js';
 import type { Command, CommandGroup } from '../registry.js';
 
 interface BuildRow {
-  id: string; rev: string; status: string; createdAt: number; startedAt?: number; finishedAt?: number; release?: number; error?: string;
+  id: string; rev: string; status: string; createdAt: number; startedAt?: number; finishedAt?: number; release?: number; error?: string; worker?: string;
 }
 
 const took = (b: BuildRow) => (b.finishedAt && (b.startedAt ?? b.createdAt) ? duration((b.finishedAt - (b.startedAt ?? b.createdAt)) / 1000) : '');
@@ -27,9 +27,9 @@ const list: Command = {
       out.info(`${app} has no builds yet: git push to build it.`);
       return;
     }
-    out.line(renderTable(['ID', 'Status', 'Rev', 'Release', 'Created', 'Took', 'Error'], body.builds.map((b) => [
+    out.line(renderTable(['ID', 'Status', 'Rev', 'Release', 'Worker', 'Created', 'Took', 'Error'], body.builds.map((b) => [
       b.id, b.status === 'failed' ? out.paint('red', b.status) : b.status, (b.rev ?? '').slice(0, 7),
-      b.release ? `v${b.release}` : '', ago(b.createdAt), took(b), truncate(b.error ?? '', 60),
+      b.release ? `v${b.release}` : '', b.worker ?? '', ago(b.createdAt), took(b), truncate(b.error ?? '', 60),
     ])));
   },
 };
@@ -69,6 +69,31 @@ const output: Command = {
   },
 };
 
+interface WorkerRow {
+  name: string; host: string; state: string; concurrency: number; building: string[]; lastSeen: number;
+}
+
+const workers: Command = {
+  name: 'workers',
+  summary: 'List the build workers: concurrency, current builds, last seen',
+  description: 'Every `berth server` that takes builds beats in Redis; one that stopped beating shows as gone for a day.',
+  examples: ['berth workers'],
+  json: true,
+  async run({ api, out, flags }) {
+    const body = await (await api()).request<{ workers: WorkerRow[] }>('GET', '/workers');
+    if (flags.json) return out.json(body);
+    out.header('Build workers');
+    if (body.workers.length === 0) {
+      out.info('No build worker is running: start `berth server` (or `berth server --role worker` on a build host).');
+      return;
+    }
+    out.line(renderTable(['Name', 'Host', 'State', 'Concurrency', 'Building', 'Last seen'], body.workers.map((w) => [
+      w.name, w.host, w.state === 'gone' ? out.paint('red', w.state) : w.state, w.state === 'up' ? String(w.concurrency) : '',
+      w.building.join(' ') || (w.state === 'up' ? 'idle' : ''), ago(w.lastSeen),
+    ])));
+  },
+};
+
 const cacheClear: Command = {
   name: 'builds:cache-clear',
   summary: 'Empty the app\'s build cache',
@@ -84,4 +109,4 @@ const cacheClear: Command = {
   },
 };
 
-export const buildsGroup: CommandGroup = { title: 'Builds', commands: [list, output, cacheClear] };
+export const buildsGroup: CommandGroup = { title: 'Builds', commands: [list, output, cacheClear, workers] };

@@ -11,6 +11,7 @@ import { appendLog, createBuild, endLog, followLog, getBuild, newBuildId, update
 import { latestBuildId } from '../../queue/build-queue.js';
 import type { BuildStatus } from '../../shared/types.js';
 import { buildTarPath } from '../../pipeline/paths.js';
+import { shareSource } from '../../pipeline/build-source.js';
 import type { OpsDeps } from '../deps.js';
 
 export interface ReceiveInput {
@@ -31,6 +32,8 @@ export async function deployReceive(input: ReceiveInput, deps: OpsDeps): Promise
   if (!(await getApp(deps.redis, app))) throw notFound('app_not_found', `app "${app}" does not exist`, 'create it with a first push or apps:create');
   const id = newBuildId();
   await rename(input.tarPath, buildTarPath(deps.config, id));
+  // Before the build exists, so a worker never sees a build without its tree.
+  await shareSource(deps, id);
   await createBuild(deps.redis, { id, app, rev: input.rev, ref });
   await appendLog(deps.redis, id, [step(`Building ${app} from ${input.rev.slice(0, 7)} (build ${id})`)], deps.config.build.logMaxLines);
   const superseded = await deps.queue.enqueue({ buildId: id, app });
