@@ -5,8 +5,8 @@ import { PassThrough } from 'node:stream';
 import type { Docker } from '../../docker/client.js';
 import { inspectContainer, type ContainerView } from '../../docker/containers.js';
 import { LABEL } from '../../docker/labels.js';
-import { appendAppLog, type AppLogLine } from '../../store/app-logs.js';
 import type { RedisHandle } from '../../store/redis.js';
+import { copyDockerLog } from '../log-copy.js';
 
 export interface LogCollector {
   attach(c: ContainerView): void;
@@ -37,29 +37,12 @@ export function logCollector(docker: Docker, r: RedisHandle, maxLines: number): 
     const since = last ? Math.floor(Date.parse(last) / 1000) : 0;
     const stream = (await docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, timestamps: true, since })) as unknown as NodeJS.ReadableStream;
     attached.set(id, stream);
-    const sink = new PassThrough();
-    docker.modem.demuxStream(stream, sink, sink);
-    let partial = '';
-    let batch: AppLogLine[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    const flush = () => {
-      timer = undefined;
-      const lines = batch;
-      batch = [];
-      if (!lines.length) return;
-      void appendAppLog(r, app, lines, maxLines).then(() => r.client.hset(cursorKey(r), id, lines[lines.length - 1]!.time)).catch(() => {});
-    };
-    sink.on('data', (chunk: Buffer) => {
-      const parts = (partial + chunk.toString('utf8')).split('\n');
-      partial = parts.pop() ?? '';
-      for (const raw of parts) {
+    const flush = copyDockerLog(docker, stream, {
+      redis: r, app, maxLines, cursor: { key: cursorKey(r), field: id }, last,
+      parse(raw) {
         const sp = raw.indexOf(' ');
-        const time = raw.slice(0, sp);
-        // Lines at or before the cursor were stored by a previous run.
-        if (last && time <= last) continue;
-        batch.push({ time: new Date(Date.parse(time) || Date.now()).toISOString(), process: name, line: raw.slice(sp + 1) });
-      }
-      timer ??= setTimeout(flush, 50);
+        return { time: raw.slice(0, sp), process: name, line: raw.slice(sp + 1) };
+      },
     });
     // The stream also ends when the container stops for a restart (its policy,
     // a dockerd restart): its cursor stays, or the next attach would copy all

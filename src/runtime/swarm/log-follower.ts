@@ -2,7 +2,7 @@
 // gathers them) into the app's log stream, tagged `web.1`-style from the
 // task's slot. A cursor per service lets a restarted server carry on.
 import { PassThrough } from 'node:stream';
-import { appendAppLog, type AppLogLine } from '../../store/app-logs.js';
+import { copyDockerLog } from '../log-copy.js';
 import type { ServiceView, SwarmDeps } from './services.js';
 
 const cursorKey = (deps: SwarmDeps) => deps.redis.key('logs', 'swarm-cursor');
@@ -23,32 +23,16 @@ export function logFollower(deps: SwarmDeps, maxLines: number): LogFollower {
     const stream = (await deps.docker.getService(svc.id).logs({ follow: true, stdout: true, stderr: true, timestamps: true, details: true, since } as never)) as unknown as NodeJS.ReadableStream;
     if (closed) return void (stream as { destroy?: () => void }).destroy?.();
     streams.set(svc.id, stream);
-    const sink = new PassThrough();
-    deps.docker.modem.demuxStream(stream, sink, sink);
-    let partial = '';
-    let batch: AppLogLine[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    const flush = () => {
-      timer = undefined;
-      const lines = batch;
-      batch = [];
-      if (!lines.length) return;
-      void appendAppLog(deps.redis, app, lines, maxLines).then(() => deps.redis.client.hset(cursorKey(deps), svc.id, lines[lines.length - 1]!.time)).catch(() => {});
-    };
-    sink.on('data', (chunk: Buffer) => {
-      const parts = (partial + chunk.toString('utf8')).split('\n');
-      partial = parts.pop() ?? '';
-      for (const raw of parts) {
+    const flush = copyDockerLog(deps.docker, stream, {
+      redis: deps.redis, app, maxLines, cursor: { key: cursorKey(deps), field: svc.id }, last,
+      parse(raw) {
         // "<time> <attrs> <line>"
         const a = raw.indexOf(' ');
         const b = raw.indexOf(' ', a + 1);
-        const time = raw.slice(0, a);
-        if (last && time <= last) continue;
         const task = TASK_ATTR.exec(raw.slice(a + 1, b < 0 ? undefined : b))?.[1];
         const slot = task ? slotOf(task) : undefined;
-        batch.push({ time: new Date(Date.parse(time) || Date.now()).toISOString(), process: `${svc.type}.${slot ?? 0}`, line: b < 0 ? '' : raw.slice(b + 1) });
-      }
-      timer ??= setTimeout(flush, 50);
+        return { time: raw.slice(0, a), process: `${svc.type}.${slot ?? 0}`, line: b < 0 ? '' : raw.slice(b + 1) };
+      },
     });
     const done = () => { flush(); streams.delete(svc.id); };
     stream.on('end', done);
