@@ -28,7 +28,8 @@ export function requireToken(deps: AuthDeps) {
 
 const ADMIN_ONLY = /^\/(tokens|users|keys|secrets)(\/|$)/;
 const APP_PATH = /^\/apps\/([^/]+)(\/|$)/;
-const ANY_PRINCIPAL = /^\/(apps|events|whoami|sign-in)\/?$/;
+// Listings filter what they show by the principal's scopes (GET /apps, /status, /events).
+const ANY_PRINCIPAL = /^\/(apps|events|whoami|sign-in|status|status\/stream)\/?$/;
 
 /** What a request needs: the action, and the app it is about (if any). */
 export function requirement(method: string, apiPath: string): { action: Action; app?: AppName } | 'any' {

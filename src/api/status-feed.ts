@@ -15,6 +15,8 @@ const RESCAN_MS = 5000;
 
 interface View {
   readonly only?: string;
+  /** A token scoped to some apps sees only those (shared/access.ts readableApps). */
+  readonly within?: ReadonlySet<string>;
   readonly clients: Set<SseStream>;
   last: string;
   timer?: NodeJS.Timeout;
@@ -25,12 +27,17 @@ interface Hub { readonly views: Map<string, Promise<View>>; watch?: Promise<Redi
 
 const hubs = new WeakMap<OpsDeps['redis'], Hub>();
 
+async function snapshot(view: Pick<View, 'only' | 'within'>, deps: OpsDeps): Promise<string> {
+  const apps = await appsStatus({ app: view.only }, deps);
+  return JSON.stringify({ apps: view.within ? apps.filter((a) => view.within!.has(a.name)) : apps });
+}
+
 async function refresh(view: View, deps: OpsDeps): Promise<void> {
   view.timer = undefined;
   if (view.busy || !view.clients.size) return;
   view.busy = true;
   try {
-    const text = JSON.stringify({ apps: await appsStatus({ app: view.only }, deps) });
+    const text = await snapshot(view, deps);
     if (text !== view.last) { view.last = text; for (const c of view.clients) c.sendText(text, 'apps'); }
   } catch (err) {
     for (const c of view.clients) c.send({ message: (err as Error).message }, 'error');
@@ -45,29 +52,30 @@ function hubOf(deps: OpsDeps): Hub {
   if (!hub.watch) {
     const h = hub;
     h.watch = watchAppChanges(deps.redis, (app) => {
-      for (const v of h.views.values()) void v.then((view) => { if (!view.only || view.only === app) soon(view, deps); });
+      for (const v of h.views.values()) void v.then((view) => { if ((!view.only || view.only === app) && (!view.within || view.within.has(app))) soon(view, deps); });
     });
     h.watch.catch(() => { h.watch = undefined; });
   }
   return hub;
 }
 
-async function openView(only: string | undefined, deps: OpsDeps): Promise<View> {
+async function openView(only: string | undefined, within: ReadonlySet<string> | undefined, deps: OpsDeps): Promise<View> {
   // The first snapshot is taken before any stream opens, so an unknown app is a plain 404.
-  const last = JSON.stringify({ apps: await appsStatus({ app: only }, deps) });
-  const view: View = { only, clients: new Set(), last, busy: false };
+  const last = await snapshot({ only, within }, deps);
+  const view: View = { only, within, clients: new Set(), last, busy: false };
   view.rescan = setInterval(() => soon(view, deps), RESCAN_MS);
   return view;
 }
 
 /** The view's current snapshot, first computing it if no client has it open (errors are thrown here). */
-export async function statusView(only: string | undefined, deps: OpsDeps): Promise<{ last: string; join(sse: SseStream): void }> {
+export async function statusView(only: string | undefined, within: ReadonlySet<string> | undefined, deps: OpsDeps): Promise<{ last: string; join(sse: SseStream): void }> {
   const hub = hubOf(deps);
-  const key = only ?? '';
+  // Views are shared by everyone who may see the same apps.
+  const key = `${only ?? ''}|${within ? [...within].sort().join(',') : '*'}`;
   let opening = hub.views.get(key);
   const fresh = !opening;
   if (!opening) {
-    opening = openView(only, deps);
+    opening = openView(only, within, deps);
     hub.views.set(key, opening);
     opening.catch(() => { if (hub.views.get(key) === opening) hub.views.delete(key); });
   }

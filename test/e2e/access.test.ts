@@ -92,6 +92,28 @@ describe('access: tokens, scopes and the audit log over HTTP', () => {
     assert.equal((await call(deploy, 'GET', `/apps/${app}`)).status, 200);
     assert.equal((await call(deploy, 'GET', `/apps/${other}`)).status, 403);
     assert.equal((await call(deploy, 'PUT', `/apps/${app}/config`, { vars: { A: '1' } })).status, 403);
+    // The live status (the dashboard's apps page) shows a scoped token its apps only.
+    const status = await call(deploy, 'GET', '/status');
+    assert.equal(status.status, 200, JSON.stringify(status.body));
+    assert.deepEqual(status.body.apps.map((a: { name: string }) => a.name), [app]);
+    assert.equal((await call(berth.token, 'GET', '/status')).body.apps.length, 2);
+    const firstEvent = async (q: string) => {
+      const ac = new AbortController();
+      const res = await fetch(`http://127.0.0.1:${berth.apiPort}/api/v1/status/stream${q}`, { headers: { authorization: `Bearer ${deploy}` }, signal: ac.signal });
+      if (res.status !== 200) { ac.abort(); return { status: res.status, apps: [] as string[] }; }
+      const reader = res.body!.getReader();
+      let text = '';
+      while (!/\ndata: .*\n/.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`status stream ended before its first snapshot: ${text}`);
+        text += new TextDecoder().decode(value);
+      }
+      ac.abort();
+      const data = JSON.parse(/\ndata: (.*)\n/.exec(text)![1]!) as { apps: { name: string }[] };
+      return { status: res.status, apps: data.apps.map((a) => a.name) };
+    };
+    assert.deepEqual(await firstEvent(''), { status: 200, apps: [app] });
+    assert.equal((await firstEvent(`?app=${other}`)).status, 403);
     const metrics = (token: string) => fetch(`http://127.0.0.1:${berth.apiPort}/metrics`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
     assert.equal(await metrics(deploy), 403, 'install-wide reads need read or admin');
     assert.equal(await metrics(berth.token), 200);

@@ -6,15 +6,25 @@
 import type Router from '@koa/router';
 import { appsStatus } from '../../ops/apps/status.js';
 import type { OpsDeps } from '../../ops/deps.js';
+import { allows, forbidden, readableApps } from '../../shared/access.js';
+import type { AppName } from '../../shared/app-name.js';
+import { principalOf } from '../auth.js';
 import { openSse } from '../sse.js';
 import { statusView } from '../status-feed.js';
 
 export function statusRoutes(router: Router, deps: OpsDeps): void {
-  router.get('/status', async (ctx) => { ctx.body = { apps: await appsStatus({}, deps) }; });
+  // A token scoped to some apps sees only those, as in GET /apps.
+  router.get('/status', async (ctx) => {
+    const scopes = principalOf(ctx).scopes;
+    ctx.body = { apps: (await appsStatus({}, deps)).filter((a) => allows(scopes, 'read', a.name as AppName)) };
+  });
   router.get('/apps/:app/status', async (ctx) => { ctx.body = { app: (await appsStatus({ app: ctx.params.app }, deps))[0] }; });
   router.get('/status/stream', async (ctx) => {
     const only = typeof ctx.query.app === 'string' ? ctx.query.app : undefined;
-    const view = await statusView(only, deps);
+    const principal = principalOf(ctx);
+    if (only !== undefined && !allows(principal.scopes, 'read', only as AppName)) throw forbidden(principal, 'read', only as AppName);
+    const readable = readableApps(principal.scopes);
+    const view = await statusView(only, readable === 'all' ? undefined : readable, deps);
     const sse = openSse(ctx);
     sse.sendText(view.last, 'apps');
     view.join(sse);
