@@ -47,9 +47,9 @@ function causeLine(err: unknown): string {
 }
 
 /** The BerthError a full disk becomes; `dir` is the build's working space. */
-export async function diskFullError(err: unknown, dir: string, dataDir: string): Promise<BerthError> {
+export async function diskFullError(err: unknown, dir: string, dataDir: string, what = 'the build'): Promise<BerthError> {
   return new BerthError('disk_full', 507,
-    `the disk is full: the build ran out of space (${causeLine(err)}); its working space ${dir} has ${await freeText(dir)}`, {
+    `the disk is full: ${what} ran out of space (${causeLine(err)}); its working space ${dir} has ${await freeText(dir)}`, {
       cause: err,
       expose: true,
       hint: `free space on the Berth host, then push again: see df -h ${dataDir} /var/lib/docker; remove unused images `

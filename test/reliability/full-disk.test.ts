@@ -74,6 +74,17 @@ describe('a full disk during a build', { timeout: 600_000 }, () => {
       const served = await viaRouter(berth.routerPort, `${D}.${DOMAIN}`);
       assert.equal(served.status, 200);
 
+      // A tree too big even to store (its tar does not fit): said so at the door, not "internal error".
+      await writeFile(path.join(repo, 'big.bin'), randomBytes(8 << 20));
+      git(repo, 'commit', '-qam', 'a file the disk has no room to store');
+      const stored = await push(repo, berth.remote(D));
+      assert.notEqual(stored.code, 0, stored.output);
+      assert.match(stored.output, /! {5}the disk is full: storing the pushed tree ran out of space/, stored.output);
+      assert.match(stored.output, /! {5}free space on the Berth host, then push again/);
+      assert.doesNotMatch(stored.output, /internal error/);
+      assert.deepEqual(await state(D), before, 'releases and config are as they were');
+      assert.deepEqual(await readdir(buildsDir), [], 'the refused push left nothing in the working space');
+
       // Space freed (the big file gone from the push): the next push deploys on the same small disk.
       await rm(path.join(repo, 'big.bin'));
       git(repo, 'commit', '-qam', 'without the big file');

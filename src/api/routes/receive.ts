@@ -13,6 +13,7 @@ import type { OpsDeps } from '../../ops/deps.js';
 import { deployReceive, pushFollow } from '../../ops/deploy/receive.js';
 import { BerthError, unauthorized } from '../../shared/errors.js';
 import { buildsDir } from '../../pipeline/paths.js';
+import { diskFullError, saysDiskFull } from '../../pipeline/disk-full.js';
 import { auditRecord, type Actor } from '../../ops/audit/record.js';
 import { failure, RECEIVE_STATUS_PREFIX as STATUS_PREFIX } from '../../shared/push-output.js';
 
@@ -55,8 +56,10 @@ export function receiveRoutes(router: Router, deps: OpsDeps & { hookSecret: stri
     try {
       await pipeline(ctx.req, limitBytes(deps.config.build.maxPushBytes), createWriteStream(tarPath));
       ({ buildId } = await deployReceive({ app: ctx.params.app, rev: ctx.query.rev, ref: ctx.query.ref, tarPath, create: ctx.query.create === '1' }, deps));
-    } catch (err) {
+    } catch (caught) {
       await rm(tarPath, { force: true });
+      // A disk that fills while the pushed tree is written is said so, not "internal error".
+      const err = saysDiskFull(caught) ? await diskFullError(caught, buildsDir(deps.config), deps.config.dataDir, 'storing the pushed tree') : caught;
       if (err instanceof BerthError) {
         await audit('failed', err.code);
         // The hook prints the body as-is: give it push-output lines.
