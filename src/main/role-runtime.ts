@@ -14,12 +14,17 @@ import { startCutDeploySweep } from './cut-deploys.js';
 import { currentRelease, type Platform } from './platform.js';
 
 async function reconcileAll(p: Platform): Promise<void> {
+  const started = Date.now();
+  let count = 0;
   for (const app of await listApps(p.redis)) {
     const current = await currentRelease(p.redis, app);
     if (!current || (await isStopped(p.redis, app))) continue;
     const formation = effectiveFormation(current, await getFormation(p.redis, app));
     await p.scheduler.reconcile(app, current, formation).catch((err) => console.error(`reconcile ${app}: ${err.message}`));
+    count++;
   }
+  // The API answers only after the first one: on a host with many apps, this says why it took a while.
+  if (count > 0) console.log(`berth: reconciled ${count} app(s) with what runs in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 /** Removes what finished builds left; on a build-only worker too (its own disk and engine). */
