@@ -67,6 +67,7 @@ function mutateBytes(rng: Rng, body: Buffer): Buffer {
 describe('fuzz: git endpoints, API and router', { timeout: 600_000 }, () => {
   let berth: Berth;
   let pid: number | undefined;
+  let routerPid: number | undefined;
   let known: string;
   let gitBases: Captured[] = [];
   // A fixed pool, so a name is often hit twice (also concurrently).
@@ -84,6 +85,9 @@ describe('fuzz: git endpoints, API and router', { timeout: 600_000 }, () => {
       BERTH_AUTH_FAIL_LIMIT: '1000000',
     });
     pid = berth.pid();
+    // The router is a process of its own: the router cases must not kill it either.
+    routerPid = await berth.routerPid();
+    assert.ok(routerPid, 'the router process is up');
     known = `fz-known-${Date.now().toString(36)}`;
     assert.equal((await api(berth.apiPort, berth.token, 'POST', '/apps', { name: known })).status, 201);
     gitBases = await capturePush(berth, known);
@@ -117,6 +121,7 @@ describe('fuzz: git endpoints, API and router', { timeout: 600_000 }, () => {
     const health = await fetch(`http://127.0.0.1:${berth.apiPort}/healthz`);
     assert.equal(health.status, 200);
     assert.equal(berth.pid(), pid, 'the same server process');
+    assert.equal(await berth.routerPid(), routerPid, 'the same router process');
     assert.equal(((await health.json()) as { uncaught: number }).uncaught, 0, `the last-resort guard caught errors:\n${berth.output().split('\n').filter((l) => l.includes('BUG')).slice(0, 5).join('\n')}`);
     const appsAfter = (await api(berth.apiPort, berth.token, 'GET', '/apps')).body.apps.map((a: { name: string }) => a.name).sort();
     assert.deepEqual(appsAfter, appsBefore, 'no app was created');
