@@ -268,6 +268,9 @@ running_pid() {
   [[ $pid =~ ^[0-9]+$ ]] && alive "$pid" && grep -qa 'dist/main/index.js' "/proc/$pid/cmdline" && echo "$pid"
 }
 
+# What was built: the same sources build to the same files, so the same id.
+dist_id() { (cd "$repo/dist" && find . -type f -name '*.js' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16) 2>/dev/null || true; }
+
 daemon_pid=''
 start_daemon() {
   step "Starting Berth (background daemon: systemd is not PID 1)"
@@ -279,9 +282,20 @@ start_daemon() {
     if alive "$pid"; then warn "pid $pid did not stop within 30 s; killing it"; kill -KILL "$pid" 2>/dev/null || true; fi
   fi
   rm -f "$pid_file"
-  # A router left serving by a server that died (or was killed above) would
-  # be taken over by the new server; this build's router replaces it instead.
-  "$node_bin" "$repo/dist/main/index.js" server --stop-router | sed 's/^berth: /       /' || true
+  # A router left serving by a server that died is kept when it runs this
+  # very build: the new server takes it over and no request is dropped (a
+  # rerun after a crash). A router of another build (or one that a stop
+  # above left behind) is replaced by this build's.
+  local build_id router_pid
+  build_id="$(dist_id)"
+  router_pid="$(cat "$data_dir/router-$router_port.pid" 2>/dev/null || true)"
+  if [[ $router_pid =~ ^[0-9]+$ ]] && alive "$router_pid" && grep -qa -- '--role' "/proc/$router_pid/cmdline" \
+    && [[ -n $build_id && "$(cat "$data_dir/router-build" 2>/dev/null || true)" == "$build_id" ]]; then
+    info "keeping the router that is serving (pid $router_pid): it runs this build"
+  else
+    "$node_bin" "$repo/dist/main/index.js" server --stop-router | sed 's/^berth: /       /' || true
+  fi
+  echo "$build_id" > "$data_dir/router-build"
   if healthy; then
     die "something already answers on $health_url, and it is not a Berth started by install.sh." \
       "Stop it, or choose another BERTH_API_PORT."
