@@ -28,12 +28,14 @@ if (files.length === 0) { console.error('no test files matched'); process.exit(1
 const isExclusive = (f) => readFileSync(f, 'utf8').split('\n', 8).some((l) => /^\/\/ berth-test: exclusive\b/.test(l));
 const exclusive = files.filter(isExclusive);
 const shared = files.filter((f) => !exclusive.includes(f));
+// No file may hang the run after its tests are done (exit-after.mjs says why).
+const exitAfter = new URL('./helpers/exit-after.mjs', import.meta.url).href;
 const jobs = Math.max(1, Number.parseInt(process.env.BERTH_TEST_JOBS ?? '2', 10) || 2);
 
 function run(group, concurrency) {
   if (group.length === 0) return 0;
   const started = Date.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...group], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', exitAfter, '--test', `--test-concurrency=${concurrency}`, ...group], { stdio: 'inherit' });
   console.log(`# ${group.length} file(s), ${concurrency} at a time: ${((Date.now() - started) / 60_000).toFixed(1)} min`);
   return r.status ?? 1;
 }

@@ -45,6 +45,9 @@ function listenerPid(port: number): number | undefined {
   return undefined;
 }
 
+/** Loops still running: a test that fails midway leaves its loop to after(), or the file would never exit. */
+const loops = new Set<{ stop(): Promise<unknown> }>();
+
 /** Requests through the router, one after another, until stopped; counts what failed and why. */
 function clientLoop(expect: RegExp) {
   let running = true;
@@ -58,15 +61,18 @@ function clientLoop(expect: RegExp) {
       await sleep(20);
     }
   })();
-  return {
+  const loop = {
     async stop() {
       running = false;
+      loops.delete(loop);
       await done;
       console.log(`control-plane: client loop through the router: ${ok + failures.length} requests, ${failures.length} failed`);
       return { ok, failures };
     },
     get ok() { return ok; },
   };
+  loops.add(loop);
+  return loop;
 }
 
 /** GET on the API; once more after a connection error (fetch's pooled keep-alive socket may be the killed server's). */
@@ -132,6 +138,7 @@ describe('control plane crash', { timeout: 900_000 }, () => {
     assert.equal((await viaRouter(berth.routerPort, host)).body, 'release one\n');
   });
   after(async () => {
+    await Promise.all([...loops].map((l) => l.stop()));
     if (process.env.BERTH_TEST_DUMP) writeFileSync(process.env.BERTH_TEST_DUMP, berth?.output() ?? '');
     await berth?.destroy();
     removeAppObjects([app]);
