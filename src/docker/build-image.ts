@@ -113,8 +113,10 @@ function refusedStep(failed: string): BerthError | undefined {
     return new BerthError('dockerfile_frontend_unavailable', 422, 'the Docker build failed: the `# syntax=` frontend image cannot be pulled on this server',
       { hint: 'remove the `# syntax=` line at the top of the Dockerfile to use the built-in frontend, commit, and push again' });
   }
-  // Secret and SSH mounts ask the client's session, and a git push has none: BuildKit waits, then says only "no active session".
-  if (/no active session/i.test(failed)) {
+  // Secret and SSH mounts ask the client's session, and a git push has none. BuildKit says
+  // so in more than one way: after a wait, only "no active session"; or at once, that
+  // the key or secret was not forwarded (seen while other builds ran on the engine).
+  if (/no active session|no SSH key .* forwarded from the client|secret \S+ not found/i.test(failed)) {
     return new BerthError('dockerfile_mount_refused', 422, 'the Docker build failed: a RUN --mount=type=secret or --mount=type=ssh step needs a secret or an SSH agent from the client, which a git push cannot send',
       { hint: 'remove the mount from the Dockerfile: build steps get what they need from files in the repo, and the app gets secrets from config vars at run time' });
   }
