@@ -32,7 +32,9 @@ function buildsHere(roles: readonly Role[], config: BerthConfig): boolean {
 
 export async function startServer(roles: readonly Role[], config: BerthConfig = loadConfig()): Promise<RunningServer> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const redis = await connectRedis(config);
+  // A router beside a server leaves the embedded redis-server to the server:
+  // if both restarted it, two would share one socket path and one AOF.
+  const redis = await connectRedis(config, { superviseEmbedded: !(roles.length === 1 && roles[0] === 'router') });
   const closers: Closer[] = [];
   const close = async (failedStart = false) => {
     for (const c of closers) await c(failedStart).catch((err) => console.error(`shutdown: ${err.message}`));

@@ -4,7 +4,9 @@
 // Supervised: a redis-server that dies (a kill -9, the OOM killer) is started
 // again on the same socket and AOF within seconds, with backoff, and logged;
 // clients reconnect by themselves. A reused one is watched by PING, and
-// replaced only once nothing listens on its socket any more.
+// replaced only once nothing listens on its socket any more, unless the
+// caller only attaches (the router process): one data dir has one
+// supervisor, or two would each start a redis-server on the same AOF.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -22,6 +24,11 @@ export interface EmbeddedRedisOptions {
   readonly password?: string;
   readonly bind?: readonly string[];
   readonly port?: number;
+  /**
+   * false: a redis-server already answering is used but never restarted by
+   * this process (the server that started it does that). Default true.
+   */
+  readonly superviseReused?: boolean;
 }
 
 const isLoopback = (addr: string) => addr === 'localhost' || addr === '::1' || addr.startsWith('127.');
@@ -155,7 +162,7 @@ export async function startEmbeddedRedis(dataDir: string, o: EmbeddedRedisOption
     });
   };
   if (child) supervise(child);
-  else {
+  else if (o.superviseReused !== false) {
     // Not our child: no exit event comes, so look; a stopped (silent) server is left alone.
     watcher = setInterval(() => void probe(socketPath, o.password).then((p) => {
       if (p !== 'absent' || stopping || !watcher) return;

@@ -55,7 +55,8 @@ async function firstPing(client: Redis, url: string | undefined): Promise<void> 
   }
 }
 
-export async function connectRedis(config: BerthConfig): Promise<RedisHandle> {
+/** `superviseEmbedded: false`: attach to a running embedded redis-server without ever restarting it (embedded-redis.ts). */
+export async function connectRedis(config: BerthConfig, o: { superviseEmbedded?: boolean } = {}): Promise<RedisHandle> {
   let embedded: EmbeddedRedis | undefined;
   let options: RedisOptions;
   if (config.redisUrl) {
@@ -69,7 +70,7 @@ export async function connectRedis(config: BerthConfig): Promise<RedisHandle> {
       tls: url.protocol === 'rediss:' ? {} : undefined,
     };
   } else {
-    embedded = await startEmbeddedRedis(config.dataDir, config.embeddedRedis);
+    embedded = await startEmbeddedRedis(config.dataDir, { ...config.embeddedRedis, superviseReused: o.superviseEmbedded });
     options = { path: embedded.socketPath, password: config.embeddedRedis.password };
   }
   // bullmq needs maxRetriesPerRequest: null on its connections; state calls

@@ -53,8 +53,14 @@ describe('buildpack builder', () => {
     for (const app of apps) {
       const ids = sh('ps', '-aq', '--filter', `label=berth.app=${app}`);
       if (ids) sh('rm', '-f', ...ids.split('\n'));
-      const images = sh('images', '-q', '--filter', `label=berth.app=${app}`);
-      if (images) execFileSync('docker', ['rmi', '-f', ...new Set(images.split('\n'))], { stdio: 'ignore' });
+      // One at a time, over a few passes: a layer image is the parent of a
+      // release image and refuses to go before it, whatever order `images` lists them in.
+      for (let pass = 0; pass < 3; pass++) {
+        const images = sh('images', '-q', '--filter', `label=berth.app=${app}`);
+        for (const id of new Set(images ? images.split('\n') : [])) {
+          try { execFileSync('docker', ['rmi', '-f', id], { stdio: 'ignore' }); } catch { /* a child still uses it, or it is gone */ }
+        }
+      }
       execFileSync('docker', ['volume', 'rm', '-f', `berth-cache-${app}`], { stdio: 'ignore' });
       try { execFileSync('docker', ['network', 'rm', `berth-app-${app}`], { stdio: 'ignore' }); } catch { /* none was made */ }
     }

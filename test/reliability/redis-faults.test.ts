@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -38,6 +39,14 @@ function redisPid(dataDir: string): Promise<number> {
       if (m) done(Number(m[1]));
     });
   });
+}
+
+/** Pids of the redis-servers on this data dir's socket (redis-server names its socket in its process title). */
+function redisServers(dataDir: string): number[] {
+  const sock = path.join(dataDir, 'redis', 'redis.sock');
+  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((n) => {
+    try { return readFileSync(`/proc/${n}/cmdline`, 'utf8').includes(sock); } catch { return false; }
+  }).map(Number);
 }
 
 /** One request with its wall time; `timedOut` if no answer came within `ms`. */
@@ -148,6 +157,27 @@ describe('Redis faults', { timeout: 600_000 }, () => {
     assert.equal(r.failed, 0, `requests failed: ${r.failed} of ${r.ok + r.failed}\n${r.failures.join('\n')}`);
     const down = checks.filter((c) => c.status === 503).length;
     console.log(`# kill -9 redis-server: requests failed: 0 of ${r.ok}; /healthz said 503 ${down} time(s), slowest ${Math.max(...checks.map((c) => c.ms))} ms`);
+  });
+
+  test('only the server restarts redis-server: with the server frozen, the router process starts none of its own', async () => {
+    const pid = await redisPid(berth.dataDir);
+    const server = berth.pid()!;
+    const loop = startClientLoop(berth.routerPort, host);
+    process.kill(server, 'SIGSTOP');
+    try {
+      process.kill(pid, 'SIGKILL');
+      // Longer than the reused-server watch interval (1 s): a second supervisor would have started one by now.
+      await sleep(3000);
+      assert.deepEqual(redisServers(berth.dataDir), [], 'no redis-server for this data dir while its server is frozen');
+    } finally {
+      process.kill(server, 'SIGCONT');
+    }
+    await waitFor('/healthz to say 200 again', 30_000, redisUp);
+    await sleep(1500);
+    assert.equal(redisServers(berth.dataDir).length, 1, 'exactly one redis-server for this data dir');
+    assert.deepEqual(await storedState(berth.apiPort, berth.token, APP), before0, 'apps, releases and config survive (AOF)');
+    const r = await loop.stop();
+    assert.equal(r.failed, 0, `requests failed: ${r.failed} of ${r.ok + r.failed}\n${r.failures.join('\n')}`);
   });
 
   test('a push after the restart builds and goes live: the build worker and the route subscription survived', async () => {
