@@ -185,7 +185,7 @@ export async function commitImage(docker: Docker, spec: ImageCommit): Promise<st
     const { Id } = (await container.commit({ repo: spec.repo, tag: spec.tag, pause: false })) as { Id: string };
     return Id;
   } finally {
-    await container.remove({ force: true }).catch(() => {});
+    await container.remove({ force: true, v: true }).catch(() => {});
   }
 }
 

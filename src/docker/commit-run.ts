@@ -52,7 +52,7 @@ export async function runAndCommit(docker: Docker, spec: CommitRunSpec): Promise
     await container.commit({ _query: { container: container.id, repo, tag, pause: true }, _body: imageConfig });
     return { code };
   } finally {
-    await container.remove({ force: true }).catch(() => {});
+    await container.remove({ force: true, v: true }).catch(() => {});
   }
 }
 

@@ -121,7 +121,8 @@ export async function stopAndRemove(docker: Docker, id: string, timeoutSec: numb
   if (!info) return;
   if (!isBerthOwned(info.labels)) throw new BerthError('not_berth_owned', 500, `refusing to remove container ${id}: it has no ${LABEL.app} label`);
   await c.stop({ t: timeoutSec }).catch(ignoreGone);
-  await c.remove({ force: true }).catch(ignoreGone);
+  // v: an image's VOLUMEs become anonymous volumes no later container uses; without it every redeploy leaves one behind.
+  await c.remove({ force: true, v: true }).catch(ignoreGone);
 }
 
 function ignoreGone(err: { statusCode?: number }): void {

@@ -63,6 +63,6 @@ export async function runOneOff(docker: Docker, spec: OneOffSpec): Promise<{ cod
     spec.signal?.removeEventListener('abort', kill);
     return { code: StatusCode };
   } finally {
-    await container.remove({ force: true }).catch(() => {});
+    await container.remove({ force: true, v: true }).catch(() => {});
   }
 }

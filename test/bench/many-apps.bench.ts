@@ -19,7 +19,7 @@ import { push } from '../helpers/git.js';
 import { removeAppObjects } from '../helpers/docker.js';
 import { viaRouter } from '../helpers/http.js';
 import { tinyPage, tinyRepo } from '../helpers/tiny-app.js';
-import { memMb, routerWorkers } from './proc-memory.js';
+import { memMb, routerMemLine } from './proc-memory.js';
 
 const APPS = Number(process.env.BENCH_APPS ?? 200);
 const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 4);
@@ -60,10 +60,9 @@ async function serving(berth: Berth, apps: string[]): Promise<number> {
   return ok;
 }
 
-const memLine = (berth: Berth) => {
-  const pid = berth.pid()!;
-  const m = memMb(pid);
-  return `server ${m.rss} MB (${m.anon} MB private), router workers ${routerWorkers(pid).map(memMb).map((w) => `${w.rss} MB (${w.anon})`).join(', ')}`;
+const memLine = async (berth: Berth) => {
+  const m = memMb(berth.pid()!);
+  return `server ${m.rss} MB (${m.anon} MB private); ${await routerMemLine(berth)}`;
 };
 
 async function main(): Promise<void> {
@@ -74,7 +73,7 @@ async function main(): Promise<void> {
   try {
     const first = await timedDeploy(berth, appName(1));
     deployed.push(appName(1));
-    const memAtOne = memLine(berth);
+    const memAtOne = await memLine(berth);
     console.log(`app 1: pushed to live in ${(first / 1000).toFixed(1)} s; ${memAtOne}`);
     const restartOne = await restartTime(berth);
     console.log(`restart to healthy with 1 app: ${(restartOne / 1000).toFixed(1)} s`);
@@ -88,7 +87,7 @@ async function main(): Promise<void> {
     }));
     const n = deployed.length;
     await new Promise((r) => setTimeout(r, 10_000));
-    const memAtN = memLine(berth);
+    const memAtN = await memLine(berth);
     console.log(`${n} apps up: ${memAtN}`);
     const restartN = await restartTime(berth);
     console.log(`restart to healthy with ${n} apps: ${(restartN / 1000).toFixed(1)} s`);

@@ -23,7 +23,7 @@ import { commitFile, push, sampleRepo } from '../helpers/git.js';
 import { removeAppObjects } from '../helpers/docker.js';
 import { bumpTiny, tinyRepo } from '../helpers/tiny-app.js';
 import { heapGrowth, heapSummary } from './heap-summary.js';
-import { memMb, routerWorkers } from './proc-memory.js';
+import { memMb, routerProcesses } from './proc-memory.js';
 
 const REDEPLOYS = Number(process.env.BENCH_REDEPLOYS ?? 100);
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_SEC ?? 10) * 1000;
@@ -55,12 +55,12 @@ async function main(): Promise<void> {
   });
   const app = `bench-mem-${randomBytes(3).toString('hex')}`;
   const repo = SAMPLE ? await sampleRepo(SAMPLE) : await tinyRepo(app);
-  const rows: { deploys: string; server: { rss: number; anon: number }; workers: { rss: number; anon: number }[] }[] = [];
+  const rows: { deploys: string; server: { rss: number; anon: number }; workers: { label: string; rss: number; anon: number }[] }[] = [];
   const heaps: { label: string; file: string }[] = [];
   const checkpoint = async (label: string) => {
     await sleep(SETTLE_MS);
     const pid = berth.pid()!;
-    rows.push({ deploys: label, server: memMb(pid), workers: routerWorkers(pid).map(memMb) });
+    rows.push({ deploys: label, server: memMb(pid), workers: (await routerProcesses(berth)).map((p) => ({ label: p.label, ...memMb(p.pid) })) });
     console.error(`${label}: server ${JSON.stringify(rows.at(-1)!.server)}`);
     if (HEAP) heaps.push({ label, file: await snapshot(berth, heapDir) });
   };
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     }
     console.log(`\nmemory over time: ${SAMPLE ? `apps/${SAMPLE}` : 'one tiny Dockerfile app'} redeployed ${REDEPLOYS} times; each reading after ${SETTLE_MS / 1000} s idle; MB, RSS (private)`);
     for (const r of rows) {
-      console.log(`  ${r.deploys.padEnd(14)} server ${String(r.server.rss).padStart(4)} (${r.server.anon})   router workers ${r.workers.map((w) => `${w.rss} (${w.anon})`).join(', ')}`);
+      console.log(`  ${r.deploys.padEnd(14)} server ${String(r.server.rss).padStart(4)} (${r.server.anon})   ${r.workers.map((w) => `${w.label} ${w.rss} (${w.anon})`).join(', ') || 'router in the server'}`);
     }
     for (let i = 1; i < heaps.length; i++) {
       console.log(`\nheap growth, ${heaps[i - 1]!.label} -> ${heaps[i]!.label}:`);

@@ -18,6 +18,7 @@ import { berthLabels } from '../../src/docker/labels.js';
 import type { AppName } from '../../src/shared/app-name.js';
 import type { BerthError } from '../../src/shared/errors.js';
 import { BUILDPACKS, sample } from './harness.js';
+import { removeAppObjects } from '../helpers/docker.js';
 
 const docker = createDocker(loadConfig({}));
 const sh = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
@@ -50,20 +51,7 @@ describe('buildpack builder', () => {
 
   before(async () => { work = await mkdtemp(path.join(os.tmpdir(), 'berth-bpb-')); });
   after(async () => {
-    for (const app of apps) {
-      const ids = sh('ps', '-aq', '--filter', `label=berth.app=${app}`);
-      if (ids) sh('rm', '-f', ...ids.split('\n'));
-      // One at a time, over a few passes: a layer image is the parent of a
-      // release image and refuses to go before it, whatever order `images` lists them in.
-      for (let pass = 0; pass < 3; pass++) {
-        const images = sh('images', '-q', '--filter', `label=berth.app=${app}`);
-        for (const id of new Set(images ? images.split('\n') : [])) {
-          try { execFileSync('docker', ['rmi', '-f', id], { stdio: 'ignore' }); } catch { /* a child still uses it, or it is gone */ }
-        }
-      }
-      execFileSync('docker', ['volume', 'rm', '-f', `berth-cache-${app}`], { stdio: 'ignore' });
-      try { execFileSync('docker', ['network', 'rm', `berth-app-${app}`], { stdio: 'ignore' }); } catch { /* none was made */ }
-    }
+    removeAppObjects(apps);
     await rm(work, { recursive: true, force: true });
   });
 

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startBerth, ROOT, type Berth } from '../helpers/berth.js';
 import { commitFile, push, sampleRepo } from '../helpers/git.js';
@@ -134,6 +135,23 @@ describe('push to live (Dockerfile app)', () => {
     const reply = await viaRouter(berth.routerPort, host(app));
     assert.equal(reply.body, 'Hello from Berth!\n');
     assert.equal(labelledContainers(app, true).length, 1, 'the failed release left no container');
+  });
+
+  test('a retired container takes its image VOLUME with it: redeploys leave no anonymous volumes behind', async () => {
+    const app = appName(); apps.push(app);
+    const repo = await sampleRepo('dockerfile-hello');
+    const dockerfile = readFileSync(path.join(repo, 'Dockerfile'), 'utf8');
+    await commitFile(repo, 'Dockerfile', `${dockerfile}\nVOLUME /data\n`);
+    assert.equal((await push(repo, berth.remote(app))).code, 0);
+    const volumeOf = (id: string) => JSON.parse(execFileSync('docker', ['inspect', id], { encoding: 'utf8' }))[0].Mounts
+      .filter((m: { Type: string; Destination: string }) => m.Type === 'volume' && m.Destination === '/data').map((m: { Name: string }) => m.Name);
+    const first = volumeOf(labelledContainers(app, false)[0]!);
+    assert.equal(first.length, 1, 'the image VOLUME is an anonymous volume');
+    await commitFile(repo, 'message.txt', 'Hello again from Berth!\n');
+    assert.equal((await push(repo, berth.remote(app))).code, 0);
+    for (let i = 0; i < 50 && labelledContainers(app).length > 1; i++) await new Promise((r) => setTimeout(r, 200));
+    const volumes = execFileSync('docker', ['volume', 'ls', '-q'], { encoding: 'utf8' }).split('\n');
+    assert.ok(!volumes.includes(first[0]), `v1's volume ${first[0]} is gone with its container`);
   });
 
   test('a push to another branch is accepted without deploying', async () => {

@@ -13,12 +13,19 @@ export function labelledContainers(app: string, all = true): string[] {
 export function removeAppObjects(apps: string[]): void {
   for (const app of apps) {
     const ids = labelledContainers(app);
-    if (ids.length) docker('rm', '-f', ...ids);
-    const images = docker('images', '-q', '--filter', `label=berth.app=${app}`);
-    if (images) {
-      try { docker('rmi', '-f', ...new Set(images.split('\n'))); } catch { /* shared layers: fine */ }
+    if (ids.length) docker('rm', '-f', '-v', ...ids);
+    // One image at a time, over a few passes: a buildpack app's layer image is
+    // the parent of its release images and refuses to go before them.
+    for (let pass = 0; pass < 3; pass++) {
+      const images = docker('images', '-q', '--filter', `label=berth.app=${app}`);
+      if (!images) break;
+      for (const id of new Set(images.split('\n'))) {
+        try { docker('rmi', '-f', id); } catch { /* a child still uses it, or it is gone */ }
+      }
     }
-    // The app's own network (src/docker/networks.ts), once its containers are gone.
+    // The build cache volume (berth-cache-<app>) and the app's own network, once its containers are gone.
+    const volumes = docker('volume', 'ls', '-q', '--filter', `label=berth.app=${app}`);
+    if (volumes) { try { docker('volume', 'rm', '-f', ...volumes.split('\n')); } catch { /* in use by a straggler: fine */ } }
     const nets = docker('network', 'ls', '-q', '--filter', `label=berth.app=${app}`);
     if (nets) { try { docker('network', 'rm', ...nets.split('\n')); } catch { /* in use by a straggler: fine */ } }
   }
