@@ -17,6 +17,8 @@ export interface LogCopy {
   readonly last: string | null;
   /** Splits one raw line ("<time> ...") into its time, process name and text. */
   parse(raw: string): { time: string; process: string; line: string };
+  /** A last, asynchronous look at a batch before it is stored (swarm names the tasks it had not seen yet). */
+  settle?(lines: AppLogLine[]): Promise<AppLogLine[]>;
 }
 
 /** Starts copying; returns a flush for the caller's end/error handlers. */
@@ -26,13 +28,17 @@ export function copyDockerLog(docker: Docker, stream: NodeJS.ReadableStream, spe
   let partial = '';
   let batch: AppLogLine[] = [];
   let timer: NodeJS.Timeout | undefined;
+  // Batches are stored one after another, in order, even when one waits on settle().
+  let stored: Promise<unknown> = Promise.resolve();
   const flush = () => {
     timer = undefined;
     const lines = batch;
     batch = [];
     if (!lines.length) return;
-    void appendAppLog(spec.redis, spec.app, lines, spec.maxLines)
-      .then(() => spec.redis.client.hset(spec.cursor.key, spec.cursor.field, lines[lines.length - 1]!.time)).catch(() => {});
+    stored = stored.then(async () => {
+      await appendAppLog(spec.redis, spec.app, spec.settle ? await spec.settle(lines) : lines, spec.maxLines);
+      await spec.redis.client.hset(spec.cursor.key, spec.cursor.field, lines[lines.length - 1]!.time);
+    }).catch(() => {});
   };
   sink.on('data', (chunk: Buffer) => {
     const parts = (partial + chunk.toString('utf8')).split('\n');

@@ -58,6 +58,21 @@ export async function setRouteUnlessLeased(r: RedisHandle, entry: Omit<RouteEntr
   return wrote === 1;
 }
 
+const SET_IF_PRESENT = `if redis.call('hexists', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
+redis.call('publish', KEYS[2], ARGV[1])
+return 1`;
+
+/**
+ * setRoute for a route that exists: a follower of what runs (the swarm
+ * supervisor) must not bring back the route of an app destroyed between
+ * its look and its write. Resolves false when it did not write.
+ */
+export async function updateRoute(r: RedisHandle, entry: Omit<RouteEntry, 'updatedAt'>): Promise<boolean> {
+  const value: RouteEntry = { ...entry, updatedAt: Date.now() };
+  return (await r.client.eval(SET_IF_PRESENT, 2, routesKey(r), routesChannel(r), entry.app, JSON.stringify(value))) === 1;
+}
+
 export async function deleteRoute(r: RedisHandle, app: string): Promise<void> {
   await publishChange(r, r.client.multi().hdel(routesKey(r), app), { kind: 'route', app }).exec();
 }

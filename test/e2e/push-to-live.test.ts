@@ -1,20 +1,26 @@
-// Push to live, end to end: real git, real Docker, real Redis, the real
-// router. Each test uses its own random app name.
+// Push to live on the local Docker engine: the scheduler-independent suite
+// (deploy-suite.ts, also run on a swarm), then what only this engine shows:
+// the container Berth made, and git-level refusals. Real git, Docker, Redis
+// and router; each test uses its own random app name.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startBerth, ROOT, type Berth } from '../helpers/berth.js';
+import { startBerth, type Berth } from '../helpers/berth.js';
 import { commitFile, push, sampleRepo } from '../helpers/git.js';
 import { viaRouter } from '../helpers/http.js';
 import { api } from '../helpers/api.js';
 import { labelledContainers, removeAppObjects } from '../helpers/docker.js';
+import { localEngine } from '../helpers/app-engine.js';
+import { describeDeploy } from './deploy-suite.js';
 
 const appName = () => `t-${randomBytes(4).toString('hex')}`;
 
-describe('push to live (Dockerfile app)', () => {
+describeDeploy('push to live (Dockerfile app)', localEngine);
+
+describe('push to live on the local engine: containers and refusals', () => {
   let berth: Berth;
   const apps: string[] = [];
   const host = (app: string) => `${app}.localhost`;
@@ -25,59 +31,18 @@ describe('push to live (Dockerfile app)', () => {
     removeAppObjects(apps);
   });
 
-  test('first push builds, releases v1 and the app answers through the router', async () => {
+  test('the container carries Berth\'s labels and PORT, publishes on loopback only, with no-new-privileges', async () => {
     const app = appName(); apps.push(app);
     const repo = await sampleRepo('dockerfile-hello');
     const res = await push(repo, berth.remote(app));
     assert.equal(res.code, 0, res.output);
-    assert.match(res.output, /remote: -----> Building .* from [0-9a-f]{7}/);
-    assert.match(res.output, /remote: -----> Released v1/);
-    assert.match(res.output, new RegExp(`http://${app}\\.localhost:${berth.routerPort} deployed to Berth`));
-    const reply = await viaRouter(berth.routerPort, host(app));
-    assert.equal(reply.status, 200);
-    assert.equal(reply.body, 'Hello from Berth!\n');
-    // The sample's own check script, as Dokku's check_deploy does.
-    const checked = execFileSync(path.join(ROOT, 'apps/dockerfile-hello/check'), [`http://${app}.localhost:${berth.routerPort}`], { encoding: 'utf8' });
-    assert.match(checked, /^ok:/);
-    // The container carries Berth's labels and publishes on loopback only.
     const inspect = JSON.parse(execFileSync('docker', ['inspect', labelledContainers(app, false)[0]!], { encoding: 'utf8' }))[0];
+    assert.equal(inspect.Config.Labels['berth.app'], app);
     assert.equal(inspect.Config.Labels['berth.release'], 'v1');
     assert.equal(inspect.Config.Labels['berth.role'], 'web');
     assert.ok(inspect.Config.Env.includes('PORT=5000'));
     assert.equal(inspect.HostConfig.PortBindings['5000/tcp'][0].HostIp, '127.0.0.1');
     assert.deepEqual(inspect.HostConfig.SecurityOpt, ['no-new-privileges']);
-
-    // A redeploy under load: a client loop sees no failed request.
-    await commitFile(repo, 'message.txt', 'Hello again from Berth!\n');
-    const seen = new Map<string, number>();
-    let failures = 0;
-    let stop = false;
-    const loop = (async () => {
-      while (!stop) {
-        try {
-          const r = await viaRouter(berth.routerPort, host(app));
-          const key = r.status === 200 ? r.body : `status ${r.status}`;
-          if (r.status !== 200) failures++;
-          seen.set(key, (seen.get(key) ?? 0) + 1);
-        } catch (err) {
-          failures++;
-          seen.set(String(err), (seen.get(String(err)) ?? 0) + 1);
-        }
-      }
-    })();
-    const res2 = await push(repo, berth.remote(app));
-    // Keep the loop going through the drain and stop of the old container.
-    await new Promise((r) => setTimeout(r, 3000));
-    stop = true;
-    await loop;
-    assert.equal(res2.code, 0, res2.output);
-    assert.match(res2.output, /Released v2/);
-    assert.equal(failures, 0, `failed requests during redeploy: ${JSON.stringify([...seen])}\n${berth.output()}`);
-    assert.ok(seen.get('Hello from Berth!\n'), 'the old release served during the build');
-    assert.ok(seen.get('Hello again from Berth!\n'), 'the new release served after the switch');
-    // The old container is gone once drained.
-    const running = labelledContainers(app, true);
-    assert.equal(running.length, 1, 'only the v2 container remains');
   });
 
   test('a wrong token is refused and the push fails', async () => {
@@ -108,35 +73,6 @@ describe('push to live (Dockerfile app)', () => {
     assert.match(reserved.output, /reserved/);
   });
 
-  test('a failing RUN step rejects the push and the previous release keeps serving', async () => {
-    const app = appName(); apps.push(app);
-    const repo = await sampleRepo('dockerfile-hello');
-    assert.equal((await push(repo, berth.remote(app))).code, 0);
-    await commitFile(repo, 'Dockerfile', 'FROM berth/stack:bookworm\nRUN echo about to fail && exit 3\n');
-    const res = await push(repo, berth.remote(app));
-    assert.notEqual(res.code, 0, res.output);
-    assert.match(res.output, /remote: {8}about to fail/, "the failing step's own output is shown");
-    assert.match(res.output, /remote: {2}! {5}the Docker build failed: .*exit code: 3/);
-    assert.match(res.output, /pre-receive hook declined/);
-    const reply = await viaRouter(berth.routerPort, host(app));
-    assert.equal(reply.status, 200);
-    assert.equal(reply.body, 'Hello from Berth!\n');
-  });
-
-  test('a web process that never listens fails the deploy; the old release keeps serving', async () => {
-    const app = appName(); apps.push(app);
-    const repo = await sampleRepo('dockerfile-hello');
-    assert.equal((await push(repo, berth.remote(app))).code, 0);
-    await commitFile(repo, 'Procfile', 'web: echo crashing on boot; exit 1\n');
-    const res = await push(repo, berth.remote(app));
-    assert.notEqual(res.code, 0, res.output);
-    assert.match(res.output, /web\.1 exited with code 1 while booting/);
-    assert.match(res.output, /crashing on boot/);
-    const reply = await viaRouter(berth.routerPort, host(app));
-    assert.equal(reply.body, 'Hello from Berth!\n');
-    assert.equal(labelledContainers(app, true).length, 1, 'the failed release left no container');
-  });
-
   test('a retired container takes its image VOLUME with it: redeploys leave no anonymous volumes behind', async () => {
     const app = appName(); apps.push(app);
     const repo = await sampleRepo('dockerfile-hello');
@@ -163,18 +99,5 @@ describe('push to live (Dockerfile app)', () => {
     assert.equal(res.code, 0, res.output);
     assert.match(res.output, /refs\/heads\/feature accepted without deploying/);
     assert.equal(labelledContainers(app).length, 0);
-  });
-
-  test('a server restart keeps the app routed', async () => {
-    const app = appName(); apps.push(app);
-    const repo = await sampleRepo('dockerfile-hello');
-    assert.equal((await push(repo, berth.remote(app))).code, 0);
-    const before = labelledContainers(app, false);
-    await berth.stop();
-    await berth.start();
-    const reply = await viaRouter(berth.routerPort, host(app));
-    assert.equal(reply.status, 200);
-    assert.equal(reply.body, 'Hello from Berth!\n');
-    assert.deepEqual(labelledContainers(app, false), before, 'the same container serves: nothing was redeployed');
   });
 });

@@ -1,7 +1,8 @@
 // Berth on a two-node Docker Swarm (BERTH_SCHEDULER=swarm), both nodes private
 // engines in their own network namespaces: tasks spread over both nodes and
 // serve traffic from both, a node drained under a client loop loses no
-// request, and a rolling deploy that fails its health check rolls back by itself.
+// request, and a rolling deploy that fails its health check rolls back by
+// itself. The deploy and lifecycle suites run on a swarm in suites.test.ts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -11,12 +12,11 @@ import { Redis } from 'ioredis';
 import { startBerth, type Berth } from '../helpers/berth.js';
 import { commitFile, push, sampleRepo } from '../helpers/git.js';
 import { viaRouter } from '../helpers/http.js';
-import { api, sse } from '../helpers/api.js';
-import { privateEnginesSupported } from '../helpers/second-engine.js';
-import { registrySupported } from '../helpers/registry.js';
+import { api } from '../helpers/api.js';
+import { swarmSkip } from '../helpers/app-engine.js';
 import { startCluster, type Cluster } from '../helpers/swarm-cluster.js';
 
-const skip = privateEnginesSupported() ?? registrySupported();
+const skip = swarmSkip();
 
 describe('swarm scheduler on two nodes', { skip }, () => {
   let cluster: Cluster;
@@ -65,6 +65,8 @@ describe('swarm scheduler on two nodes', { skip }, () => {
     assert.deepEqual([...nodes].sort(), ['manager', 'worker']);
     const ps = await route();
     assert.equal(ps.processes.filter((p: { type: string; state: string }) => p.type === 'web' && p.state === 'running').length, 2, JSON.stringify(ps));
+    // ps names the node each process runs on.
+    assert.deepEqual(new Set(ps.processes.map((p: { node?: string }) => p.node)), new Set([cluster.manager.address, cluster.worker.address]), JSON.stringify(ps));
   });
 
   test('a node drained while a client loop runs: no request fails and every task ends on the other node', async () => {
@@ -131,69 +133,5 @@ describe('swarm scheduler on two nodes', { skip }, () => {
       const who = await whoami();
       assert.equal(who?.release, before!.release);
     }
-  });
-
-  // Day-two operations through the same ops/ as with the local scheduler (test/e2e/lifecycle.test.ts).
-  const app2 = `t-${randomBytes(4).toString('hex')}`;
-  const call2 = (method: string, p: string, body?: unknown) => call(method, p.replace('APP', app2), body);
-  const get2 = (p: string) => viaRouter(berth.routerPort, `${app2}.localhost`, p);
-
-  test('lifecycle: push with a worker, config change, scale, ps and logs across nodes', async () => {
-    const repo2 = await sampleRepo('dockerfile-hello');
-    await commitFile(repo2, 'Procfile', 'web: python3 /app/server.py\nworker: while true; do echo worker tick; sleep 1; done\n');
-    const res = await push(repo2, berth.remote(app2));
-    assert.equal(res.code, 0, res.output);
-    const cfg = await call2('PUT', '/apps/APP/config', { vars: { GREETING: 'hola' } });
-    assert.equal(cfg.status, 200, JSON.stringify(cfg.body));
-    assert.equal((await get2('/env/GREETING')).body, 'hola');
-    const scaled = await call2('PUT', '/apps/APP/formation', { formation: { web: 2, worker: 1 } });
-    assert.equal(scaled.status, 200, JSON.stringify(scaled.body));
-    assert.deepEqual(scaled.body.processes.map((p: { name: string }) => p.name), ['web.1', 'web.2', 'worker.1']);
-    assert.ok(scaled.body.processes.every((p: { node?: string }) => /^10\.231\./.test(p.node ?? '')), JSON.stringify(scaled.body));
-    const hosts = new Set<string>();
-    for (let i = 0; i < 20 && hosts.size < 2; i++) hosts.add(JSON.parse((await get2('/whoami')).body).hostname);
-    assert.equal(hosts.size, 2);
-    let lines: { process: string; line: string }[] = [];
-    for (let i = 0; i < 40 && !lines.some((l) => l.process === 'worker.1' && l.line === 'worker tick'); i++) {
-      await sleep(500);
-      lines = (await call2('GET', '/apps/APP/logs?n=200')).body.lines;
-    }
-    assert.ok(lines.some((l) => l.process === 'worker.1' && l.line === 'worker tick'), JSON.stringify(lines.slice(-5)));
-  });
-
-  test('lifecycle: run passes the exit code; resource limits and ps:restart keep serving', async () => {
-    const run = await sse(berth.apiPort, berth.token, 'POST', `/apps/${app2}/run`, { command: ['sh', '-c', 'echo "app=$BERTH_APP"; exit 3'] });
-    assert.ok(run.events.some((e) => e.event === 'message' && e.data.text?.includes(`app=${app2}`)), JSON.stringify(run.events));
-    assert.deepEqual(run.events.at(-1), { event: 'exit', data: { code: 3 } });
-    assert.equal((await call2('PUT', '/apps/APP/resources', { processType: 'web', memory: '256m' })).status, 200);
-    let stop = false;
-    const statuses: number[] = [];
-    const loop = (async () => { while (!stop) statuses.push((await get2('/').catch(() => ({ status: 0 }))).status); })();
-    const res = await call2('POST', '/apps/APP/ps/restart', { type: 'web' });
-    stop = true;
-    await loop;
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    assert.ok(statuses.length > 5 && statuses.every((s) => s === 200), `statuses: ${[...new Set(statuses)]}`);
-    const svc = JSON.parse(cluster.manager.docker('service', 'inspect', `berth-${app2}-web`))[0];
-    assert.equal(svc.Spec.TaskTemplate.Resources.Limits.MemoryBytes, 256 * 1024 * 1024);
-  });
-
-  test('lifecycle: stop answers 503, start and rollback bring it back, destroy removes services and registry tags', async () => {
-    assert.equal((await call2('POST', '/apps/APP/ps/stop')).status, 200);
-    assert.equal((await get2('/')).status, 503);
-    const started = await call2('POST', '/apps/APP/ps/start');
-    assert.equal(started.status, 200, JSON.stringify(started.body));
-    assert.equal((await get2('/')).status, 200);
-    const back = await call2('POST', '/apps/APP/rollback', { version: 'v1' });
-    assert.equal(back.status, 200, JSON.stringify(back.body));
-    assert.equal((await get2('/env/GREETING')).body, '');
-    const auth = `Basic ${Buffer.from(`${cluster.registry.username}:${cluster.registry.password}`).toString('base64')}`;
-    const tags = async () => (await (await fetch(`http://${cluster.registry.address}/v2/berth/app-${app2}/tags/list`, { headers: { authorization: auth } })).json()) as { tags?: string[] | null };
-    assert.ok((await tags()).tags?.length, 'the registry has the app');
-    const res = await call2('DELETE', `/apps/APP?confirm=${app2}`);
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    assert.equal(cluster.manager.docker('service', 'ls', '-q', '--filter', `label=berth.app=${app2}`), '');
-    assert.deepEqual((await tags()).tags ?? [], []);
-    assert.equal((await get2('/')).status, 404);
   });
 });

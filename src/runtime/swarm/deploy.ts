@@ -8,9 +8,9 @@ import type { DeployOptions, DeployOutcome, Formation } from '../scheduler.js';
 import { runHealthChecks } from '../docker-local/health-check.js';
 import { BerthError } from '../../shared/errors.js';
 import { waitForReplicas, waitForUpdate, type BootError } from './converge.js';
-import { refreshSwarmRoutes } from './routes.js';
+import { refreshSwarmRoutes, serves } from './routes.js';
 import { serviceSpec } from './service-spec.js';
-import { appServices, ensureOverlay, type SwarmDeps } from './services.js';
+import { appServices, ensureOverlay, nodeAddresses, serviceTasks, type SwarmDeps } from './services.js';
 import { shipImage, type Shipped } from './ship-image.js';
 import { retireSwarm } from './retire.js';
 
@@ -48,12 +48,17 @@ async function undo(deps: SwarmDeps, changed: Changed[]): Promise<void> {
   }
 }
 
-async function checkWeb(deps: SwarmDeps, release: Release, upstreams: string[]): Promise<void> {
+/** app.json's content checks, which Swarm's shell probe cannot make, against each web task of the release. */
+async function checkWeb(deps: SwarmDeps, release: Release, serviceId: string): Promise<void> {
   const checks = release.healthchecks?.web ?? [];
-  for (const u of upstreams) {
-    const [host, port] = [u.slice(0, u.lastIndexOf(':')), Number(u.slice(u.lastIndexOf(':') + 1))];
-    const why = checks.length ? await runHealthChecks(host, port, `${release.app}.${deps.config.domain}`, checks, async () => true) : undefined;
-    if (why) throw new BerthError('boot_failed', 422, `web at ${u} failed its health check: ${why}`);
+  if (checks.length === 0) return;
+  const tag = releaseTag(release.version);
+  const [tasks, nodes] = await Promise.all([serviceTasks(deps, [serviceId]), nodeAddresses(deps)]);
+  for (const t of tasks.filter((x) => serves(x) && x.release === tag)) {
+    const host = nodes.get(t.nodeId);
+    if (!host) continue;
+    const why = await runHealthChecks(host, t.publishedPort!, `${release.app}.${deps.config.domain}`, checks, async () => true);
+    if (why) throw new BerthError('boot_failed', 422, `web.${t.slot} failed its health check: ${why} (on ${host}:${t.publishedPort})`);
   }
 }
 
@@ -72,7 +77,7 @@ export async function deploySwarm(deps: SwarmDeps, release: Release, formation: 
     const web = changed.find((c) => c.type === 'web');
     const upstreams = inScope('web') ? await refreshSwarmRoutes(deps, release.app) : [];
     if (web && web.replicas > 0) {
-      await checkWeb(deps, release, upstreams);
+      await checkWeb(deps, release, web.id);
       log.detail(`web is running on ${new Set(upstreams.map((u) => u.slice(0, u.lastIndexOf(':')))).size} node(s): ${upstreams.join(', ')}`);
     }
     return { upstreams, retire: () => retireSwarm(deps, release, opts) };

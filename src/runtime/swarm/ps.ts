@@ -1,6 +1,10 @@
 // ps under Swarm: one line per task slot (the newest task of each), with the
-// node it runs on; a slot whose tasks keep failing is crashed, with its error.
+// node it runs on; a slot whose tasks keep failing is crashed, with its exit
+// code and its last lines from the app log (its tasks' containers may be on
+// another node, or gone).
 import type { ProcessView } from '../scheduler.js';
+import { readAppLog } from '../../store/app-logs.js';
+import type { AppName } from '../../shared/app-name.js';
 import { appServices, nodeAddresses, serviceTasks, type SwarmDeps, type TaskView } from './services.js';
 
 const CRASHED = new Set(['failed', 'rejected', 'orphaned']);
@@ -20,8 +24,11 @@ export async function psSwarm(deps: SwarmDeps, app: string): Promise<ProcessView
       const failures = all.filter((t) => CRASHED.has(t.state) && t.release === live.release).length;
       const crashed = CRASHED.has(live.state) || (failures > 0 && live.state !== 'running');
       const started = Date.parse(live.timestamp);
+      const failed = all.find((t) => CRASHED.has(t.state) && t.release === live.release);
+      const name = `${s.type}.${slot}`;
+      const lastLines = crashed ? (await readAppLog(deps.redis, app as AppName, 10, name)).map((l) => l.line) : undefined;
       views.push({
-        name: `${s.type}.${slot}`,
+        name,
         type: s.type,
         state: crashed ? 'crashed' : live.state,
         crashed,
@@ -30,7 +37,8 @@ export async function psSwarm(deps: SwarmDeps, app: string): Promise<ProcessView
         restarts: failures,
         release: live.release,
         node: nodes.get(live.nodeId),
-        lastLines: crashed && live.error ? [live.error] : undefined,
+        lastLines: crashed ? (lastLines?.length ? lastLines : failed?.error ? [failed.error] : []) : undefined,
+        reason: crashed && failed ? (failed.exitCode ? `exited with code ${failed.exitCode}` : failed.error) : undefined,
       });
     }
   }

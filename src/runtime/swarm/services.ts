@@ -35,6 +35,8 @@ export interface TaskView {
   readonly state: string;
   readonly desired: string;
   readonly error: string | undefined;
+  /** The task's container's exit code, once it has stopped. */
+  readonly exitCode: number | undefined;
   readonly release: string;
   readonly timestamp: string;
   readonly containerId: string | undefined;
@@ -87,6 +89,7 @@ export async function serviceTasks(deps: SwarmDeps, serviceIds: readonly string[
     return {
       id: t.ID, serviceId: t.ServiceID, slot: t.Slot ?? 0, nodeId: t.NodeID ?? '',
       state: t.Status?.State ?? 'unknown', desired: t.DesiredState ?? '', error: t.Status?.Err || undefined,
+      exitCode: typeof t.Status?.ContainerStatus?.ExitCode === 'number' ? t.Status.ContainerStatus.ExitCode : undefined,
       release: labels[LABEL.release] ?? '', timestamp: t.Status?.Timestamp ?? t.CreatedAt ?? '',
       containerId: t.Status?.ContainerStatus?.ContainerID || undefined,
       publishedPort: ports[0]?.PublishedPort,

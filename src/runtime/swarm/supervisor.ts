@@ -5,7 +5,7 @@
 // traffic where tasks run within about a second. Task events are not sent
 // across nodes, so polling the manager is the one reliable source.
 import type { AppName } from '../../shared/app-name.js';
-import { setRoute } from '../../store/routes.js';
+import { updateRoute } from '../../store/routes.js';
 import type { Supervisor, SupervisorHooks } from '../docker-local/supervisor.js';
 import { logFollower } from './log-follower.js';
 import { swarmRoute } from './routes.js';
@@ -23,16 +23,16 @@ export async function startSwarmSupervisor(deps: SwarmDeps, hooks: SupervisorHoo
   const tick = async () => {
     const services = await allAppServices(deps);
     const apps = new Set(services.map((s) => s.spec.Labels?.[LABEL.app] as string).filter(Boolean));
-    const tasks = await serviceTasks(deps, services.map((s) => s.id));
-    const slots = new Map(tasks.map((t) => [t.id, t.slot]));
+    logs.learnSlots(await serviceTasks(deps, services.map((s) => s.id)));
     for (const app of new Set([...apps, ...written.keys()])) {
       if (!(await hooks.knows(app as AppName))) { written.delete(app); continue; }
-      for (const s of services.filter((x) => x.spec.Labels?.[LABEL.app] === app)) logs.follow(app, s, (id) => slots.get(id));
+      for (const s of services.filter((x) => x.spec.Labels?.[LABEL.app] === app)) logs.follow(app, s);
       const route = await swarmRoute(deps, app);
       const key = JSON.stringify(route);
       if (written.get(app) === key) continue;
-      await setRoute(deps.redis, { app, ...route });
-      if (apps.has(app)) written.set(app, key); else written.delete(app);
+      // Only a route a deploy or stop made is followed (updateRoute), and an app with no web
+      // service has nothing to follow: apps:destroy and ps:stop set or remove its route themselves.
+      if (route.release && await updateRoute(deps.redis, { app, ...route })) written.set(app, key); else written.delete(app);
     }
   };
   const loop = () => {
