@@ -78,6 +78,8 @@ export interface BerthConfig {
     readonly networkPool: string;
     /** Off: Berth installs no iptables rules (apps can then reach the host). */
     readonly firewall: boolean;
+    /** Apps brought in line at once after a start or a dockerd restart. */
+    readonly reconcileConcurrency: number;
   };
   readonly dashboard: {
     /** A dashboard session ends this long after sign-in. */
@@ -259,6 +261,8 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       cpus: num(env, 'BERTH_APP_CPUS', 1),
       networkPool: env.BERTH_APP_NETWORK_POOL || '10.213.0.0/16',
       firewall: !['0', 'off', 'false', 'no'].includes((env.BERTH_APP_FIREWALL ?? '').toLowerCase()),
+      // Each app's reconcile is a few Docker API round trips; one at a time, 200 apps kept the API down 19 s after a restart.
+      reconcileConcurrency: int(env, 'BERTH_RECONCILE_CONCURRENCY', 8, 1),
     }),
     dashboard: Object.freeze({
       sessionTtlMs: int(env, 'BERTH_SESSION_TTL_SEC', 43_200, 1) * 1000,

@@ -15,14 +15,21 @@ import { currentRelease, type Platform } from './platform.js';
 
 async function reconcileAll(p: Platform): Promise<void> {
   const started = Date.now();
+  const apps = await listApps(p.redis);
+  let next = 0;
   let count = 0;
-  for (const app of await listApps(p.redis)) {
-    const current = await currentRelease(p.redis, app);
-    if (!current || (await isStopped(p.redis, app))) continue;
-    const formation = effectiveFormation(current, await getFormation(p.redis, app));
-    await p.scheduler.reconcile(app, current, formation).catch((err) => console.error(`reconcile ${app}: ${err.message}`));
-    count++;
-  }
+  // A few apps at a time: each is Docker round trips, mostly waiting.
+  const lane = async () => {
+    while (next < apps.length) {
+      const app = apps[next++]!;
+      const current = await currentRelease(p.redis, app);
+      if (!current || (await isStopped(p.redis, app))) continue;
+      const formation = effectiveFormation(current, await getFormation(p.redis, app));
+      await p.scheduler.reconcile(app, current, formation).catch((err) => console.error(`reconcile ${app}: ${err.message}`));
+      count++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(p.config.runtime.reconcileConcurrency, apps.length) }, lane));
   // The API answers only after the first one: on a host with many apps, this says why it took a while.
   if (count > 0) console.log(`berth: reconciled ${count} app(s) with what runs in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
