@@ -23,16 +23,21 @@ export async function capBuildkitPids(pids: number, localEngine: boolean): Promi
   }
 }
 
-export async function capBuildkitMemory(bytes: number, localEngine: boolean): Promise<CapResult> {
+/** `dirs`: the cgroups to cap (v1 memory, v2); tests pass scratch ones. */
+export async function capBuildkitMemory(bytes: number, localEngine: boolean, dirs: { v1: string; v2: string } = { v1: V1, v2: V2 }): Promise<CapResult> {
   if (!localEngine) return { applied: false, why: 'the Docker engine is remote (DOCKER_HOST)' };
   const v1 = await access('/sys/fs/cgroup/memory').then(() => true, () => false);
-  const dir = v1 ? V1 : V2;
+  const dir = v1 ? dirs.v1 : dirs.v2;
   try {
     await mkdir(dir, { recursive: true });
     if (v1) {
+      // The kernel keeps memsw (RAM + swap) >= the RAM limit: raising goes
+      // memsw first, lowering RAM first, so write memsw on both sides. Without
+      // swap accounting the file is absent; the RAM cap still holds.
+      const memsw = () => writeFile(`${dir}/memory.memsw.limit_in_bytes`, String(bytes)).catch(() => {});
+      await memsw();
       await writeFile(`${dir}/memory.limit_in_bytes`, String(bytes));
-      // Without swap accounting this file is absent; the RAM cap still holds.
-      await writeFile(`${dir}/memory.memsw.limit_in_bytes`, String(bytes)).catch(() => {});
+      await memsw();
     } else {
       await writeFile(`${dir}/memory.max`, String(bytes));
       await writeFile(`${dir}/memory.swap.max`, '0').catch(() => {});

@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { BerthConfig } from '../config/index.js';
@@ -20,13 +20,23 @@ export const incomingDir = (config: BerthConfig) => path.join(config.dataDir, 'g
 /** The hook creates the app only for a repo that carries this marker. */
 export const NEW_APP_MARKER = 'berth-new-app';
 
-async function configureRepo(config: BerthConfig, dir: string): Promise<void> {
-  const set = (k: string, v: string) => git('git', ['config', '--file', path.join(dir, 'config'), k, v]);
-  await set('core.hooksPath', hooksDir(config));
-  await set('receive.maxInputSize', String(config.build.maxPushBytes));
-  await set('receive.fsckObjects', 'true');
+/** Berth's settings for every repo, as `git config` keys. */
+const repoSettings = (config: BerthConfig): [string, string][] => [
+  ['core.hooksPath', hooksDir(config)],
+  ['receive.maxInputSize', String(config.build.maxPushBytes)],
+  ['receive.fsckObjects', 'true'],
   // Heroku accepts force pushes; the build is what guards the app.
-  await set('receive.denyNonFastForwards', 'false');
+  ['receive.denyNonFastForwards', 'false'],
+];
+/** What a repo was last configured with: a start skips repos already up to date (four git processes each). */
+const SETTINGS_STAMP = 'berth-settings';
+
+async function configureRepo(config: BerthConfig, dir: string): Promise<void> {
+  const settings = repoSettings(config);
+  const stamp = JSON.stringify(settings);
+  if ((await readFile(path.join(dir, SETTINGS_STAMP), 'utf8').catch(() => '')) === stamp) return;
+  for (const [k, v] of settings) await git('git', ['config', '--file', path.join(dir, 'config'), k, v]);
+  await writeFile(path.join(dir, SETTINGS_STAMP), stamp);
 }
 
 export const repoExists = (dir: string) => existsSync(path.join(dir, 'HEAD'));
@@ -96,8 +106,12 @@ export async function settleIncomingRepo(config: BerthConfig, app: AppName, dir:
 /** Incoming repos left by a server that died mid-push. */
 export const clearIncoming = (config: BerthConfig) => rm(incomingDir(config), { recursive: true, force: true });
 
-/** Re-applies Berth's settings to every repo, so config changes reach old repos. */
+/** Re-applies Berth's settings to every repo whose settings changed, so config changes reach old repos. */
 export async function refreshRepos(config: BerthConfig): Promise<void> {
-  const names = await readdir(reposDir(config)).catch(() => [] as string[]);
-  await Promise.all(names.filter((n) => n.endsWith('.git')).map((n) => configureRepo(config, path.join(reposDir(config), n))));
+  const dirs = (await readdir(reposDir(config)).catch(() => [] as string[])).filter((n) => n.endsWith('.git')).map((n) => path.join(reposDir(config), n));
+  // A few at a time: after a settings change, every repo needs its git processes.
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(8, dirs.length) }, async () => {
+    while (next < dirs.length) await configureRepo(config, dirs[next++]!);
+  }));
 }
