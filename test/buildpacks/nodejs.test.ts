@@ -120,6 +120,25 @@ describe('nodejs buildpack', () => {
     assert.match(r.output, /^ ! {5}check that every dependency in package\.json exists on https:\/\/registry\.npmjs\.org/m);
   });
 
+  test('a failing build script: next/font/google out of reach is named with its fixes; anything else gets the generic message', async () => {
+    const w = warm(await ws(fixture('node-build')));
+    const { writeFile } = await import('node:fs/promises');
+    // What `next build` prints when next/font/google cannot reach Google Fonts (create-next-app's layout, offline).
+    await writeFile(path.join(w.app, 'build.js'), 'console.error("Error: next/font: error:\\nFailed to fetch Geist from Google Fonts.");\n'
+      + 'console.error("If you are offline or behind a proxy, self-host the font with next/font/local.");\nprocess.exit(1);\n');
+    const fonts = compile(w, 'nodejs');
+    assert.equal(fonts.code, 1, fonts.output);
+    assert.match(fonts.output, /^ {7}Failed to fetch Geist from Google Fonts\./m, 'the script\'s own output is shown');
+    assert.match(fonts.output, /^ ! {5}next\/font\/google could not download its fonts from fonts\.googleapis\.com while `npm run build` ran/m);
+    assert.match(fonts.output, /^ ! {5}self-host the fonts: next\/font\/local .* the `geist` package/m);
+    assert.match(fonts.output, /^ ! {5}or let builds through a proxy that reaches it: berth config:set <app> HTTPS_PROXY=/m);
+    await writeFile(path.join(w.app, 'build.js'), 'console.error("TypeError: x is not a function"); process.exit(2);\n');
+    const other = compile(w, 'nodejs');
+    assert.equal(other.code, 1, other.output);
+    assert.match(other.output, /^ ! {5}the build script in package\.json failed \(its output is above\)/m);
+    assert.doesNotMatch(other.output, /Google Fonts/);
+  });
+
   test('an engines.node no release matches, or a broken package.json, fails before downloading anything', async () => {
     const w = await ws(sample('node-hello'));
     const pkg = path.join(w.app, 'package.json');

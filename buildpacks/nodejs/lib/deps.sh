@@ -6,21 +6,21 @@
 # image layer of its own, keyed by its manifest, so a code-only change reuses
 # the layer of the last release as it is.
 # Expects: $state, $pm, $lock, $registry, $pkg_scripts, $pkg_dev_deps,
-# output.sh, build-cache.sh.
+# output.sh, failures.sh, build-cache.sh.
 
 mods="$state/node_modules"
 
 has_script() { [[ "$pkg_scripts" == *" $1 "* ]]; }
 
-# run_script NAME: runs a package.json script if there is one.
+# run_script NAME: runs a package.json script if there is one; a failure is
+# explained from its output (failures.sh).
 run_script() {
   has_script "$1" || return 0
   info "Running $1"
-  case "$pm" in
-    npm) npm run "$1" 2>&1 | indent ;;
-    *) "$pm" run "$1" 2>&1 | indent ;;
-  esac || fail "the $1 script in package.json failed (its output is above)" \
-    "run \`$pm run $1\` locally with NODE_ENV=production, fix it, commit, and push again"
+  local log
+  log="$(mktemp)"
+  "$pm" run "$1" 2>&1 | tee "$log" | indent || script_failed "$1" "$log"
+  rm -f "$log"
 }
 
 # build_script: heroku-postbuild replaces build, as on Heroku.
