@@ -75,7 +75,8 @@ class Row extends Component<{ a: AppStatus }> {
       <td data-label="Release">${a.currentRelease ? html`<a href=${`/apps/${a.name}/releases`}>v${a.currentRelease}</a>` : '—'}</td>
       <td data-label="Processes">${a.currentRelease ? processes(a) : '—'}</td>
       <td data-label="URL"><a href=${a.url} target="_blank" rel="noopener">${a.url.replace(/^https?:\/\//, '')}</a></td>
-      <td data-label="Last deploy">${a.deployedAt ? html`<span title=${new Date(a.deployedAt).toISOString()}>${ago(a.deployedAt)}</span>` : '—'}${a.commit ? html` <code>${a.commit}</code>` : null}</td>
+      <td data-label="Last deploy">${a.deployedAt ? html`<span title=${new Date(a.deployedAt).toISOString()}>${ago(a.deployedAt)}</span>` : '—'}${a.commit ? html` <code>${a.commit}</code>` : null}
+        ${a.build?.status === 'failed' ? html`<br /><a class="build-failed small" href=${`/apps/${a.name}/builds`}>push of ${a.build.rev} failed</a>` : null}</td>
       <td data-label="Requests"><${Sparkline} values=${a.rpm} label=${`${a.name} requests per minute`} /></td>
     </tr>`;
   }

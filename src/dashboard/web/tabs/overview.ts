@@ -7,7 +7,7 @@ import { ago, formationText } from '../format.js';
 import type { TabProps } from '../pages/app.js';
 import { Button, Confirm, ErrorBox, Panel, StateBadge, useAction } from '../ui.js';
 
-interface Proc { name: string; state: string; crashed: boolean; uptimeSec: number; restarts: number; release: string; lastLines?: string[] }
+interface Proc { name: string; state: string; crashed: boolean; uptimeSec: number; restarts: number; release: string; lastLines?: string[]; reason?: string }
 
 export function Overview({ app, info, status }: TabProps) {
   const [procs, setProcs] = useState<Proc[] | null>(null);
@@ -40,7 +40,7 @@ export function Overview({ app, info, status }: TabProps) {
         ${note && !act.error ? html`<p class="ok" role="status">${note}</p>` : null}
         ${procs === null ? html`<p class="muted">Loading…</p>` : procs.length === 0 ? html`<p class="muted">No processes are running.</p>` : html`
           <table class="plain"><thead><tr><th scope="col">Process</th><th scope="col">State</th><th scope="col">Up</th><th scope="col">Restarts</th><th scope="col">Release</th></tr></thead>
-          <tbody>${procs.map((p) => html`<tr><td><code>${p.name}</code></td><td class=${p.crashed ? 'bad' : ''}>${p.state}</td><td>${p.uptimeSec ? `${Math.round(p.uptimeSec / 60)}m` : '—'}</td><td>${p.restarts}</td><td>${p.release}</td></tr>
+          <tbody>${procs.map((p) => html`<tr><td><code>${p.name}</code></td><td class=${p.crashed ? 'bad' : ''}>${p.state}${p.crashed && p.reason ? html`<span class="small"> (${p.reason})</span>` : null}</td><td>${p.uptimeSec ? `${Math.round(p.uptimeSec / 60)}m` : '—'}</td><td>${p.restarts}</td><td>${p.release}</td></tr>
             ${p.lastLines?.length ? html`<tr><td colspan="5"><pre class="tail">${p.lastLines.join('\n')}</pre></td></tr>` : null}`)}</tbody></table>`}
       <//>
     </div>`;

@@ -41,7 +41,7 @@ export function Releases({ app, status, reload }: TabProps) {
         <strong class="ver">v${r.version}</strong>
         <span class=${`badge kind-${r.kind}`}>${KIND[r.kind]}</span>
         <span>${r.description}</span>
-        ${r.rev ? html`<code>${r.rev.slice(0, 7)}</code>` : null}
+        ${r.rev && !r.description.includes(r.rev.slice(0, 7)) ? html`<code>${r.rev.slice(0, 7)}</code>` : null}
         ${r.current ? html`<span class="badge state-running">Current</span>` : r.status !== 'live' ? html`<span class=${`badge rel-${r.status}`}>${r.status}</span>` : null}
         <span class="grow"></span>
         <span class="muted small" title=${stamp(r.createdAt)}>${ago(r.createdAt)}</span>
