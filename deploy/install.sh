@@ -51,6 +51,22 @@ done
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 is_systemd() { [[ "$(cat /proc/1/comm 2>/dev/null || true)" == systemd ]]; }
 
+# Settings of earlier runs, kept in /etc/berth/berth.env (write_env_file), stay
+# in force unless this run's environment sets them: a plain rerun (after a
+# reboot, or to upgrade) must not drop BERTH_SCHEDULER=swarm or a domain.
+env_file=/etc/berth/berth.env
+unescape() { local s="$1" out="" i c; for ((i = 0; i < ${#s}; i++)); do c="${s:i:1}"; if [[ $c == '\' ]]; then i=$((i + 1)); c="${s:i:1}"; fi; out+="$c"; done; printf '%s' "$out"; }
+load_env_file() {
+  local line name
+  [[ -r $env_file ]] || return 0
+  while IFS= read -r line; do
+    [[ $line =~ ^([A-Z][A-Z0-9_]*)=\"(.*)\"$ ]] || continue
+    name="${BASH_REMATCH[1]}"
+    [[ -v $name ]] || export "$name=$(unescape "${BASH_REMATCH[2]}")"
+  done < "$env_file"
+}
+load_env_file
+
 # --- 1. System ------------------------------------------------------------------
 
 step "Checking the system"
@@ -229,13 +245,13 @@ if [[ ! -d $data_dir ]]; then mkdir -p "$(dirname "$data_dir")"; mkdir -m 700 "$
 
 healthy() { [[ "$(curl -sS -o /dev/null -w '%{http_code}' --max-time 2 "$health_url" 2>/dev/null || true)" == 200 ]]; }
 
-# Writes the Berth settings of this environment for the unit's EnvironmentFile,
-# so both start modes run with the environment of the last install.sh run.
+# Writes the Berth settings of this environment (with those kept from earlier
+# runs, load_env_file) for the unit's EnvironmentFile and the next rerun.
 write_env_file() {
-  local f=/etc/berth/berth.env name value
+  local f=$env_file name value
   mkdir -p /etc/berth
   install -m 600 /dev/null "$f"
-  echo "# Written by deploy/install.sh from its environment; rerun it to change." > "$f"
+  echo "# Written by deploy/install.sh. A rerun keeps these unless its environment sets them; edit or delete a line to change it." > "$f"
   while IFS= read -r name; do
     [[ $name == BERTH_DATA_DIR ]] && continue
     value="${!name}"
@@ -275,6 +291,7 @@ daemon_pid=''
 start_daemon() {
   step "Starting Berth (background daemon: systemd is not PID 1)"
   local pid _
+  write_env_file
   if pid="$(running_pid)"; then
     info "stopping the running Berth (pid $pid) to start the new build"
     kill -TERM "$pid" 2>/dev/null || true
@@ -358,6 +375,7 @@ fi
 info "Admin token:  $token_where"
 info "Apps answer:  http://<app>.$domain$router_suffix"
 info "Log file:     $log_file"
+info "Settings:     $env_file (kept across reruns; a variable set for install.sh wins)"
 info "Router:       pid $(cat "$data_dir/router-$router_port.pid" 2>/dev/null || echo '?'), a process of its own: apps stay up if the server dies"
 info "Stop:         $stop_hint"
 info ""
