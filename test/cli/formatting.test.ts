@@ -186,6 +186,18 @@ describe('CLI formatting and flags (fake API)', () => {
     ].join('\n'));
   });
 
+  test('ps under Swarm: a Node column names where each process runs', async () => {
+    api.route('GET', '/apps/shop/ps', { formation: { web: 2 }, processes: [
+      { ...PROCESS, name: 'web.1', node: '10.0.0.1' }, { ...PROCESS, name: 'web.2', node: '10.0.0.2' },
+    ] });
+    const r = await run('ps', 'shop');
+    assert.deepEqual(r.stdout.split('\n').slice(1, 4), [
+      'NAME   STATE    UPTIME  RESTARTS  RELEASE  STARTED               NODE',
+      'web.1  running  1m 5s          0  v3       2026-11-29 03:00:00Z  10.0.0.1',
+      'web.2  running  1m 5s          0  v3       2026-11-29 03:00:00Z  10.0.0.2',
+    ]);
+  });
+
   test('ps:scale validates locally, sends the formation, and prints it without args', async () => {
     api.route('PUT', '/apps/shop/formation', { formation: { web: 2, worker: 1 }, processes: [] });
     api.route('GET', '/apps/shop/ps', { formation: { web: 1, worker: 0 }, processes: [] });

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startBerth, ROOT, type Berth } from '../helpers/berth.js';
@@ -121,6 +122,18 @@ export function describeDeploy(title: string, engineOf: () => AppEngine | Promis
         await sleep(200);
       }
       assert.deepEqual(procs.map((p) => [p.name, p.release, p.state]), [['web.1', 'v1', 'running']], 'the failed release left nothing running');
+    });
+
+    test('a Procfile command runs through the image\'s ENTRYPOINT, as Dokku runs it (buildpack slugs start this way too)', async () => {
+      const app = appName(); apps.push(app);
+      const repo = await sampleRepo('dockerfile-hello');
+      // The entrypoint sets what the command then sees, as a buildpack slug's .profile.d launcher puts node on PATH.
+      await commitFile(repo, 'entry.sh', '#!/bin/sh\nexport FROM_ENTRYPOINT=yes\nexec "$@"\n');
+      await commitFile(repo, 'Dockerfile', `${readFileSync(path.join(repo, 'Dockerfile'), 'utf8')}COPY entry.sh /entry.sh\nRUN chmod 755 /entry.sh\nENTRYPOINT ["/entry.sh"]\n`);
+      await commitFile(repo, 'Procfile', 'web: python3 /app/server.py\n');
+      const res = await push(repo, berth.remote(app));
+      assert.equal(res.code, 0, res.output);
+      assert.equal((await viaRouter(berth.routerPort, host(app), '/env/FROM_ENTRYPOINT')).body, 'yes');
     });
 
     test('a server restart keeps the app routed, with the same processes', async () => {

@@ -134,4 +134,23 @@ describe('swarm scheduler on two nodes', { skip }, () => {
       assert.equal(who?.release, before!.release);
     }
   });
+
+  test('after a switch from the local scheduler, the next start retires the containers it ran, once the services serve', async () => {
+    // What the local scheduler leaves on the manager's engine: a web container with Berth's labels (and a one-off, which stays).
+    const labels = (role: string) => ['--label', `berth.app=${app}`, '--label', 'berth.release=v1', '--label', `berth.process=${role}`, '--label', `berth.role=${role}`];
+    const local = cluster.manager.docker('run', '-d', ...labels('web'), 'berth/stack:bookworm', 'sleep', 'infinity');
+    const oneOff = cluster.manager.docker('run', '-d', ...labels('run'), 'berth/stack:bookworm', 'sleep', 'infinity');
+    try {
+      await berth.stop();
+      await berth.start();
+      assert.match(berth.output(), new RegExp(`${app}: its Swarm services serve; stopped 1 container\\(s\\) the local scheduler had run`));
+      const left = cluster.manager.docker('ps', '-aq', '--no-trunc', '--filter', `label=berth.app=${app}`).split('\n');
+      assert.ok(!left.includes(local), 'the local web container is gone');
+      assert.ok(left.includes(oneOff), 'the one-off stays');
+      assert.equal(JSON.parse(cluster.manager.docker('service', 'inspect', `berth-${app}-web`))[0].Spec.Mode.Replicated.Replicas, 2, 'the service stays');
+      assert.ok(await whoami(), 'the app still answers');
+    } finally {
+      cluster.manager.docker('rm', '-f', oneOff);
+    }
+  });
 });

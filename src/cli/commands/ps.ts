@@ -10,6 +10,8 @@ import { formationText } from './apps.js';
 export interface ProcessRow {
   name: string; type: string; state: string; crashed: boolean; startedAt: string;
   uptimeSec: number; restarts: number; release: string; lastLines?: string[]; reason?: string;
+  /** Under Swarm, the node the process runs on. */
+  node?: string;
 }
 interface PsBody { formation: Record<string, number>; processes: ProcessRow[] }
 
@@ -21,8 +23,11 @@ export function printProcesses(out: Output, app: string, body: PsBody): void {
     return;
   }
   const state = (p: ProcessRow) => (p.crashed ? out.paint('red', 'crashed') : p.state);
-  out.line(renderTable(['Name', 'State', 'Uptime', 'Restarts', 'Release', 'Started'], body.processes.map((p) => [
+  // A Node column only when the scheduler spans hosts (swarm).
+  const nodes = body.processes.some((p) => p.node);
+  out.line(renderTable(['Name', 'State', 'Uptime', 'Restarts', 'Release', 'Started', ...(nodes ? ['Node'] : [])], body.processes.map((p) => [
     p.name, state(p), p.crashed || p.state !== 'running' ? '-' : duration(p.uptimeSec), String(p.restarts), p.release, stamp(p.startedAt),
+    ...(nodes ? [p.node ?? '-'] : []),
   ]), { alignRight: [3] }));
   for (const p of body.processes.filter((x) => x.crashed)) {
     out.line(`\n${p.name} crashed${p.reason ? `: it ${p.reason}` : ''}${p.restarts ? ` (restarted ${p.restarts} times)` : ''}; its last lines:`);

@@ -5,10 +5,11 @@
 // local scheduler: they need no placement, and predeploy's commit must land
 // in the image this manager pushes.
 import { deleteRepository } from '../../docker/registry-api.js';
-import { deleteRoute, setRoute } from '../../store/routes.js';
+import { deleteRoute, getRoute, setRoute } from '../../store/routes.js';
 import { dockerLocalScheduler } from '../docker-local/index.js';
 import type { Scheduler } from '../scheduler.js';
 import { deploySwarm } from './deploy.js';
+import { retireLocalContainers } from './local-leftovers.js';
 import { psSwarm } from './ps.js';
 import { refreshSwarmRoutes } from './routes.js';
 import { scaleSwarm } from './scale.js';
@@ -37,11 +38,20 @@ export function swarmScheduler(deps: SwarmDeps): Scheduler {
       const services = await appServices(deps, app);
       if (services.length > 0 || Object.values(formation).every((n) => n === 0)) {
         await refreshSwarmRoutes(deps, app);
-        return;
+      } else {
+        // The services are gone (removed by hand, a new swarm, or a host that ran the local scheduler): make them again.
+        // If that fails, what served before (the local scheduler's containers) keeps its route.
+        const before = await getRoute(deps.redis, app);
+        try {
+          const outcome = await deploySwarm(deps, current, formation, silentLog);
+          await outcome.retire();
+        } catch (err) {
+          if (before?.upstreams.length) await setRoute(deps.redis, before);
+          throw err;
+        }
       }
-      // The services are gone (removed by hand, or a new swarm): make them again.
-      const outcome = await deploySwarm(deps, current, formation, silentLog);
-      await outcome.retire();
+      const retired = await retireLocalContainers(deps, app);
+      if (retired > 0) console.log(`berth: ${app}: its Swarm services serve; stopped ${retired} container(s) the local scheduler had run`);
     },
 
     async stop(app) {

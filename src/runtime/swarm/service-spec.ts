@@ -53,7 +53,9 @@ export async function serviceSpec(docker: Docker, config: BerthConfig, input: Se
         Env: Object.entries({ TINI_KILL_PROCESS_GROUP: '1', ...containerEnv(release, type, 0, web ? release.port : undefined) })
           .map(([k, v]) => `${k}=${v}`),
         // As on the local engine: bash execs the command, tini passes SIGTERM on.
-        Command: command ? ['/bin/bash', '-c', command] : undefined,
+        // Args, not Command: Swarm's Command replaces the image's ENTRYPOINT
+        // (a buildpack slug's .profile.d launcher, which puts node on PATH).
+        Args: command ? ['/bin/bash', '-c', command] : undefined,
         Init: true,
         CapabilityDrop: hardening.CapDrop,
         StopGracePeriod: config.runtime.stopTimeoutSec * SEC,
