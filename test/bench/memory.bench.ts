@@ -9,7 +9,7 @@
 //
 // Usage: npm run bench:memory   (needs `npm run build` and the stack images)
 //   BENCH_REDEPLOYS=100  BENCH_SETTLE_SEC=10  BENCH_HEAP=1
-//   BENCH_ROUTER_WORKERS=1 (the router inside the server process, as before
+//   BENCH_ROUTER_WORKERS=1 (one router worker: the router process serves by itself, as before
 //   one worker per core became the default)
 //   BENCH_SAMPLE=static-site (an apps/ sample instead, e.g. a buildpack app;
 //   each redeploy commits a new file to it)
