@@ -43,12 +43,46 @@ describe('buildpack plan', () => {
     assert.deepEqual(plan, { mode: 'explicit', names: ['python', 'procfile'], source: 'the BUILDPACK config var' });
   });
 
-  test('an unknown buildpack or a URL is refused with the built-in names', async () => {
+  test('an unknown buildpack or the URL of one is refused with the built-in names', async () => {
     const dir = await tmp();
     await writeFile(path.join(dir, '.buildpacks'), 'nodejs\nruby\n');
     await rejectsWith(planBuildpacks(dir, {}), 'unknown_buildpack', /\.buildpacks line 2 names the buildpack "ruby".*nodejs, python, go, static, procfile/);
-    await rejectsWith(planBuildpacks(dir, { BUILDPACK: 'https://github.com/heroku/heroku-buildpack-ruby.git' }), 'unknown_buildpack',
-      /not fetched from URLs/);
+    for (const url of ['https://github.com/heroku/heroku-buildpack-ruby.git', 'https://example.com/heroku/heroku-buildpack-nodejs.git', 'git@github.com:me/my-pack.git']) {
+      await rejectsWith(planBuildpacks(dir, { BUILDPACK: url }), 'unknown_buildpack', /not fetched from URLs.*nodejs, python/);
+    }
+    await rejectsWith(planBuildpacks(dir, { BUILDPACK_URL: 'https://github.com/heroku/heroku-buildpack-php' }), 'unknown_buildpack',
+      /the BUILDPACK_URL config var names the buildpack "https:\/\/github.com\/heroku\/heroku-buildpack-php"/);
+  });
+
+  test('the URL of a buildpack Berth has built in means that one, and the push says so', async () => {
+    const cases: [string, string][] = [
+      ['https://github.com/heroku/heroku-buildpack-nodejs.git', 'nodejs'],
+      ['https://github.com/heroku/heroku-buildpack-python#v250', 'python'],
+      ['git@github.com:heroku/heroku-buildpack-go.git', 'go'],
+      ['https://github.com/progrium/buildpack-nginx', 'static'],
+      ['https://github.com/dokku/buildpack-nginx.git/', 'static'],
+      ['https://buildpack-registry.s3.amazonaws.com/buildpacks/heroku/python.tgz', 'python'],
+    ];
+    for (const [url, name] of cases) {
+      const plan = await planBuildpacks(await tmp(), { BUILDPACK_URL: url });
+      assert.deepEqual(plan.names, [name], url);
+      assert.equal(plan.source, 'the BUILDPACK_URL config var');
+      assert.deepEqual(plan.notes, [`${url}: the built-in ${name} buildpack stands in for it (buildpacks are not downloaded here)`]);
+    }
+  });
+
+  test('BUILDPACK_URL: BUILDPACK wins over it; from a Dokku-style .env, it wins over .buildpacks', async () => {
+    const dir = await tmp();
+    await writeFile(path.join(dir, '.buildpacks'), 'nodejs\n');
+    await writeFile(path.join(dir, '.env'), '# Dokku reads this\nexport FOO=bar\nexport BUILDPACK_URL="https://github.com/progrium/buildpack-nginx"\n');
+    assert.deepEqual((await planBuildpacks(dir, {})).names, ['static']);
+    assert.equal((await planBuildpacks(dir, {})).source, 'BUILDPACK_URL in .env');
+    assert.deepEqual((await planBuildpacks(dir, { BUILDPACK_URL: 'heroku/python' })).names, ['python']);
+    assert.deepEqual(await planBuildpacks(dir, { BUILDPACK: 'go', BUILDPACK_URL: 'heroku/python' }), { mode: 'explicit', names: ['go'], source: 'the BUILDPACK config var' });
+    // A .env without BUILDPACK_URL leaves .buildpacks in charge; a URL's #ref there is not a comment.
+    await writeFile(path.join(dir, '.env'), 'PORT=5000\n');
+    await writeFile(path.join(dir, '.buildpacks'), 'https://github.com/heroku/heroku-buildpack-nodejs#v1 # pinned\n');
+    assert.deepEqual((await planBuildpacks(dir, {})).names, ['nodejs']);
   });
 });
 

@@ -173,6 +173,14 @@ describe('push to live with buildpacks', () => {
     assert.equal(volumeExists(app), false, 'the cache volume went with the app');
   });
 
+  test("a Dokku app's .env BUILDPACK_URL naming a buildpack Berth has built in deploys with that one, and the push says so", async () => {
+    // As Dokku's tests/apps/static: an index.html and `export BUILDPACK_URL=` nginx's buildpack.
+    const { app, res } = await pushSample('static-site', async (repo) => commitFile(repo, '.env', 'export BUILDPACK_URL=https://github.com/progrium/buildpack-nginx\n'));
+    assert.equal(res.code, 0, res.output);
+    assert.match(res.output, /remote: -----> Buildpacks from BUILDPACK_URL in \.env: static\s+remote: {8}https:\/\/github\.com\/progrium\/buildpack-nginx: the built-in static buildpack stands in for it/);
+    assert.match(check('static-site', app), /^ok:/);
+  });
+
   test('no buildpack detected: the push says what was looked for and lists the root files', async () => {
     const app = appName();
     apps.push(app);

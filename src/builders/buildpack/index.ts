@@ -61,6 +61,7 @@ async function buildWithBuildpacks(docker: Docker, config: BerthConfig, s: Setti
   const procfile = await readProcfile(input.sourceDir);
   const plan = await planBuildpacks(input.sourceDir, input.configVars);
   if (plan.source) input.log.step(`Buildpacks from ${plan.source}: ${plan.names.join(', ')}`);
+  for (const note of plan.notes ?? []) input.log.detail(note);
   const [volume, inputsTar] = await Promise.all([
     ensureCacheVolume(docker, input.app),
     runnerTar(s.buildpacksDir, plan.names, input.configVars),
