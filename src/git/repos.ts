@@ -8,6 +8,7 @@ import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/pro
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { BerthConfig } from '../config/index.js';
+import { eachLimited } from '../shared/each-limited.js';
 import type { AppName } from '../shared/app-name.js';
 
 const git = promisify(execFile);
@@ -110,8 +111,5 @@ export const clearIncoming = (config: BerthConfig) => rm(incomingDir(config), { 
 export async function refreshRepos(config: BerthConfig): Promise<void> {
   const dirs = (await readdir(reposDir(config)).catch(() => [] as string[])).filter((n) => n.endsWith('.git')).map((n) => path.join(reposDir(config), n));
   // A few at a time: after a settings change, every repo needs its git processes.
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(8, dirs.length) }, async () => {
-    while (next < dirs.length) await configureRepo(config, dirs[next++]!);
-  }));
+  await eachLimited(dirs, 8, (dir) => configureRepo(config, dir));
 }

@@ -9,27 +9,22 @@ import { failBuildNow, sweepBuildLeftovers, sweepLostBuilds } from '../pipeline/
 import { startDeployWorker } from '../queue/deploy-queue.js';
 import { installAppFirewall } from '../runtime/docker-local/firewall.js';
 import { effectiveFormation } from '../runtime/scheduler.js';
+import { eachLimited } from '../shared/each-limited.js';
 import { getApp, getFormation, isStopped, listApps } from '../store/apps.js';
 import { startCutDeploySweep } from './cut-deploys.js';
 import { currentRelease, type Platform } from './platform.js';
 
 async function reconcileAll(p: Platform): Promise<void> {
   const started = Date.now();
-  const apps = await listApps(p.redis);
-  let next = 0;
   let count = 0;
   // A few apps at a time: each is Docker round trips, mostly waiting.
-  const lane = async () => {
-    while (next < apps.length) {
-      const app = apps[next++]!;
-      const current = await currentRelease(p.redis, app);
-      if (!current || (await isStopped(p.redis, app))) continue;
-      const formation = effectiveFormation(current, await getFormation(p.redis, app));
-      await p.scheduler.reconcile(app, current, formation).catch((err) => console.error(`reconcile ${app}: ${err.message}`));
-      count++;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(p.config.runtime.reconcileConcurrency, apps.length) }, lane));
+  await eachLimited(await listApps(p.redis), p.config.runtime.reconcileConcurrency, async (app) => {
+    const current = await currentRelease(p.redis, app);
+    if (!current || (await isStopped(p.redis, app))) return;
+    const formation = effectiveFormation(current, await getFormation(p.redis, app));
+    await p.scheduler.reconcile(app, current, formation).catch((err) => console.error(`reconcile ${app}: ${err.message}`));
+    count++;
+  });
   // The API answers only after the first one: on a host with many apps, this says why it took a while.
   if (count > 0) console.log(`berth: reconciled ${count} app(s) with what runs in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -27,6 +27,15 @@ export function describeDeploy(title: string, engineOf: () => AppEngine | Promis
     const apps: string[] = [];
     const host = (app: string) => `${app}.localhost`;
     const ps = async (app: string): Promise<Proc[]> => (await api(berth.apiPort, berth.token, 'GET', `/apps/${app}/ps`)).body.processes;
+    /** ps, asked again (for up to 10 s) until `settled` holds; then as it last was, for the assertion to show. */
+    const psWhen = async (app: string, settled: (procs: Proc[]) => boolean): Promise<Proc[]> => {
+      let procs = await ps(app);
+      for (let i = 0; i < 50 && !settled(procs); i++) {
+        await sleep(200);
+        procs = await ps(app);
+      }
+      return procs;
+    };
 
     before(async () => {
       engine = await engineOf();
@@ -80,12 +89,7 @@ export function describeDeploy(title: string, engineOf: () => AppEngine | Promis
       assert.equal(failures, 0, `failed requests during redeploy: ${JSON.stringify([...seen])}\n${berth.output()}`);
       assert.ok(seen.get('Hello from Berth!\n'), 'the old release served during the build');
       assert.ok(seen.get('Hello again from Berth!\n'), 'the new release served after the switch');
-      let procs: Proc[] = [];
-      for (let i = 0; i < 50; i++) {
-        procs = await ps(app);
-        if (procs.length === 1) break;
-        await sleep(200);
-      }
+      const procs = await psWhen(app, (p) => p.length === 1);
       assert.deepEqual(procs.map((p) => [p.name, p.release, p.state]), [['web.1', 'v2', 'running']], 'only v2 runs once the old one is drained');
     });
 
@@ -115,12 +119,7 @@ export function describeDeploy(title: string, engineOf: () => AppEngine | Promis
       assert.match(res.output, /crashing on boot/);
       assert.match(res.output, /the previous release keeps serving/);
       for (let i = 0; i < 10; i++) assert.equal((await viaRouter(berth.routerPort, host(app))).body, 'Hello from Berth!\n');
-      let procs: Proc[] = [];
-      for (let i = 0; i < 50; i++) {
-        procs = await ps(app);
-        if (procs.length === 1 && procs[0]!.state === 'running') break;
-        await sleep(200);
-      }
+      const procs = await psWhen(app, (p) => p.length === 1 && p[0]!.state === 'running');
       assert.deepEqual(procs.map((p) => [p.name, p.release, p.state]), [['web.1', 'v1', 'running']], 'the failed release left nothing running');
     });
 

@@ -93,7 +93,8 @@ function dotenvBuildpackUrl(text: string): string | undefined {
   return found || undefined;
 }
 
-const readRepoFile = (dir: string, name: string) => readFile(path.join(dir, name), 'utf8').catch(() => undefined);
+/** A file at the repo root, or '' when there is none. */
+const readRepoFile = (dir: string, name: string) => readFile(path.join(dir, name), 'utf8').catch(() => '');
 
 export async function planBuildpacks(sourceDir: string, configVars: Readonly<Record<string, string>>): Promise<BuildpackPlan> {
   const notes: string[] = [];
@@ -106,12 +107,10 @@ export async function planBuildpacks(sourceDir: string, configVars: Readonly<Rec
     explicit('the BUILDPACK config var', list(configVars.BUILDPACK).map((n) => [n, 'the BUILDPACK config var']))
     ?? explicit('the BUILDPACK_URL config var', list(configVars.BUILDPACK_URL).map((n) => [n, 'the BUILDPACK_URL config var']));
   if (plan) return plan;
-  const dotenv = await readRepoFile(sourceDir, '.env');
-  const url = dotenv === undefined ? undefined : dotenvBuildpackUrl(dotenv);
+  const url = dotenvBuildpackUrl(await readRepoFile(sourceDir, '.env'));
   if (url) return explicit('BUILDPACK_URL in .env', [[url, 'BUILDPACK_URL in .env']])!;
-  const file = await readRepoFile(sourceDir, '.buildpacks');
   const entries: [string, string][] = [];
-  (file ?? '').split(/\r?\n/).forEach((line, i) => {
+  (await readRepoFile(sourceDir, '.buildpacks')).split(/\r?\n/).forEach((line, i) => {
     // A # starts a comment, except a URL's #ref (after a non-space).
     const entry = line.replace(/(^|\s)#.*$/, '').trim();
     if (entry) entries.push([entry, `.buildpacks line ${i + 1}`]);
