@@ -34,8 +34,6 @@ export interface BerthConfig {
     readonly authFailWindowMs: number;
     /** Audit events kept (a capped Redis stream). */
     readonly auditMaxEvents: number;
-    /** An SSH client must authenticate within this. */
-    readonly sshAuthTimeoutMs: number;
     /** An SSH session with no traffic is closed after this (a push's build keeps it busy). */
     readonly sshIdleTimeoutMs: number;
   };
@@ -127,6 +125,20 @@ export interface BerthConfig {
       readonly renewBeforeMs: number;
       readonly checkIntervalMs: number;
     };
+  };
+  /** The SSH listener's bounds before a client has authenticated (src/git/ssh-gate.ts). */
+  readonly sshGate: {
+    /** From TCP accept: the version line must arrive within this... */
+    readonly versionTimeoutMs: number;
+    /** ...and authentication must succeed within this (also from accept). */
+    readonly authTimeoutMs: number;
+    /** Unauthenticated connections held at once, in total and per source address. */
+    readonly maxUnauthenticated: number;
+    readonly maxUnauthenticatedPerSource: number;
+    /** Bytes a client may send before it has authenticated. */
+    readonly maxPreAuthBytes: number;
+    /** Descriptors kept free for Docker, Redis and the API: new SSH connections are refused within this of the limit. */
+    readonly fdReserve: number;
   };
 }
 
@@ -221,7 +233,6 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       authFailLimit: int(env, 'BERTH_AUTH_FAIL_LIMIT', 20, 1),
       authFailWindowMs: int(env, 'BERTH_AUTH_FAIL_WINDOW_SEC', 60, 1) * 1000,
       auditMaxEvents: int(env, 'BERTH_AUDIT_MAX_EVENTS', 10000, 100),
-      sshAuthTimeoutMs: 30_000,
       sshIdleTimeoutMs: int(env, 'BERTH_SSH_IDLE_TIMEOUT_SEC', 1800, 10) * 1000,
     }),
     images: Object.freeze({
@@ -292,6 +303,15 @@ export function loadConfig(env: Env = process.env): BerthConfig {
         renewBeforeMs: int(env, 'BERTH_ACME_RENEW_DAYS', 30, 1) * 86_400_000,
         checkIntervalMs: int(env, 'BERTH_ACME_CHECK_SEC', 43_200, 1) * 1000,
       }),
+    }),
+    sshGate: Object.freeze({
+      versionTimeoutMs: int(env, 'BERTH_SSH_VERSION_TIMEOUT_SEC', 10, 1) * 1000,
+      authTimeoutMs: int(env, 'BERTH_SSH_AUTH_TIMEOUT_SEC', 30, 1) * 1000,
+      maxUnauthenticated: int(env, 'BERTH_SSH_MAX_UNAUTHENTICATED', 256, 1),
+      maxUnauthenticatedPerSource: int(env, 'BERTH_SSH_MAX_UNAUTHENTICATED_PER_SOURCE', 32, 1),
+      // OpenSSH's whole pre-auth exchange with a few RSA-4096 key tries is ~20 KiB.
+      maxPreAuthBytes: int(env, 'BERTH_SSH_MAX_PREAUTH_KB', 128, 16) * 1024,
+      fdReserve: int(env, 'BERTH_FD_RESERVE', 1024, 64),
     }),
   });
 }
