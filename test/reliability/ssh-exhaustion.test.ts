@@ -39,10 +39,11 @@ const heldNow = { count: 0, max: 0 };
 function silent(port: number, localAddress: string): Promise<Outcome> {
   return new Promise((resolve) => {
     let banner = false;
-    let opened = 0;
+    // From the call, which is before the server's accept: the client's own
+    // event loop, busy with thousands of sockets, may see 'connect' late.
+    const opened = Date.now();
     let error: string | undefined;
     const sock = net.connect({ port, host: '127.0.0.1', localAddress });
-    sock.on('connect', () => { opened = Date.now(); });
     sock.on('data', () => {
       if (banner) return;
       banner = true;
@@ -51,7 +52,7 @@ function silent(port: number, localAddress: string): Promise<Outcome> {
     sock.on('error', (e: NodeJS.ErrnoException) => { error = e.code ?? e.message; });
     sock.on('close', () => {
       if (banner) heldNow.count -= 1;
-      resolve({ banner, openMs: opened ? Date.now() - opened : 0, error });
+      resolve({ banner, openMs: Date.now() - opened, error });
     });
     // The test's own safety net, far past the server's deadline.
     sock.setTimeout(60_000, () => { error = 'still open after 60 s'; sock.destroy(); });
@@ -74,7 +75,7 @@ function oversized(port: number): Promise<{ sent: number; ms: number; how: strin
     };
     const pump = () => {
       while (!done) {
-        if (sock.bytesWritten > 64 * 1024 * 1024) return finish('still taking data after 64 MiB');
+        if (sock.bytesWritten > 24 * 1024 * 1024) return finish('still taking data after 24 MiB');
         if (!sock.write(chunk)) { sock.once('drain', pump); return; }
       }
     };
@@ -158,7 +159,7 @@ describe('unauthenticated SSH connections are bounded', { timeout: 240_000 }, ()
     assert.equal(stuck.length, 0, `${stuck.length} connections were never closed`);
     assert.ok(held.length > 0, 'the gate let no connection in');
     // Each held connection went at the deadline: not before it, and not long after (the machine is shared).
-    for (const o of held) assert.ok(o.openMs >= VERSION_TIMEOUT_SEC * 1000 - 200 && o.openMs < VERSION_TIMEOUT_SEC * 1000 + 15_000, `held ${o.openMs} ms`);
+    for (const o of held) assert.ok(o.openMs >= VERSION_TIMEOUT_SEC * 1000 - 50 && o.openMs < VERSION_TIMEOUT_SEC * 1000 + 15_000, `held ${o.openMs} ms`);
     assert.ok(heldNow.max <= MAX_UNAUTH, `${heldNow.max} held at once`);
     console.log(`# ${SILENT} silent: ${held.length} held to the deadline (at most ${heldNow.max} at once), ${SILENT - held.length} refused at accept, in ${Date.now() - started} ms`);
     assert.match(berth.output(), /ssh: refusing new connections: \d+ unauthenticated connections held/);
