@@ -24,6 +24,8 @@ interface Pending {
 
 export interface SshGate {
   readonly server: net.Server;
+  /** This process's descriptor limit (Infinity where unknown). */
+  readonly fdLimit: number;
   /** ssh2 parsed the client's version line. */
   versionSeen(sock: net.Socket): void;
   /** The client authenticated: its bounds are lifted. */
@@ -107,6 +109,7 @@ export function createSshGate(bounds: Bounds, inject: (sock: net.Socket) => void
 
   return {
     server,
+    fdLimit: budget.limit,
     versionSeen: (sock) => {
       const p = held.get(sock);
       if (p) { clearTimeout(p.versionTimer); p.versionTimer = undefined; }

@@ -51,6 +51,9 @@ export async function startSshServer(deps: OpsDeps, port: number): Promise<SshSe
     gate.server.listen(port, deps.config.bindHost, () => { gate.server.off('error', reject); resolve(); });
   });
   const bound = (gate.server.address() as { port: number }).port;
+  if (gate.fdLimit !== Infinity) {
+    console.log(`berth: ssh: descriptor limit ${gate.fdLimit}; new SSH connections are refused within ${deps.config.sshGate.fdReserve} of it (BERTH_FD_RESERVE)`);
+  }
   return {
     port: bound, fingerprint: hostKey.fingerprint,
     close: () => new Promise<void>((resolve) => {
