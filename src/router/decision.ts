@@ -26,7 +26,6 @@ export interface DecisionTables {
 
 type Forward = Extract<ReturnType<RouteTable['resolve']>, { kind: 'up' }>;
 // Node's parser refuses these in a target or a header, but this head is written by hand.
-// eslint-disable-next-line no-control-regex
 const UNSAFE_IN_HEAD = /[\u0000-\u0020\u007f]/;
 
 export type Decision =
