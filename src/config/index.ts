@@ -128,6 +128,8 @@ export interface BerthConfig {
       readonly checkIntervalMs: number;
     };
   };
+  /** Persistent storage (README "Storage"): host directories may only be mounted from under `root`; new volumes and directories belong to `uid`. */
+  readonly storage: { readonly root: string; readonly uid: number; readonly gid: number };
 }
 
 export interface RegistryConfig {
@@ -292,6 +294,12 @@ export function loadConfig(env: Env = process.env): BerthConfig {
         renewBeforeMs: int(env, 'BERTH_ACME_RENEW_DAYS', 30, 1) * 86_400_000,
         checkIntervalMs: int(env, 'BERTH_ACME_CHECK_SEC', 43_200, 1) * 1000,
       }),
+    }),
+    storage: Object.freeze({
+      root: path.resolve(env.BERTH_STORAGE_ROOT || path.join(dataDir, 'storage')),
+      // The buildpack slug's `app` user; a Dockerfile app running as another user sets its own.
+      uid: int(env, 'BERTH_STORAGE_UID', 1000),
+      gid: int(env, 'BERTH_STORAGE_GID', 1000),
     }),
   });
 }
