@@ -95,8 +95,11 @@ export function parseMountSpec(spec: unknown, root: string): Pick<StorageMount, 
       'for example uploads:/app/uploads (a volume Berth keeps) or a directory under the storage root; options such as :ro are not supported');
   }
   const [source, target] = parts as [string, string];
-  const cleanTarget = checkTarget(target);
-  if (source.startsWith('/')) return { kind: 'dir', source: checkHostDir(source, root), target: cleanTarget };
+  // The source first: refusing the Docker socket is the message that matters.
+  if (source.startsWith('/')) {
+    const dir = checkHostDir(source, root);
+    return { kind: 'dir', source: dir, target: checkTarget(target) };
+  }
   if (DOCKER_SOCKET.test(source) || source.includes('/') || source.includes('..')) {
     refuse('mount_source_denied', `"${source}" is neither a volume name nor a directory under the storage root`,
       `use a name (letters, digits, _ . -) for a volume Berth keeps, or ${root}/<dir> after berth storage:ensure-directory <dir>`);
@@ -104,7 +107,7 @@ export function parseMountSpec(spec: unknown, root: string): Pick<StorageMount, 
   if (!VOLUME_NAME.test(source)) {
     refuse('invalid_volume_name', `"${source}" is not a valid volume name`, 'use lowercase letters, digits and _ . - (at most 40, starting with a letter or digit)');
   }
-  return { kind: 'volume', source, target: cleanTarget };
+  return { kind: 'volume', source, target: checkTarget(target) };
 }
 
 /** A directory name for storage:ensure-directory. */
