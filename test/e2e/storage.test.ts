@@ -110,7 +110,7 @@ describe('storage mounts', () => {
     assert.equal(await readFile(path.join(root, dirName, 'on-host'), 'utf8'), 'v2');
 
     const info = await cli('apps:info', app);
-    assert.match(info.stdout, new RegExp(`Storage\\s+uploads:/app/data, ${spec} \\(web\\)`));
+    assert.match(info.stdout, new RegExp(`Storage:\\s+${spec} \\(web\\), uploads:/app/data\n`));
     const list = await cli('storage:list', app);
     assert.match(list.stdout, new RegExp(`uploads:/app/data\\s+volume\\s+all\\s+${volume}`));
     assert.match(list.stdout, new RegExp(`${spec}\\s+dir\\s+web`));
