@@ -1,5 +1,5 @@
-// Fixed-window counters in Redis, shared by every Berth process: how many
-// failed sign-ins a source address made in the current window.
+// Fixed-window counters in Redis, shared by every Berth process: failed
+// sign-ins per source address, API requests per credential.
 import type { RedisHandle } from './redis.js';
 
 const windowKey = (r: RedisHandle, name: string, source: string, windowMs: number) =>
@@ -9,8 +9,28 @@ export async function countHits(r: RedisHandle, name: string, source: string, wi
   return Number((await r.client.get(windowKey(r, name, source, windowMs))) ?? 0);
 }
 
-export async function addHit(r: RedisHandle, name: string, source: string, windowMs: number): Promise<number> {
-  const key = windowKey(r, name, source, windowMs);
+async function incr(r: RedisHandle, key: string, windowMs: number): Promise<number> {
   const [[, n]] = (await r.client.multi().incr(key).pexpire(key, windowMs * 2).exec()) as [[null, number], unknown];
   return n;
 }
+
+export async function addHit(r: RedisHandle, name: string, source: string, windowMs: number): Promise<number> {
+  return incr(r, windowKey(r, name, source, windowMs), windowMs);
+}
+
+/** A hit counted up front, to be given back if the attempt turns out fine. */
+export interface Reservation { readonly count: number; release(): Promise<void> }
+
+/**
+ * Counts an attempt before it is evaluated, so parallel attempts are bounded
+ * by the same limit as serial ones (INCR is atomic; a check-then-count was not).
+ * The release decrements the same window's key, even if the window has moved on.
+ */
+export async function reserveHit(r: RedisHandle, name: string, source: string, windowMs: number): Promise<Reservation> {
+  const key = windowKey(r, name, source, windowMs);
+  const count = await incr(r, key, windowMs);
+  return { count, release: async () => { await r.client.decr(key); } };
+}
+
+/** Milliseconds until the current window ends. */
+export const windowLeftMs = (windowMs: number) => windowMs - (Date.now() % windowMs);
