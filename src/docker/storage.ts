@@ -127,7 +127,24 @@ export async function removeStorageVolumes(docker: Docker, app: string): Promise
     const v = docker.getVolume(name);
     const labels = (await v.inspect()).Labels;
     if (labels?.[LABEL.app] !== app || !labels[STORAGE_LABEL]) throw new BerthError('not_berth_owned', 500, `refusing to remove volume ${name}: it is not ${app}'s storage`);
-    await v.remove().catch((err) => { if (statusOf(err) !== 404) throw err; });
+    await removeWhenFree(v, name);
   }
   return names;
+}
+
+// Under Swarm, a removed service's task containers stop in the background
+// and hold the volume (409) for a few seconds; wait that out, within a bound.
+async function removeWhenFree(v: Dockerode.Volume, name: string, tries = 40): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      await v.remove();
+      return;
+    } catch (err) {
+      if (statusOf(err) === 404) return;
+      if (statusOf(err) !== 409 || i >= tries) {
+        throw new BerthError('storage_in_use', 409, `the volume ${name} is still in use`, { hint: `remove it later with: docker volume rm ${name}`, cause: err });
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }

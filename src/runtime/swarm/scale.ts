@@ -16,7 +16,9 @@ export async function scaleSwarm(deps: SwarmDeps, release: Release, formation: F
   const missing = Object.entries(formation).filter(([t, n]) => n > 0 && !services.some((s) => s.type === t) && t in release.processTypes);
   if (missing.length || resources) {
     const types = resources ? Object.keys(formation) : missing.map(([t]) => t);
-    const outcome = await deploySwarm(deps, release, formation, log, { types, resources });
+    // A rebuilt spec keeps the app's update order (its deploy strategy, set by the last deploy).
+    const stopFirst = services.some((s) => s.spec.UpdateConfig?.Order === 'stop-first');
+    const outcome = await deploySwarm(deps, release, formation, log, { types, resources, stopFirst });
     await outcome.retire();
   }
   const waits: Promise<void>[] = [];
