@@ -18,19 +18,5 @@ export async function addHit(r: RedisHandle, name: string, source: string, windo
   return incr(r, windowKey(r, name, source, windowMs), windowMs);
 }
 
-/** A hit counted up front, to be given back if the attempt turns out fine. */
-export interface Reservation { readonly count: number; release(): Promise<void> }
-
-/**
- * Counts an attempt before it is evaluated, so parallel attempts are bounded
- * by the same limit as serial ones (INCR is atomic; a check-then-count was not).
- * The release decrements the same window's key, even if the window has moved on.
- */
-export async function reserveHit(r: RedisHandle, name: string, source: string, windowMs: number): Promise<Reservation> {
-  const key = windowKey(r, name, source, windowMs);
-  const count = await incr(r, key, windowMs);
-  return { count, release: async () => { await r.client.decr(key); } };
-}
-
 /** Milliseconds until the current window ends. */
 export const windowLeftMs = (windowMs: number) => windowMs - (Date.now() % windowMs);

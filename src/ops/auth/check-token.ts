@@ -7,7 +7,7 @@ import { intersectScopes, parseScope, roleScopes, type Principal, type Scope } f
 import type { AppName } from '../../shared/app-name.js';
 import { BerthError, unauthorized } from '../../shared/errors.js';
 import { getKey, getUser, tokenByHash, type UserRecord } from '../../store/access.js';
-import { addHit, countHits, reserveHit, windowLeftMs } from '../../store/rate-limit.js';
+import { addHit, countHits, windowLeftMs } from '../../store/rate-limit.js';
 import type { BerthConfig } from '../../config/index.js';
 import type { RedisHandle } from '../../store/redis.js';
 import { appendEvent } from '../../store/events.js';
@@ -50,24 +50,22 @@ function scopesOf(user: UserRecord, granted: readonly Scope[]): Scope[] {
 
 /**
  * Throws 401 (or 429) unless `presented` is a live token of an existing user.
- * The attempt is counted against its source before the token is looked at and
- * given back only if it was good, so 400 guesses sent at once are bounded by
- * the same limit as 400 sent one after another.
+ * A failure is counted (one atomic INCR) before its answer is decided, and
+ * past the limit the answer is 429 whatever the token: so 400 guesses sent at
+ * once get at most the limit's worth of 401s, as 400 sent one after another
+ * would. A good token is refused too while its address is locked out.
  */
 export async function authCheckToken(presented: string | undefined, deps: AuthDeps, from: AuthOrigin): Promise<Principal> {
   const { authFailLimit, authFailWindowMs } = deps.config.access;
-  const slot = await reserveHit(deps.redis, LIMIT, from.source, authFailWindowMs);
-  if (slot.count > authFailLimit) {
-    await slot.release();
-    throw tooMany(from.source, authFailWindowMs);
-  }
-  if (!presented) {
-    await slot.release();
-    throw unauthorized('missing token');
-  }
+  await authCheckRate(from.source, deps);
+  if (!presented) throw unauthorized('missing token');
   const found = await principalOfHash(hashToken(presented), deps);
-  if (found instanceof BerthError) throw await auditFailure(from, found, deps);
-  await slot.release();
+  if (found instanceof BerthError) {
+    const n = await addHit(deps.redis, LIMIT, from.source, authFailWindowMs);
+    if (n > authFailLimit) throw tooMany(from.source, authFailWindowMs);
+    throw await auditFailure(from, found, deps);
+  }
+  await authCheckRate(from.source, deps);
   return found;
 }
 
