@@ -168,7 +168,7 @@ describe('storage mounts', () => {
     }
   });
 
-  test('stop-first is opt-in per app: the old process stops before the new one starts', async () => {
+  test('stop-first is opt-in per app: the old process stops before the new one starts, and starts again if the new one cannot boot', async () => {
     const set = await cli('storage:strategy', app, 'stop-first');
     assert.equal(set.code, 0, set.stderr);
     const changed = await call('PUT', `/apps/${app}/config`, { vars: { REDEPLOY: '2' } });
@@ -178,6 +178,16 @@ describe('storage mounts', () => {
     const after = await get('/list');
     assert.equal(after.status, 200);
     assert.match(after.body, /^first$/m);
+
+    // A stop-first release that cannot boot: the stopped old process is started again and serves.
+    const broken = await call('PUT', `/apps/${app}/config`, { vars: { CRASH_ON_BOOT: '1' } });
+    assert.equal(broken.status, 422, JSON.stringify(broken.body));
+    let back = await get('/').catch(() => undefined);
+    for (let i = 0; i < 60 && back?.status !== 200; i++) {
+      await sleep(500);
+      back = await get('/').catch(() => undefined);
+    }
+    assert.equal(back?.body, 'ok v4\n', `the old release serves again\n${berth.output()}`);
   });
 
   test('apps:destroy keeps the storage volume and says so; --purge-storage removes it', async () => {
