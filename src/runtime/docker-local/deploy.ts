@@ -1,6 +1,8 @@
 // docker-local deploy, in design order: start the new containers, check
 // them, switch the route, then (in retire) drain and stop the old ones.
 // Any failure before the switch removes only the new containers.
+// An app that deploys stop-first (storage:strategy) has its old containers
+// stopped before the new ones start, and started again if those fail.
 import { startContainer, stopAndRemove, stopContainer, type ContainerView } from '../../docker/containers.js';
 import { LABEL } from '../../docker/labels.js';
 import type { BuildLog } from '../../shared/build-log.js';

@@ -2,7 +2,8 @@
 // formation's replicas, the limits and walls app containers get on the local
 // engine (src/docker/hardening.ts), a restart policy, a container health check
 // (app.json's, else the port), and rolling updates that start the new task
-// first and roll back by themselves when it fails.
+// first and roll back by themselves when it fails. A type with storage mounts
+// gets them as Swarm mounts and is pinned to the node that holds them.
 import type { BerthConfig } from '../../config/index.js';
 import { hardeningFor } from '../../docker/hardening.js';
 import { berthLabels } from '../../docker/labels.js';
@@ -12,6 +13,7 @@ import type { Resources } from '../scheduler.js';
 import { containerEnv } from '../docker-local/processes.js';
 import { healthTest } from './health-test.js';
 import { processMounts } from '../storage-mounts.js';
+import { BerthError } from '../../shared/errors.js';
 
 export const serviceName = (app: string, type: string) => `berth-${app}-${type}`;
 export const overlayName = (app: string) => `berth-swarm-${app}`;
@@ -40,7 +42,10 @@ export interface ServiceInput {
 async function storagePlacement(docker: Docker, hasMounts: boolean): Promise<Record<string, unknown> | undefined> {
   if (!hasMounts) return undefined;
   const info = (await docker.info()) as { Swarm?: { NodeID?: string } };
-  if (!info.Swarm?.NodeID) throw new Error('this engine is not a Swarm node, so storage mounts cannot be pinned to it');
+  if (!info.Swarm?.NodeID) {
+    throw new BerthError('storage_not_pinnable', 500, 'the Docker engine Berth uses is not a Swarm node, so an app with storage mounts cannot be pinned to it',
+      { hint: 'point DOCKER_HOST at the Swarm manager Berth runs on (deploy/swarm.md)', expose: true });
+  }
   return { Constraints: [`node.id==${info.Swarm.NodeID}`] };
 }
 
