@@ -6,6 +6,7 @@ import { BerthError } from '../shared/errors.js';
 import type { Docker } from './client.js';
 import { DEFAULT_PIDS_LIMIT, hardeningFor } from './hardening.js';
 import { isBerthOwned, LABEL } from './labels.js';
+import type { DockerMount } from './storage.js';
 
 export interface RunSpec {
   readonly name: string;
@@ -21,6 +22,8 @@ export interface RunSpec {
   readonly pidsLimit?: number;
   /** The app's own network (networks.ts); unset: Docker's default bridge. */
   readonly network?: string;
+  /** Storage mounts (storage.ts), already resolved and checked. */
+  readonly mounts?: readonly DockerMount[];
 }
 
 export interface ContainerView {
@@ -64,6 +67,7 @@ export async function runContainer(docker: Docker, spec: RunSpec): Promise<strin
       NanoCpus: spec.cpus ? Math.round(spec.cpus * 1e9) : undefined,
       PidsLimit: spec.pidsLimit ?? DEFAULT_PIDS_LIMIT,
       NetworkMode: spec.network,
+      Mounts: spec.mounts?.length ? [...spec.mounts] : undefined,
       ...hardening,
       Init: true,
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
@@ -183,4 +187,16 @@ export async function removeImage(docker: Docker, ref: string): Promise<void> {
   if (!img) return;
   if (!isBerthOwned(img.labels)) throw new BerthError('not_berth_owned', 500, `refusing to remove image ${ref}: it has no ${LABEL.app} label`);
   await docker.getImage(ref).remove({ noprune: false }).catch(ignoreGone);
+}
+
+/** Stops a Berth container without removing it (a stop-first deploy), so it can be started again if the new release fails. */
+export async function stopContainer(docker: Docker, id: string, timeoutSec: number): Promise<void> {
+  const info = await inspectContainer(docker, id);
+  if (!info) return;
+  if (!isBerthOwned(info.labels)) throw new BerthError('not_berth_owned', 500, `refusing to stop container ${id}: it has no ${LABEL.app} label`);
+  await docker.getContainer(id).stop({ t: timeoutSec }).catch(ignoreGone);
+}
+
+export async function startContainer(docker: Docker, id: string): Promise<void> {
+  await docker.getContainer(id).start().catch(ignoreGone);
 }

@@ -9,6 +9,7 @@ import { getFormation, getResources, promoteRelease, setReleaseStatus, setStoppe
 import type { RedisHandle } from '../store/redis.js';
 import { effectiveFormation, type DeployOutcome, type Scheduler } from '../runtime/scheduler.js';
 import { runPredeploy } from './deploy-scripts.js';
+import { getDeployStrategy } from '../store/storage.js';
 
 export interface DeployDeps {
   readonly redis: RedisHandle;
@@ -44,7 +45,8 @@ export async function deployRelease(release: Release, log: BuildLog, deps: Deplo
     if (push) await runPredeploy(release, push.predeploy, log, { scheduler: deps.scheduler, timeoutMs: push.timeoutMs });
     await releasePhase(release, log, deps);
     const formation = effectiveFormation(release, await getFormation(deps.redis, release.app));
-    const outcome = await deps.scheduler.deploy(release, formation, log, { resources: await getResources(deps.redis, release.app) });
+    const stopFirst = (await getDeployStrategy(deps.redis, release.app)) === 'stop-first';
+    const outcome = await deps.scheduler.deploy(release, formation, log, { resources: await getResources(deps.redis, release.app), stopFirst });
     await promoteRelease(deps.redis, release.app, release.version);
     await setStopped(deps.redis, release.app, false);
     return outcome;
