@@ -42,6 +42,8 @@ export interface Release {
   readonly healthchecks?: Readonly<Record<string, readonly HealthCheck[]>>;
   /** From app.json `formation`: initial replica counts per process type. */
   readonly formationDefaults?: Readonly<Record<string, number>>;
+  /** From the build: what a failed boot names as its likely cause (a dependency's engines.node, say). */
+  readonly bootHints?: readonly string[];
 }
 
 /** Dokku's app.json healthcheck, normalised. */
