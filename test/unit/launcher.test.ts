@@ -40,3 +40,19 @@ test('buildpack notes: control characters stripped, at most 8 lines of 300 chara
   assert.equal(many[0]!.length, 300);
   assert.ok(many[0]!.endsWith('…'));
 });
+
+test('a Swarm service spec starts the launcher too: the type in Args, the command only in Env', async () => {
+  const { loadConfig } = await import('../../src/config/index.js');
+  const { createDocker } = await import('../../src/docker/client.js');
+  const { serviceSpec } = await import('../../src/runtime/swarm/service-spec.js');
+  const config = loadConfig({ BERTH_DATA_DIR: '/tmp/berth-launcher-unit' });
+  const release = {
+    app: 'x', version: 3, image: config.images.run, config: {}, processTypes: { web: 'node web.js', worker: 'node worker.js' },
+    port: 5000, description: '', createdAt: 0, status: 'live',
+  } as unknown as Parameters<typeof serviceSpec>[2]['release'];
+  const spec = await serviceSpec(createDocker(config), config, { release, type: 'worker', replicas: 1, image: config.images.run, network: 'n' });
+  const c = (spec.TaskTemplate as { ContainerSpec: { Args: string[]; Env: string[] } }).ContainerSpec;
+  assert.deepEqual(c.Args, launchProcess('worker', 'node worker.js').cmd);
+  assert.ok(!c.Args.join(' ').includes('node worker.js'));
+  assert.ok(c.Env.includes('BERTH_PROCESS_COMMAND=node worker.js'), c.Env.join(' '));
+});
