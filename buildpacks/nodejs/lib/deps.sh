@@ -220,6 +220,8 @@ deps() {
   [[ -n "$key" && -f "$mods/key" ]] && info "Cache miss: $lock or the Node.js version changed since the last build"
   rm -rf "$mods"
   install_deps
+  # An app with no dependencies gets none from npm; the steps below (and the layer) expect the directory.
+  mkdir -p node_modules
   [[ -n "$key" ]] && save_tree full
   (( has_build )) && build_with_caches
   prune_deps
