@@ -7,6 +7,7 @@ import type { Docker } from './client.js';
 import { DEFAULT_PIDS_LIMIT, hardeningFor } from './hardening.js';
 import { isBerthOwned, LABEL } from './labels.js';
 import type { DockerMount } from './storage.js';
+import { launchProcess } from '../shared/launcher.js';
 
 export interface RunSpec {
   readonly name: string;
@@ -45,17 +46,19 @@ export interface ContainerView {
 export async function runContainer(docker: Docker, spec: RunSpec): Promise<string> {
   const exposed = spec.port ? { [`${spec.port}/tcp`]: {} } : undefined;
   const hardening = await hardeningFor(docker, spec.image);
+  const launch = spec.command ? launchProcess(spec.labels[LABEL.process] ?? 'process', spec.command) : undefined;
   const container = await docker.createContainer({
     name: spec.name,
     Image: spec.image,
     // With Init on, tini is PID 1; this makes it pass SIGTERM to the whole
     // process group, so a Procfile command behind `sh -c` stops gracefully.
-    Env: Object.entries({ TINI_KILL_PROCESS_GROUP: '1', ...spec.env }).map(([k, v]) => `${k}=${v}`),
+    Env: Object.entries({ TINI_KILL_PROCESS_GROUP: '1', ...spec.env, ...launch?.env }).map(([k, v]) => `${k}=${v}`),
     Labels: spec.labels,
     // bash, as Heroku: it execs a single command instead of staying its
     // parent, so the group SIGTERM cannot end the container (via a dead
     // shell) before the process's own handler has run. dash does not.
-    Cmd: spec.command ? ['/bin/bash', '-c', spec.command] : undefined,
+    // The command itself is not in the arguments (shared/launcher.ts).
+    Cmd: launch?.cmd,
     ExposedPorts: exposed,
     HostConfig: {
       // Published on loopback only: the router is the public entry point.

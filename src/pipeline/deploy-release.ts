@@ -52,6 +52,14 @@ export async function deployRelease(release: Release, log: BuildLog, deps: Deplo
     return outcome;
   } catch (err) {
     await setReleaseStatus(deps.redis, release.app, release.version, 'failed');
-    throw err;
+    throw withBootHints(err, release);
   }
+}
+
+/** A failed boot names what the build warned about as its likely cause. */
+function withBootHints(err: unknown, release: Release): unknown {
+  if (!(err instanceof BerthError) || !err.code.startsWith('boot_') || !release.bootHints?.length) return err;
+  const why = new BerthError(err.code, err.status, `${err.message}; likely cause (the build warned): ${release.bootHints.join('; ')}`,
+    { hint: err.hint, cause: err });
+  return Object.assign(why, { logLines: (err as { logLines?: string[] }).logLines });
 }

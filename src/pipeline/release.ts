@@ -38,6 +38,7 @@ export async function createBuildRelease(
     description: `Deploy ${build.rev.slice(0, 7)}`,
     healthchecks: manifest?.healthchecks,
     formationDefaults: manifest?.formation,
+    ...(output.bootHints?.length ? { bootHints: output.bootHints } : {}),
   });
   if (output.image !== release.image) await untagImage(docker, output.image);
   return release;

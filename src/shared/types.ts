@@ -45,6 +45,8 @@ export interface Release {
   readonly formationDefaults?: Readonly<Record<string, number>>;
   /** The app's storage mounts when the release was made (storage:mount); unset before any. */
   readonly mounts?: readonly StorageMount[];
+  /** From the build: what a failed boot names as its likely cause (a dependency's engines.node, say). */
+  readonly bootHints?: readonly string[];
 }
 
 /** Dokku's app.json healthcheck, normalised. */

@@ -9,6 +9,7 @@ import { hardeningFor } from '../../docker/hardening.js';
 import { berthLabels } from '../../docker/labels.js';
 import type { Docker } from '../../docker/client.js';
 import { releaseTag, type Release } from '../../shared/types.js';
+import { launchProcess } from '../../shared/launcher.js';
 import type { Resources } from '../scheduler.js';
 import { containerEnv } from '../docker-local/processes.js';
 import { healthTest } from './health-test.js';
@@ -65,6 +66,7 @@ export async function serviceSpec(docker: Docker, config: BerthConfig, input: Se
   const command = release.processTypes[type];
   const mounts = await processMounts(docker, config, release, type);
   const order = input.stopFirst ? 'stop-first' : 'start-first';
+  const launch = command ? launchProcess(type, command) : undefined;
   return {
     Name: serviceName(release.app, type),
     Labels: labels,
@@ -72,12 +74,13 @@ export async function serviceSpec(docker: Docker, config: BerthConfig, input: Se
       ContainerSpec: {
         Image: input.image,
         Labels: labels,
-        Env: Object.entries({ TINI_KILL_PROCESS_GROUP: '1', ...containerEnv(release, type, 0, web ? release.port : undefined) })
+        Env: Object.entries({ TINI_KILL_PROCESS_GROUP: '1', ...containerEnv(release, type, 0, web ? release.port : undefined), ...launch?.env })
           .map(([k, v]) => `${k}=${v}`),
         // As on the local engine: bash execs the command, tini passes SIGTERM on.
         // Args, not Command: Swarm's Command replaces the image's ENTRYPOINT
         // (a buildpack slug's .profile.d launcher, which puts node on PATH).
-        Args: command ? ['/bin/bash', '-c', command] : undefined,
+        // The command itself is not in the arguments (shared/launcher.ts).
+        Args: launch?.cmd,
         Init: true,
         Mounts: mounts.length ? mounts : undefined,
         CapabilityDrop: hardening.CapDrop,
