@@ -17,7 +17,7 @@ const result = (ctx: Context) => (ctx.body ?? {}) as Record<string, unknown>;
 // [method, path pattern, action, detail]; the first match names the request.
 const ACTIONS: readonly [string, RegExp, string, Detail?][] = [
   ['POST', /^\/apps$/, 'apps:create', (c) => str(body(c).name)],
-  ['DELETE', /^\/apps\/[^/]+$/, 'apps:destroy'],
+  ['DELETE', /^\/apps\/[^/]+$/, 'apps:destroy', (c) => (c.query['purge-storage'] === 'true' || c.query['purge-storage'] === '1' ? '--purge-storage' : undefined)],
   ['PUT', /^\/apps\/[^/]+\/config$/, 'config:set', (c) => keysOf(body(c).vars)],
   ['DELETE', /^\/apps\/[^/]+\/config$/, 'config:unset', (c) => str(c.query.keys)],
   ['PUT', /^\/apps\/[^/]+\/formation$/, 'ps:scale', (c) => JSON.stringify(body(c).formation ?? {})],
@@ -33,6 +33,10 @@ const ACTIONS: readonly [string, RegExp, string, Detail?][] = [
   ['PUT', /^\/apps\/[^/]+\/certs\/redirect$/, 'certs:redirect', (c) => str(body(c).enabled)],
   ['PUT', /^\/apps\/[^/]+\/certs$/, 'certs:add'],
   ['DELETE', /^\/apps\/[^/]+\/certs\/[^/]+$/, 'certs:remove'],
+  ['POST', /^\/apps\/[^/]+\/storage$/, 'storage:mount', (c) => `${str(body(c).mount)}${body(c).stopFirst === true ? ' --stop-first' : ''}`],
+  ['DELETE', /^\/apps\/[^/]+\/storage$/, 'storage:unmount', (c) => str(c.query.mount)],
+  ['PUT', /^\/apps\/[^/]+\/storage\/strategy$/, 'storage:strategy', (c) => str(body(c).strategy)],
+  ['POST', /^\/storage\/directories$/, 'storage:ensure-directory', (c) => str(body(c).name)],
   ['POST', /^\/tokens$/, 'tokens:create', (c) => `${str(body(c).name)} ${str(body(c).scope) ?? ''}`.trim()],
   ['DELETE', /^\/tokens\/[^/]+$/, 'tokens:revoke', (c) => decodeURIComponent(c.path.split('/').pop() ?? '')],
   ['POST', /^\/users$/, 'users:add', (c) => `${str(body(c).name)} ${str(body(c).role) ?? 'deploy'}`],

@@ -11,7 +11,7 @@ const ROWS: readonly Row[] = [
   ['get', '/apps', 'apps', 'List apps'],
   ['post', '/apps', 'apps:create', 'Create an app ({ name })'],
   ['get', '/apps/{app}', 'apps:info', 'Show an app'],
-  ['delete', '/apps/{app}', 'apps:destroy', 'Destroy an app (?confirm=<app>)'],
+  ['delete', '/apps/{app}', 'apps:destroy', 'Destroy an app (?confirm=<app>; &purge-storage=true also removes its storage volumes)'],
   ['get', '/apps/{app}/config', 'config', 'List config vars'],
   ['get', '/apps/{app}/config/{key}', 'config:get', 'Get one config var'],
   ['put', '/apps/{app}/config', 'config:set', 'Set config vars ({ vars, restart })'],
@@ -57,6 +57,11 @@ const ROWS: readonly Row[] = [
   ['delete', '/keys/{key}', 'keys:remove', 'Remove an SSH key by fingerprint or comment (admin)'],
   ['get', '/events', 'events', 'The audit log (?app, ?n; ?tail=1 streams SSE)'],
   ['post', '/secrets/rotate-key', 'secrets:rotate-key', 'Re-encrypt every config value under a new key (admin)'],
+  ['get', '/apps/{app}/storage', 'storage:list', 'Storage mounts, deploy strategy and the app\'s storage volumes'],
+  ['post', '/apps/{app}/storage', 'storage:mount', 'Mount a volume or storage directory ({ mount: "<name-or-dir>:<path>", processes?, stopFirst? }); a new release (admin)'],
+  ['delete', '/apps/{app}/storage', 'storage:unmount', 'Remove a mount (?mount=<name-or-dir>:<path>); a new release, the files are kept (admin)'],
+  ['put', '/apps/{app}/storage/strategy', 'storage:strategy', 'Deploy strategy ({ strategy: start-first|stop-first }) (admin)'],
+  ['post', '/storage/directories', 'storage:ensure-directory', 'Make <storage root>/<name>, owned by the app user ({ name }) (admin)'],
 ];
 
 const errorSchema = {

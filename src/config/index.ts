@@ -144,6 +144,8 @@ export interface BerthConfig {
     /** Descriptors kept free for Docker, Redis and the API: new SSH connections are refused within this of the limit. */
     readonly fdReserve: number;
   };
+  /** Persistent storage (README "Storage"): host directories may only be mounted from under `root`; new volumes and directories belong to `uid`. */
+  readonly storage: { readonly root: string; readonly uid: number; readonly gid: number };
 }
 
 export interface RegistryConfig {
@@ -318,6 +320,12 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       // OpenSSH's whole pre-auth exchange with a few RSA-4096 key tries is ~20 KiB.
       maxPreAuthBytes: int(env, 'BERTH_SSH_MAX_PREAUTH_KB', 128, 16) * 1024,
       fdReserve: int(env, 'BERTH_FD_RESERVE', 1024, 64),
+    }),
+    storage: Object.freeze({
+      root: path.resolve(env.BERTH_STORAGE_ROOT || path.join(dataDir, 'storage')),
+      // The buildpack slug's `app` user; a Dockerfile app running as another user sets its own.
+      uid: int(env, 'BERTH_STORAGE_UID', 1000),
+      gid: int(env, 'BERTH_STORAGE_GID', 1000),
     }),
   });
 }

@@ -10,7 +10,7 @@ import type { OpsDeps } from '../../ops/deps.js';
 import { allows } from '../../shared/access.js';
 import type { AppName } from '../../shared/app-name.js';
 import { principalOf } from '../auth.js';
-import { bodyFields, stringField } from '../body-fields.js';
+import { bodyFields, queryFlag, stringField } from '../body-fields.js';
 
 export function appsRoutes(router: ApiRouter, deps: OpsDeps): void {
   router.get('/apps', 'signed-in', async (ctx) => { ctx.body = { apps: (await appsList({}, deps)).filter((a) => allows(principalOf(ctx).scopes, 'read', a.name as AppName)) }; });
@@ -20,5 +20,8 @@ export function appsRoutes(router: ApiRouter, deps: OpsDeps): void {
     ctx.body = { app: { ...(await getApp(deps.redis, app)), url: appUrl(deps.config, app) } };
   });
   router.get('/apps/:app', 'app:read', async (ctx) => { ctx.body = { app: await appsInfo({ app: ctx.params.app, host: ctx.host }, deps) }; });
-  router.delete('/apps/:app', 'app:admin', async (ctx) => { bodyFields(ctx, []); ctx.body = await appsDestroy({ app: ctx.params.app, confirm: ctx.query.confirm }, deps); });
+  router.delete('/apps/:app', 'app:admin', async (ctx) => {
+    bodyFields(ctx, []);
+    ctx.body = await appsDestroy({ app: ctx.params.app, confirm: ctx.query.confirm, purgeStorage: queryFlag(ctx, 'purge-storage', false) }, deps);
+  });
 }

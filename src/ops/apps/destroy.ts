@@ -1,5 +1,6 @@
 // apps:destroy — removes the app's containers, images, cache volumes, route,
 // git repository, build logs and state. Asks for the name twice, as Heroku.
+// Its storage volumes (its data) stay unless purgeStorage, and the answer names them.
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { badRequest } from '../../shared/errors.js';
@@ -11,14 +12,17 @@ import { waitForAppLease } from '../../pipeline/app-lease.js';
 import { requireApp } from '../app-lookup.js';
 import type { OpsDeps } from '../deps.js';
 
-export async function appsDestroy(input: { app: unknown; confirm: unknown }, deps: OpsDeps): Promise<{ destroyed: string }> {
+export async function appsDestroy(
+  input: { app: unknown; confirm: unknown; purgeStorage?: boolean }, deps: OpsDeps,
+): Promise<{ destroyed: string; keptVolumes: string[]; purgedStorage: boolean }> {
   const app = await requireApp(input.app, deps);
   if (input.confirm !== app.name) {
     throw badRequest('confirmation_required', `destroying ${app.name} needs confirmation`, `run: berth apps:destroy ${app.name} --confirm ${app.name}`);
   }
   const lease = await waitForAppLease(deps.redis, app.name, 60_000);
+  let keptVolumes: string[];
   try {
-    await deps.scheduler.destroy(app.name);
+    ({ keptVolumes } = await deps.scheduler.destroy(app.name, { purgeStorage: input.purgeStorage === true }));
     await rm(path.join(deps.config.dataDir, 'repos', `${app.name}.git`), { recursive: true, force: true });
     await deleteAppState(deps.redis, app.name);
     await removeAllDomains(deps.redis, app.name);
@@ -27,5 +31,5 @@ export async function appsDestroy(input: { app: unknown; confirm: unknown }, dep
   } finally {
     await lease.release();
   }
-  return { destroyed: app.name };
+  return { destroyed: app.name, keptVolumes, purgedStorage: input.purgeStorage === true };
 }

@@ -23,6 +23,8 @@ import { Run } from '../tabs/run.js';
 export interface AppInfo {
   name: string; currentRelease: number; createdAt: number; url: string; gitUrl: string;
   formation: Record<string, number>; processTypes: Record<string, string | null>; processes: number; domains: string[];
+  /** storage:mount's mounts (`source:path`), each for every process type or the ones named. */
+  storage?: { mount: string; kind: string; processes: string[] | null }[];
 }
 
 export interface TabProps { app: string; info: AppInfo; status: AppStatus | null; reload: () => Promise<void> }
