@@ -128,6 +128,17 @@ export interface BerthConfig {
       readonly checkIntervalMs: number;
     };
   };
+  /** app.json `cron`: scheduled one-offs. */
+  readonly cron: {
+    /** A run past this is stopped and marked timed out. */
+    readonly timeoutMs: number;
+    /** Runs kept in each job's history. */
+    readonly historyRuns: number;
+    /** Runs at a time on this node (each is a container). */
+    readonly concurrency: number;
+    /** Test only: accept six-field schedules (seconds first) so a test's "minute" is short. */
+    readonly allowSeconds: boolean;
+  };
 }
 
 export interface RegistryConfig {
@@ -292,6 +303,12 @@ export function loadConfig(env: Env = process.env): BerthConfig {
         renewBeforeMs: int(env, 'BERTH_ACME_RENEW_DAYS', 30, 1) * 86_400_000,
         checkIntervalMs: int(env, 'BERTH_ACME_CHECK_SEC', 43_200, 1) * 1000,
       }),
+    }),
+    cron: Object.freeze({
+      timeoutMs: int(env, 'BERTH_CRON_TIMEOUT_SEC', 3600, 1) * 1000,
+      historyRuns: int(env, 'BERTH_CRON_HISTORY', 20, 1),
+      concurrency: int(env, 'BERTH_CRON_CONCURRENCY', 4, 1),
+      allowSeconds: ['1', 'on', 'true', 'yes'].includes((env.BERTH_CRON_ALLOW_SECONDS ?? '').toLowerCase()),
     }),
   });
 }

@@ -34,6 +34,7 @@ export async function createBuildRelease(
     description: `Deploy ${build.rev.slice(0, 7)}`,
     healthchecks: manifest?.healthchecks,
     formationDefaults: manifest?.formation,
+    cron: manifest?.cron ?? [],
   });
   if (output.image !== release.image) await untagImage(docker, output.image);
   return release;

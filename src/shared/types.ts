@@ -42,6 +42,15 @@ export interface Release {
   readonly healthchecks?: Readonly<Record<string, readonly HealthCheck[]>>;
   /** From app.json `formation`: initial replica counts per process type. */
   readonly formationDefaults?: Readonly<Record<string, number>>;
+  /** From app.json `cron`: the scheduled jobs that run while this release is live. */
+  readonly cron?: readonly CronJob[];
+}
+
+/** One app.json `cron` entry, validated; `id` is stable for the same schedule and command. */
+export interface CronJob {
+  readonly id: string;
+  readonly schedule: string;
+  readonly command: string;
 }
 
 /** Dokku's app.json healthcheck, normalised. */
