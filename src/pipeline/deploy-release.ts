@@ -9,6 +9,7 @@ import { getFormation, getResources, promoteRelease, setReleaseStatus, setStoppe
 import type { RedisHandle } from '../store/redis.js';
 import { effectiveFormation, type DeployOutcome, type Scheduler } from '../runtime/scheduler.js';
 import { runPredeploy } from './deploy-scripts.js';
+import { goLiveCron } from './cron-live.js';
 
 export interface DeployDeps {
   readonly redis: RedisHandle;
@@ -47,6 +48,7 @@ export async function deployRelease(release: Release, log: BuildLog, deps: Deplo
     const outcome = await deps.scheduler.deploy(release, formation, log, { resources: await getResources(deps.redis, release.app) });
     await promoteRelease(deps.redis, release.app, release.version);
     await setStopped(deps.redis, release.app, false);
+    await goLiveCron(deps.redis, release, log);
     return outcome;
   } catch (err) {
     await setReleaseStatus(deps.redis, release.app, release.version, 'failed');
