@@ -49,6 +49,8 @@ const ROWS: readonly Row[] = [
   ['delete', '/keys/{key}', 'keys:remove', 'Remove an SSH key by fingerprint or comment (admin)'],
   ['get', '/events', 'events', 'The audit log (?app, ?n; ?tail=1 streams SSE)'],
   ['post', '/secrets/rotate-key', 'secrets:rotate-key', 'Re-encrypt every config value under a new key (admin)'],
+  ['get', '/apps/{app}/cron', 'cron:list', "The live release's app.json cron jobs: next run, running, last runs (?runs=N, up to 100)"],
+  ['post', '/apps/{app}/cron/{id}/run', 'cron:run', 'Run a scheduled job now (admin); SSE output, then event: exit ({ code, outcome })'],
 ];
 
 const errorSchema = {

@@ -21,9 +21,10 @@ import { cronJobId } from '../../src/shared/app-json-cron.js';
 interface Run { dueAt: number; startedAt: number; durationMs: number; outcome: string; code?: number; reason?: string; trigger: string; release?: number }
 interface Job { id: string; schedule: string; command: string; nextRunAt: string; runs: Run[] }
 
-// Every 6 s (the test's "minute"), and a job that takes longer than its 4 s period.
+// Every 6 s (the test's "minute"), and a job that takes longer than its 4 s
+// period and than the time limit (BERTH_CRON_TIMEOUT_SEC=6 below).
 const QUICK = { command: 'echo "tick $GREETING"', schedule: '*/6 * * * * *' };
-const SLOW = { command: 'sleep 7', schedule: '*/4 * * * * *' };
+const SLOW = { command: 'sleep 30', schedule: '*/4 * * * * *' };
 const MANUAL = { command: 'echo "manual $GREETING"; exit 3', schedule: '@yearly' };
 const PERIOD = 6000;
 
@@ -61,7 +62,7 @@ describe('app.json cron: scheduled one-offs of the live release', () => {
     redis = await startTestRedis();
     const shared = {
       REDIS_URL: redis.url, BERTH_REDIS_PREFIX: `t${randomBytes(4).toString('hex')}:`,
-      BERTH_CRON_ALLOW_SECONDS: '1', BERTH_CRON_HISTORY: '100',
+      BERTH_CRON_ALLOW_SECONDS: '1', BERTH_CRON_HISTORY: '100', BERTH_CRON_TIMEOUT_SEC: '6',
     };
     a = await startBerth(shared);
     b = await startBerth({ ...shared, BERTH_ADMIN_TOKEN: a.token });
@@ -103,10 +104,15 @@ describe('app.json cron: scheduled one-offs of the live release', () => {
     assert.ok(Date.parse(job!.nextRunAt) > Date.now() - 1000, job!.nextRunAt);
   });
 
-  test('a job that takes longer than its period: the tick during a run is skipped and says so', async () => {
-    const runs = await runsWhen(slow, (r) => r.some((x) => x.outcome === 'skipped') && r.some((x) => x.outcome === 'succeeded'), 60_000);
+  test('a job longer than its period: the tick during a run is skipped and says so; past the time limit it is stopped', async () => {
+    const runs = await runsWhen(slow, (r) => r.some((x) => x.outcome === 'skipped') && r.some((x) => x.outcome === 'timeout'), 60_000);
     const skip = runs.find((r) => r.outcome === 'skipped')!;
     assert.match(skip.reason!, /the previous run is still going/);
+    const timedOut = runs.find((r) => r.outcome === 'timeout')!;
+    assert.match(timedOut.reason!, /stopped after 6 s \(BERTH_CRON_TIMEOUT_SEC\)/);
+    assert.ok(timedOut.durationMs < 20_000, JSON.stringify(timedOut));
+    const events = JSON.stringify((await call('GET', `/events?app=${app}`)).body);
+    assert.ok(events.includes('cron:failed') && events.includes('timed out'), events);
     const ran = runs.filter((r) => r.outcome !== 'skipped');
     // Never two at once, on either server.
     const spans = ran.map((r) => [r.startedAt, r.startedAt + r.durationMs] as const).sort((x, y) => x[0] - y[0]);
