@@ -13,7 +13,7 @@ export interface CronTick { readonly app: string; readonly id: string }
 const QUEUE_NAME = 'cron';
 // App names have no dot, so `<app>.<id>` is unique and never splits wrongly.
 const schedulerId = (app: string, id: string) => `${app}.${id}`;
-const appSchedulers = (r: RedisHandle, app: string) => r.key('cron', app, 'schedulers');
+const appSchedulers = (r: RedisHandle, app: string) => r.key('app', app, 'cron-schedulers');
 
 function openQueue(r: RedisHandle): Queue<CronTick> {
   return new Queue<CronTick>(QUEUE_NAME, { connection: r.duplicate(), prefix: bullPrefix(r) });
@@ -47,6 +47,17 @@ export async function syncCronSchedules(r: RedisHandle, app: string, jobs: reado
     await queue.close();
   }
   return { added: added.map((j) => j.id), removed };
+}
+
+/** Stops one job's ticks: a tick found its app or job gone. */
+export async function removeCronSchedule(r: RedisHandle, app: string, id: string): Promise<void> {
+  const queue = openQueue(r);
+  try {
+    await queue.removeJobScheduler(schedulerId(app, id));
+    await r.client.srem(appSchedulers(r, app), id);
+  } finally {
+    await queue.close();
+  }
 }
 
 /** When each of the app's schedulers fires next (ms), by job id. */

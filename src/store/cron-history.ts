@@ -24,8 +24,9 @@ export interface CronRun {
 /** What the lock holds while a run is going: shown by cron:list. */
 export interface CronRunning { readonly startedAt: number; readonly release: number; readonly trigger: CronRun['trigger'] }
 
-const runsKey = (r: RedisHandle, app: string, job: string) => r.key('cron', app, job, 'runs');
-const lockKey = (r: RedisHandle, app: string, job: string) => r.key('cron', app, job, 'running');
+// Under the app's keys, so apps:destroy (deleteAppState) takes them too.
+const runsKey = (r: RedisHandle, app: string, job: string) => r.key('app', app, 'cron', job, 'runs');
+const lockKey = (r: RedisHandle, app: string, job: string) => r.key('app', app, 'cron', job, 'running');
 
 export async function recordCronRun(r: RedisHandle, app: string, run: CronRun, keep: number): Promise<void> {
   await r.client.multi().lpush(runsKey(r, app, run.job), JSON.stringify(run)).ltrim(runsKey(r, app, run.job), 0, keep - 1).exec();
@@ -47,9 +48,4 @@ export async function cronJobRunning(r: RedisHandle, app: string, job: string): 
 
 export async function unlockCronJob(r: RedisHandle, app: string, job: string): Promise<void> {
   await r.client.del(lockKey(r, app, job));
-}
-
-/** Drops an app's history and locks (apps:destroy, or a job gone from app.json). */
-export async function forgetCronJob(r: RedisHandle, app: string, job: string): Promise<void> {
-  await r.client.del(runsKey(r, app, job), lockKey(r, app, job));
 }

@@ -16,6 +16,8 @@ import { api, sse } from '../helpers/api.js';
 import { removeAppObjects } from '../helpers/docker.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { tinyRepo } from '../helpers/tiny-app.js';
+import { launchBrowser, openPage, signInWith } from '../helpers/browser.js';
+import { axeCheck } from '../helpers/axe.js';
 import { cronJobId } from '../../src/shared/app-json-cron.js';
 
 interface Run { dueAt: number; startedAt: number; durationMs: number; outcome: string; code?: number; reason?: string; trigger: string; release?: number }
@@ -135,6 +137,32 @@ describe('app.json cron: scheduled one-offs of the live release', () => {
     assert.match(unknown.body.error.message, new RegExp(`has no scheduled job "nope"; its jobs are: .*${quick}`));
   });
 
+  test('the dashboard\'s Cron tab lists the jobs with their runs, failures in red, in a real browser', async () => {
+    const browser = await launchBrowser();
+    try {
+      const { page, problems } = await openPage(await browser.newContext({ viewport: { width: 1440, height: 900 } }));
+      const base = `http://127.0.0.1:${a.apiPort}`;
+      await signInWith(page, base, a.token);
+      await page.goto(`${base}/apps/${app}/cron`);
+      const row = (id: string) => page.locator(`tr[data-job="${id}"]`);
+      await row(manual).waitFor();
+      for (const id of [quick, slow]) await row(id).waitFor();
+      // The manual job's last run exited 3: its row and that run are red.
+      assert.equal(await row(manual).getAttribute('class'), 'bad');
+      const failed = row(manual).locator('[data-outcome="failed"]').first();
+      assert.equal(await failed.textContent(), 'exit 3');
+      const red = await failed.evaluate((el) => getComputedStyle(el).color);
+      const ok = await row(quick).locator('[data-outcome="succeeded"]').first().evaluate((el) => getComputedStyle(el).color);
+      assert.notEqual(red, ok);
+      assert.ok(await row(slow).locator('[data-outcome="timeout"]').count() > 0);
+      assert.ok(await row(slow).locator('[data-outcome="skipped"]').count() > 0);
+      await axeCheck(page, 'cron tab');
+      assert.deepEqual(problems, []);
+    } finally {
+      await Promise.race([browser.close(), sleep(10_000)]);
+    }
+  });
+
   test('a job removed from app.json stops after the next push', async () => {
     await appJson([QUICK, MANUAL]);
     const res = await push(repo, a.remote(app));
@@ -146,7 +174,7 @@ describe('app.json cron: scheduled one-offs of the live release', () => {
     await sleep(12_000);
     const [release] = (await call('GET', `/apps/${app}/releases`)).body.releases as { version: number }[];
     assert.ok(release);
-    const raw = await redis.handle.client.lrange(`${a.env.BERTH_REDIS_PREFIX}cron:${app}:${slow}:runs`, 0, -1);
+    const raw = await redis.handle.client.lrange(`${a.env.BERTH_REDIS_PREFIX}app:${app}:cron:${slow}:runs`, 0, -1);
     const late = raw.map((s) => JSON.parse(s) as Run).filter((r) => r.startedAt > pushed);
     assert.deepEqual(late, []);
   });

@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { badRequest } from '../../shared/errors.js';
 import { deleteAppState } from '../../store/apps.js';
+import { syncCronSchedules } from '../../queue/cron-queue.js';
 import { removeAllDomains } from '../../store/domains.js';
 import { removeAppTls } from '../../store/certs.js';
 import { deleteTraffic } from '../../store/routes.js';
@@ -20,6 +21,7 @@ export async function appsDestroy(input: { app: unknown; confirm: unknown }, dep
   try {
     await deps.scheduler.destroy(app.name);
     await rm(path.join(deps.config.dataDir, 'repos', `${app.name}.git`), { recursive: true, force: true });
+    await syncCronSchedules(deps.redis, app.name, []);
     await deleteAppState(deps.redis, app.name);
     await removeAllDomains(deps.redis, app.name);
     await removeAppTls(deps.redis, app.name);

@@ -4,7 +4,7 @@
 // runs nothing.
 import { parseAppName } from '../../shared/app-name.js';
 import { getApp, getRelease, isStopped } from '../../store/apps.js';
-import { syncCronSchedules, type CronTick } from '../../queue/cron-queue.js';
+import { removeCronSchedule, type CronTick } from '../../queue/cron-queue.js';
 import { recordCronRun } from '../../store/cron-history.js';
 import type { OpsDeps } from '../deps.js';
 import { runCronJob } from './run-job.js';
@@ -14,7 +14,7 @@ export async function cronTick(tick: CronTick, dueAt: number, deps: OpsDeps, sig
   const release = app?.currentRelease ? await getRelease(deps.redis, app.name, app.currentRelease) : undefined;
   const job = release?.cron?.find((j) => j.id === tick.id);
   if (!app || !release || !job) {
-    await syncCronSchedules(deps.redis, tick.app, app ? release?.cron ?? [] : []);
+    await removeCronSchedule(deps.redis, tick.app, tick.id);
     return;
   }
   if (await isStopped(deps.redis, app.name)) {
