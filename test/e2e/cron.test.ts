@@ -18,6 +18,7 @@ import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { tinyRepo } from '../helpers/tiny-app.js';
 import { launchBrowser, openPage, signInWith } from '../helpers/browser.js';
 import { axeCheck } from '../helpers/axe.js';
+import { runBerthCli } from '../helpers/cli.js';
 import { cronJobId } from '../../src/shared/app-json-cron.js';
 
 interface Run { dueAt: number; startedAt: number; durationMs: number; outcome: string; code?: number; reason?: string; trigger: string; release?: number }
@@ -132,6 +133,15 @@ describe('app.json cron: scheduled one-offs of the live release', () => {
     assert.equal(last!.trigger, 'manual');
     const events = await call('GET', `/events?app=${app}`);
     assert.ok(JSON.stringify(events.body).includes('cron:failed'), JSON.stringify(events.body));
+    // The CLI as a user runs it: cron:run passes the job's exit code and output through; cron:list shows it.
+    const env = { HOME: a.dataDir, BERTH_URL: `http://127.0.0.1:${a.apiPort}`, BERTH_TOKEN: a.token };
+    const cli = await runBerthCli(['cron:run', app, manual], env);
+    assert.equal(cli.code, 3, cli.stderr);
+    assert.equal(cli.stdout, 'manual hola\n');
+    const listed = await runBerthCli(['cron:list', app], env);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, new RegExp(`^${manual} +@yearly +echo "manual \\$GREETING"; exit 3 +\\d{4}-01-01 00:00:00Z +\\d{4}-.*Z +3$`, 'm'));
+    console.log(`$ berth cron:list ${app}\n${listed.stdout}$ berth cron:run ${app} ${manual}\n${cli.stdout}${cli.stderr}(exit ${cli.code})`);
     const unknown = await call('POST', `/apps/${app}/cron/nope/run`, {});
     assert.equal(unknown.status, 404);
     assert.match(unknown.body.error.message, new RegExp(`has no scheduled job "nope"; its jobs are: .*${quick}`));
@@ -140,7 +150,8 @@ describe('app.json cron: scheduled one-offs of the live release', () => {
   test('the dashboard\'s Cron tab lists the jobs with their runs, failures in red, in a real browser', async () => {
     const browser = await launchBrowser();
     try {
-      const { page, problems } = await openPage(await browser.newContext({ viewport: { width: 1440, height: 900 } }));
+      // bypassCSP only lets axe's injected script run; the CSP itself is tested in test/dashboard/session.test.ts.
+      const { page, problems } = await openPage(await browser.newContext({ viewport: { width: 1440, height: 900 }, bypassCSP: true }));
       const base = `http://127.0.0.1:${a.apiPort}`;
       await signInWith(page, base, a.token);
       await page.goto(`${base}/apps/${app}/cron`);
