@@ -1,6 +1,7 @@
-// The API's audit middleware: every request that can change state (any
-// method but GET/HEAD) is recorded once, allowed or not, with names only:
-// config keys but never their values, token names but never secrets.
+// The API's audit middleware, on every guarded route (api-router.ts): every
+// request that can change state (any method but GET/HEAD) is recorded once,
+// allowed or not, with names only: config keys but never their values, token
+// names but never secrets. Refusals go to a stream of their own (store/events.ts).
 import type { Context, Next } from 'koa';
 import { auditRecord } from '../ops/audit/record.js';
 import type { AuthDeps } from '../ops/auth/check-token.js';
@@ -57,8 +58,8 @@ export function auditRequests(prefix: string, deps: AuthDeps) {
   return async (ctx: Context, next: Next) => {
     if (ctx.method === 'GET' || ctx.method === 'HEAD') return next();
     const apiPath = ctx.path.slice(prefix.length) || '/';
-    const app = /^\/apps\/([^/]+)/.exec(apiPath)?.[1] ?? (apiPath === '/apps' ? str(body(ctx).name) : undefined);
-    const base = { user: principalOf(ctx).user, via: (ctx.state.via as string | undefined) ?? 'api', source: sourceOf(ctx), ...(app ? { app: decodeURIComponent(app) } : {}) };
+    const app = (typeof ctx.params?.app === 'string' ? ctx.params.app : undefined) ?? (apiPath === '/apps' ? str(body(ctx).name) : undefined);
+    const base = { user: principalOf(ctx).user, via: (ctx.state.via as string | undefined) ?? 'api', source: sourceOf(ctx), ...(app ? { app } : {}) };
     try {
       await next();
       await auditRecord({ ...base, ...nameOf(ctx, apiPath), result: ctx.status < 400 ? 'ok' : 'failed' }, deps);

@@ -34,6 +34,10 @@ export interface BerthConfig {
     readonly authFailWindowMs: number;
     /** Audit events kept (a capped Redis stream). */
     readonly auditMaxEvents: number;
+    /** Refused requests kept, in a stream of their own so that no volume of them evicts a change. */
+    readonly auditMaxDenied: number;
+    /** Authenticated API requests one credential may make per minute (then 429 with Retry-After). */
+    readonly apiRateLimit: number;
     /** An SSH client must authenticate within this. */
     readonly sshAuthTimeoutMs: number;
     /** An SSH session with no traffic is closed after this (a push's build keeps it busy). */
@@ -232,6 +236,8 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       authFailLimit: int(env, 'BERTH_AUTH_FAIL_LIMIT', 20, 1),
       authFailWindowMs: int(env, 'BERTH_AUTH_FAIL_WINDOW_SEC', 60, 1) * 1000,
       auditMaxEvents: int(env, 'BERTH_AUDIT_MAX_EVENTS', 10000, 100),
+      auditMaxDenied: int(env, 'BERTH_AUDIT_MAX_DENIED', 10000, 100),
+      apiRateLimit: int(env, 'BERTH_API_RATE_LIMIT', 3000, 1),
       sshAuthTimeoutMs: 30_000,
       sshIdleTimeoutMs: int(env, 'BERTH_SSH_IDLE_TIMEOUT_SEC', 1800, 10) * 1000,
     }),

@@ -6,7 +6,7 @@
 import type { Release, CronJob } from '../../shared/types.js';
 import { appendAppLog, type AppLogLine } from '../../store/app-logs.js';
 import { lockCronJob, recordCronRun, unlockCronJob, cronJobRunning, type CronRun } from '../../store/cron-history.js';
-import { appendEvent } from '../../store/events.js';
+import { auditRecord } from '../audit/record.js';
 import type { OpsDeps } from '../deps.js';
 
 export interface CronRunOptions {
@@ -53,9 +53,9 @@ function appLogSink(deps: OpsDeps, app: string, process: string) {
 
 async function failedEvent(deps: OpsDeps, app: string, job: CronJob, run: CronRun): Promise<void> {
   const why = run.outcome === 'timeout' ? 'timed out' : run.code === undefined ? run.reason ?? 'could not start' : `exited with code ${run.code}`;
-  await appendEvent(deps.redis, {
+  await auditRecord({
     user: 'cron', via: 'server', source: '-', action: 'cron:failed', app, detail: `${job.id} (${job.command.slice(0, 200)})`, result: 'failed', error: why,
-  }, deps.config.access.auditMaxEvents).catch((err: Error) => console.error(`audit: could not record cron:failed: ${err.message}`));
+  }, deps);
 }
 
 /** Records a tick that did not run because the previous run is still going. */
