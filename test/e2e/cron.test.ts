@@ -67,8 +67,9 @@ describe('app.json cron: scheduled one-offs of the live release', () => {
       REDIS_URL: redis.url, BERTH_REDIS_PREFIX: `t${randomBytes(4).toString('hex')}:`,
       BERTH_CRON_ALLOW_SECONDS: '1', BERTH_CRON_HISTORY: '100', BERTH_CRON_TIMEOUT_SEC: '6',
     };
-    a = await startBerth(shared);
-    b = await startBerth({ ...shared, BERTH_ADMIN_TOKEN: a.token });
+    a = await startBerth({ ...shared, BERTH_WORKER_NAME: 'cron-a' });
+    // b only runs apps' duties (ticks among them): pushes build on a, whose data dir holds the pushed tree.
+    b = await startBerth({ ...shared, BERTH_ADMIN_TOKEN: a.token, BERTH_WORKER_NAME: 'cron-b', BERTH_BUILDS: 'off' });
     // Servers on one Redis share the keyring that seals config values (as an operator copies it to each).
     await b.stop();
     await copyFile(path.join(a.dataDir, 'secrets.key'), path.join(b.dataDir, 'secrets.key'));
