@@ -15,8 +15,19 @@ const QUEUE_NAME = 'cron';
 const schedulerId = (app: string, id: string) => `${app}.${id}`;
 const appSchedulers = (r: RedisHandle, app: string) => r.key('app', app, 'cron-schedulers');
 
-function openQueue(r: RedisHandle): Queue<CronTick> {
-  return new Queue<CronTick>(QUEUE_NAME, { connection: r.duplicate(), prefix: bullPrefix(r) });
+/**
+ * A short-lived queue for scheduler changes. bullmq never closes a
+ * connection it was handed, so ours is closed here: one per call, none leaked.
+ */
+async function withQueue<T>(r: RedisHandle, use: (q: Queue<CronTick>) => Promise<T>): Promise<T> {
+  const connection = r.duplicate();
+  const queue = new Queue<CronTick>(QUEUE_NAME, { connection, prefix: bullPrefix(r) });
+  try {
+    return await use(queue);
+  } finally {
+    await queue.close().catch(() => {});
+    connection.disconnect();
+  }
 }
 
 /**
@@ -29,8 +40,7 @@ export async function syncCronSchedules(r: RedisHandle, app: string, jobs: reado
   const removed = [...have].filter((id) => !want.has(id));
   const added = [...want.values()].filter((j) => !have.has(j.id));
   if (!removed.length && !added.length) return { added: [], removed: [] };
-  const queue = openQueue(r);
-  try {
+  await withQueue(r, async (queue) => {
     for (const id of removed) {
       await queue.removeJobScheduler(schedulerId(app, id));
       await r.client.srem(appSchedulers(r, app), id);
@@ -43,50 +53,29 @@ export async function syncCronSchedules(r: RedisHandle, app: string, jobs: reado
       });
       await r.client.sadd(appSchedulers(r, app), job.id);
     }
-  } finally {
-    await queue.close();
-  }
+  });
   return { added: added.map((j) => j.id), removed };
 }
 
 /** Stops one job's ticks: a tick found its app or job gone. */
 export async function removeCronSchedule(r: RedisHandle, app: string, id: string): Promise<void> {
-  const queue = openQueue(r);
-  try {
+  await withQueue(r, async (queue) => {
     await queue.removeJobScheduler(schedulerId(app, id));
     await r.client.srem(appSchedulers(r, app), id);
-  } finally {
-    await queue.close();
-  }
-}
-
-/** When each of the app's schedulers fires next (ms), by job id. */
-export async function nextCronTicks(r: RedisHandle, app: string): Promise<Map<string, number>> {
-  const ids = await r.client.smembers(appSchedulers(r, app));
-  const out = new Map<string, number>();
-  if (!ids.length) return out;
-  const queue = openQueue(r);
-  try {
-    for (const id of ids) {
-      const s = await queue.getJobScheduler(schedulerId(app, id));
-      if (s?.next !== undefined) out.set(id, s.next);
-    }
-  } finally {
-    await queue.close();
-  }
-  return out;
+  });
 }
 
 export interface CronWorker { close(): Promise<void> }
 
 /** Takes ticks; `process` gets the time the tick was due. */
 export function startCronWorker(r: RedisHandle, concurrency: number, process: (tick: CronTick, dueAt: number) => Promise<void>): CronWorker {
+  const connection = r.duplicate();
   const worker = new Worker<CronTick>(QUEUE_NAME, async (job: Job<CronTick>) => {
     // A scheduler's job id ends in the tick's time: repeat:<scheduler>:<ms>.
     const due = Number(job.id?.split(':').pop());
     await process(job.data, Number.isFinite(due) && due > 0 ? due : job.timestamp);
   }, {
-    connection: r.duplicate(),
+    connection,
     prefix: bullPrefix(r),
     concurrency,
     // A run cut off by a dying server is not run again: the next tick will.
@@ -94,5 +83,5 @@ export function startCronWorker(r: RedisHandle, concurrency: number, process: (t
     lockDuration: 60_000,
   });
   worker.on('error', (err) => console.error(`cron worker: ${err.message}`));
-  return { close: () => worker.close() };
+  return { close: () => worker.close().finally(() => connection.disconnect()) };
 }
