@@ -62,6 +62,8 @@ const ROWS: readonly Row[] = [
   ['delete', '/apps/{app}/storage', 'storage:unmount', 'Remove a mount (?mount=<name-or-dir>:<path>); a new release, the files are kept (admin)'],
   ['put', '/apps/{app}/storage/strategy', 'storage:strategy', 'Deploy strategy ({ strategy: start-first|stop-first }) (admin)'],
   ['post', '/storage/directories', 'storage:ensure-directory', 'Make <storage root>/<name>, owned by the app user ({ name }) (admin)'],
+  ['get', '/apps/{app}/cron', 'cron:list', "The live release's app.json cron jobs: next run, running, last runs (?runs=N, up to 100)"],
+  ['post', '/apps/{app}/cron/{id}/run', 'cron:run', 'Run a scheduled job now (admin); SSE output, then event: exit ({ code, outcome })'],
 ];
 
 const errorSchema = {

@@ -146,6 +146,17 @@ export interface BerthConfig {
   };
   /** Persistent storage (README "Storage"): host directories may only be mounted from under `root`; new volumes and directories belong to `uid`. */
   readonly storage: { readonly root: string; readonly uid: number; readonly gid: number };
+  /** app.json `cron`: scheduled one-offs. */
+  readonly cron: {
+    /** A run past this is stopped and marked timed out. */
+    readonly timeoutMs: number;
+    /** Runs kept in each job's history. */
+    readonly historyRuns: number;
+    /** Runs at a time on this node (each is a container). */
+    readonly concurrency: number;
+    /** Test only: accept six-field schedules (seconds first) so a test's "minute" is short. */
+    readonly allowSeconds: boolean;
+  };
 }
 
 export interface RegistryConfig {
@@ -326,6 +337,12 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       // The buildpack slug's `app` user; a Dockerfile app running as another user sets its own.
       uid: int(env, 'BERTH_STORAGE_UID', 1000),
       gid: int(env, 'BERTH_STORAGE_GID', 1000),
+    }),
+    cron: Object.freeze({
+      timeoutMs: int(env, 'BERTH_CRON_TIMEOUT_SEC', 3600, 1) * 1000,
+      historyRuns: int(env, 'BERTH_CRON_HISTORY', 20, 1),
+      concurrency: int(env, 'BERTH_CRON_CONCURRENCY', 4, 1),
+      allowSeconds: ['1', 'on', 'true', 'yes'].includes((env.BERTH_CRON_ALLOW_SECONDS ?? '').toLowerCase()),
     }),
   });
 }

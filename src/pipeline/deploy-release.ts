@@ -10,6 +10,7 @@ import type { RedisHandle } from '../store/redis.js';
 import { effectiveFormation, type DeployOutcome, type Scheduler } from '../runtime/scheduler.js';
 import { runPredeploy } from './deploy-scripts.js';
 import { getDeployStrategy } from '../store/storage.js';
+import { goLiveCron } from './cron-live.js';
 
 export interface DeployDeps {
   readonly redis: RedisHandle;
@@ -49,6 +50,7 @@ export async function deployRelease(release: Release, log: BuildLog, deps: Deplo
     const outcome = await deps.scheduler.deploy(release, formation, log, { resources: await getResources(deps.redis, release.app), stopFirst });
     await promoteRelease(deps.redis, release.app, release.version);
     await setStopped(deps.redis, release.app, false);
+    await goLiveCron(deps.redis, release, log);
     return outcome;
   } catch (err) {
     await setReleaseStatus(deps.redis, release.app, release.version, 'failed');

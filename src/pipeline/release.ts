@@ -39,6 +39,7 @@ export async function createBuildRelease(
     healthchecks: manifest?.healthchecks,
     formationDefaults: manifest?.formation,
     ...(output.bootHints?.length ? { bootHints: output.bootHints } : {}),
+    cron: manifest?.cron ?? [],
   });
   if (output.image !== release.image) await untagImage(docker, output.image);
   return release;

@@ -47,6 +47,15 @@ export interface Release {
   readonly mounts?: readonly StorageMount[];
   /** From the build: what a failed boot names as its likely cause (a dependency's engines.node, say). */
   readonly bootHints?: readonly string[];
+  /** From app.json `cron`: the scheduled jobs that run while this release is live. */
+  readonly cron?: readonly CronJob[];
+}
+
+/** One app.json `cron` entry, validated; `id` is stable for the same schedule and command. */
+export interface CronJob {
+  readonly id: string;
+  readonly schedule: string;
+  readonly command: string;
 }
 
 /** Dokku's app.json healthcheck, normalised. */

@@ -13,6 +13,8 @@ import { freePort } from './berth.js';
 
 export interface TestRedis {
   readonly handle: RedisHandle;
+  /** For servers started on it (REDIS_URL); give them a prefix of their own. */
+  readonly url: string;
   stop(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function startTestRedis(): Promise<TestRedis> {
   }));
   return {
     handle,
+    url: `redis://127.0.0.1:${port}`,
     async stop() {
       await handle.close();
       const exited = new Promise((r) => child.once('exit', r));

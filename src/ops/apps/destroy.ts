@@ -5,6 +5,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { badRequest } from '../../shared/errors.js';
 import { deleteAppState } from '../../store/apps.js';
+import { syncCronSchedules } from '../../queue/cron-queue.js';
 import { removeAllDomains } from '../../store/domains.js';
 import { removeAppTls } from '../../store/certs.js';
 import { deleteTraffic } from '../../store/routes.js';
@@ -24,6 +25,7 @@ export async function appsDestroy(
   try {
     ({ keptVolumes } = await deps.scheduler.destroy(app.name, { purgeStorage: input.purgeStorage === true }));
     await rm(path.join(deps.config.dataDir, 'repos', `${app.name}.git`), { recursive: true, force: true });
+    await syncCronSchedules(deps.redis, app.name, []);
     await deleteAppState(deps.redis, app.name);
     await removeAllDomains(deps.redis, app.name);
     await removeAppTls(deps.redis, app.name);
