@@ -20,6 +20,11 @@ import { authorize, type Policy } from './policy.js';
 export type Method = 'get' | 'post' | 'put' | 'delete';
 export type Handler = (ctx: Context) => unknown;
 
+export interface RouteOptions {
+  /** The handler reads the request body as a stream itself (an upload): no JSON parsing. */
+  readonly rawBody?: boolean;
+}
+
 export interface RouteEntry {
   readonly method: Method;
   /** The full path as registered, e.g. /api/v1/apps/:app. */
@@ -55,19 +60,20 @@ export class ApiRouter {
   }
 
   get(path: string, policy: Policy, handler: Handler): void { this.add('get', path, policy, handler); }
-  post(path: string, policy: Policy, handler: Handler): void { this.add('post', path, policy, handler); }
-  put(path: string, policy: Policy, handler: Handler): void { this.add('put', path, policy, handler); }
+  post(path: string, policy: Policy, handler: Handler, opts?: RouteOptions): void { this.add('post', path, policy, handler, opts); }
+  put(path: string, policy: Policy, handler: Handler, opts?: RouteOptions): void { this.add('put', path, policy, handler, opts); }
   delete(path: string, policy: Policy, handler: Handler): void { this.add('delete', path, policy, handler); }
 
-  private add(method: Method, path: string, policy: Policy, handler: Handler): void {
+  private add(method: Method, path: string, policy: Policy, handler: Handler, opts: RouteOptions = {}): void {
     // Deny by default: JavaScript callers could still pass nothing.
     if (policy === undefined || policy === null) throw new Error(`route ${method.toUpperCase()} ${path} has no policy`);
     const full = `${this.prefix}${path}`;
     if (this.routes.some((r) => r.method === method && r.path === full)) throw new Error(`route ${method.toUpperCase()} ${full} is registered twice`);
     const run: Middleware = async (ctx) => { await handler(ctx); };
+    const body: Middleware[] = opts.rawBody ? [] : [jsonBody];
     const chain: Middleware[] = typeof policy === 'object'
-      ? [jsonBody, run]
-      : [requireAuth(this.deps), rateLimit(this.deps), auditRequests(this.prefix, this.deps), authorize(policy), jsonBody, run];
+      ? [...body, run]
+      : [requireAuth(this.deps), rateLimit(this.deps), auditRequests(this.prefix, this.deps), authorize(policy), ...body, run];
     this.router[method](path, ...chain);
     this.routes.push({ method, path: full, policy });
   }
