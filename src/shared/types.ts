@@ -42,6 +42,8 @@ export interface Release {
   readonly healthchecks?: Readonly<Record<string, readonly HealthCheck[]>>;
   /** From app.json `formation`: initial replica counts per process type. */
   readonly formationDefaults?: Readonly<Record<string, number>>;
+  /** Why a release that went live was failed afterwards (the watch after go-live), with its last log lines. */
+  failure?: { readonly reason: string; readonly lastLines: readonly string[] };
 }
 
 /** Dokku's app.json healthcheck, normalised. */

@@ -6,6 +6,7 @@ import { asBerthError } from '../../shared/errors.js';
 import { newRelease, type ReleaseDraft } from '../../pipeline/release.js';
 import { deployRelease } from '../../pipeline/deploy-release.js';
 import { waitForAppLease } from '../../pipeline/app-lease.js';
+import { watchAfterLive } from '../../pipeline/release-watch.js';
 import { collectingLog } from '../collecting-log.js';
 import { promoteRelease } from '../../store/apps.js';
 import { pruneReleaseImages } from '../../docker/images.js';
@@ -37,6 +38,8 @@ export async function redeploy(
       throw e;
     });
     log.step(`Released v${release.version}`);
+    // Checked there: a rollback's release is never watched.
+    watchAfterLive(deps, release, app.currentRelease);
     background = true;
     void outcome.retire()
       .then(() => pruneReleaseImages(deps.docker, app.name, deps.config.runtime.imageRetention, release.version))
