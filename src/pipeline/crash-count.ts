@@ -1,14 +1,15 @@
 // The watch after go-live decides from two pure pieces, kept here for their
 // unit test: how often the watched release's web processes went down (from
 // the scheduler's ps, the same view on every scheduler), and the app's own
-// watch settings (config vars BERTH_AUTO_ROLLBACK, BERTH_WATCH_SEC).
+// watch settings (config vars BERTH_AUTO_ROLLBACK, BERTH_WATCH_SEC; BERTH_SETTLE_SEC,
+// read by the schedulers' boot check, is checked here too).
 import { BerthError } from '../shared/errors.js';
 import type { ProcessView } from '../runtime/scheduler.js';
 
 export interface CrashTally {
   /** Each restart counts once, and a process that stopped for good once more. */
   readonly count: number;
-  /** Why the first crashed one stopped: "exited with code 1", "was killed ... (OOM)". */
+  /** Why the first one that is down now stopped: "exited with code 1", "was killed ... (OOM)"; unknown once all run again. */
   readonly reason?: string;
   readonly lastLines?: readonly string[];
 }
@@ -24,10 +25,9 @@ export function webCrashes(views: readonly ProcessView[], releaseTag: string): C
     if (v.type !== 'web' || v.release !== releaseTag) continue;
     const stopped = STOPPED.has(v.state);
     count += v.restarts + (stopped ? 1 : 0);
-    if (v.crashed || stopped || v.restarts > 0) {
-      reason ??= v.reason ?? (stopped ? 'stopped' : 'exited and was restarted');
-      if (!lastLines?.length) lastLines = v.lastLines;
-    }
+    // A process running again after its restart no longer says why it stopped: only a down one does.
+    reason ??= v.reason;
+    if (!lastLines?.length && v.lastLines?.length) lastLines = v.lastLines;
   }
   return { count, reason, lastLines };
 }
@@ -67,6 +67,11 @@ export function checkWatchVars(vars: Readonly<Record<string, string>>): void {
   if (sec !== undefined && sec !== '' && !(/^\d{1,5}$/.test(sec) && Number(sec) <= 3600)) {
     throw new BerthError('invalid_config_value', 400, `BERTH_WATCH_SEC must be a whole number of seconds from 0 to 3600, not "${sec}"`,
       { hint: 'e.g. berth config:set <app> BERTH_WATCH_SEC=120 (0 turns the watch off)' });
+  }
+  const settle = vars.BERTH_SETTLE_SEC;
+  if (settle !== undefined && settle !== '' && !(/^\d{1,3}$/.test(settle) && Number(settle) <= 600)) {
+    throw new BerthError('invalid_config_value', 400, `BERTH_SETTLE_SEC must be a whole number of seconds from 0 to 600, not "${settle}"`,
+      { hint: 'e.g. berth config:set <app> BERTH_SETTLE_SEC=10: a new web process must still run 10 s after it answered' });
   }
 }
 

@@ -17,6 +17,7 @@ import type { Scheduler } from '../runtime/scheduler.js';
 import type { BuildLog } from '../shared/build-log.js';
 import { releaseTag, type Release } from '../shared/types.js';
 import { failLiveRelease, getApp, getRelease, replaceConfigVars } from '../store/apps.js';
+import { readAppLog } from '../store/app-logs.js';
 import { appendEvent } from '../store/events.js';
 import type { RedisHandle } from '../store/redis.js';
 import { waitForAppLease } from './app-lease.js';
@@ -34,6 +35,8 @@ export interface WatchDeps {
 // The push that made vN holds the lease while its old release drains.
 const LEASE_WAIT_MS = 60_000;
 const LAST_LINES = 20;
+const EXPLAIN_LOOKS = 10;
+const EXPLAIN_GAP_MS = 150;
 
 const watches = new Map<string, AbortController>();
 
@@ -58,18 +61,43 @@ export function endWatches(): void {
 
 async function watch(deps: WatchDeps, release: Release, previous: number, watchMs: number, signal: AbortSignal): Promise<void> {
   const deadline = Date.now() + watchMs;
+  const since = Date.now();
   const crashedTwice = crashCounter();
   const tag = releaseTag(release.version);
+  // A restarted process soon runs again and no longer says why it stopped: keep the last reason seen.
+  let why: { reason?: string; lastLines?: readonly string[] } = {};
   while (!signal.aborted && Date.now() < deadline) {
     if ((await getApp(deps.redis, release.app))?.currentRelease !== release.version) return;
     // A ps that fails (Docker busy, app being destroyed) is a look skipped, not a crash.
     const views = await deps.scheduler.ps(release.app).catch(() => undefined);
     if (views) {
       const tally = webCrashes(views, tag);
-      if (crashedTwice(tally)) return rollBack(deps, release, previous, tally, signal);
+      if (tally.reason) why = { reason: tally.reason, lastLines: tally.lastLines?.length ? tally.lastLines : why.lastLines };
+      if (crashedTwice(tally)) return rollBack(deps, release, previous, await explain(deps, release, since, why), signal);
     }
     await sleep(deps.config.runtime.watchPollMs, undefined, { signal, ref: false }).catch(() => {});
   }
+}
+
+/**
+ * The reason and last lines for the failed release. When no look caught a
+ * process down (each was running again by then), a few quick looks more
+ * usually do, a crash loop being down most of its time; the app log fills
+ * in the lines.
+ */
+async function explain(deps: WatchDeps, release: Release, since: number, seen: { reason?: string; lastLines?: readonly string[] }): Promise<CrashTally> {
+  let why = seen;
+  for (let i = 0; i < EXPLAIN_LOOKS && !why.reason; i++) {
+    await sleep(EXPLAIN_GAP_MS);
+    const tally = webCrashes(await deps.scheduler.ps(release.app).catch(() => []), releaseTag(release.version));
+    if (tally.reason) why = tally;
+  }
+  let lastLines = why.lastLines ?? [];
+  if (lastLines.length === 0) {
+    const logged = await readAppLog(deps.redis, release.app, LAST_LINES, 'web').catch(() => []);
+    lastLines = logged.filter((l) => Date.parse(l.time) >= since).map((l) => l.line);
+  }
+  return { count: 0, reason: why.reason ?? 'exited and was restarted', lastLines };
 }
 
 function quietLog(): BuildLog & { lines: string[] } {

@@ -196,6 +196,18 @@ export function describeLifecycle(title: string, engineOf: () => AppEngine | Pro
       assert.match(bad.output, /app\.json: not valid JSON/);
     });
 
+    test('a web process that binds $PORT but exits before it answers HTTP fails the push (the default readiness check)', async () => {
+      const other = appName(); apps.push(other);
+      const repo = await sampleRepo('dockerfile-hello');
+      // As `next start` does when its config fails to load: the port accepts, then the process dies.
+      await commitFile(repo, 'Procfile', 'web: python3 -c "import os,socket,sys,time; s=socket.socket(); '
+        + 's.bind((\'0.0.0.0\', int(os.environ[\'PORT\']))); s.listen(); time.sleep(3); sys.exit(\'config failed to load\')"\n');
+      const res = await push(repo, berth.remote(other));
+      assert.notEqual(res.code, 0, res.output);
+      assert.match(res.output, /config failed to load/);
+      assert.doesNotMatch(res.output, /Released v1/);
+    });
+
     // Serves until CRASH_AFTER (epoch seconds), then every start fails at once: a crash loop after a good
     // deploy. The deadline is in the environment, not a file, because a Swarm restart is a new container.
     const CRASHER = 'web: [ -z "$CRASH_AFTER" ] && exec python3 /app/server.py; left=$((CRASH_AFTER - $(date +%s))); '
@@ -232,15 +244,16 @@ export function describeLifecycle(title: string, engineOf: () => AppEngine | Pro
       await sleep(3000);
       stop = true;
       await loop;
+      const before = seen.filter((s) => s.at < crashAt - 1000);
+      const after = seen.filter((s) => s.at > rolledBack);
+      const between = seen.filter((s) => s.at >= crashAt - 1000 && s.at <= rolledBack);
+      console.log(`# auto-rollback: ${between.filter((s) => s.status !== 200).length} of ${between.length} requests failed between the crash and the rollback`);
       assert.equal(rows[0]?.version, 3, JSON.stringify(rows));
       assert.match(rows[0]!.description, /^Rollback to v1 \(v2 crashed after go-live: exited with code (1|124)/);
       assert.equal(rows[0]!.status, 'live');
       assert.equal(rows[1]!.status, 'failed');
       assert.match(rows[1]!.failure?.reason ?? '', /^v2 crashed after go-live: exited with code (1|124)/);
-      const before = seen.filter((s) => s.at < crashAt - 1000);
-      const after = seen.filter((s) => s.at > rolledBack);
-      const between = seen.filter((s) => s.at >= crashAt - 1000 && s.at <= rolledBack);
-      console.log(`# auto-rollback: ${between.filter((s) => s.status !== 200).length} of ${between.length} requests failed between the crash and the rollback`);
+      assert.ok(rows[1]!.failure?.lastLines.some((l) => l.includes('cannot start twice')), JSON.stringify(rows[1]));
       assert.ok(before.length > 10 && before.every((s) => s.status === 200), `before the crash: ${[...new Set(before.map((s) => s.status))]}`);
       assert.ok(after.length > 10 && after.every((s) => s.status === 200), `after the rollback: ${[...new Set(after.map((s) => s.status))]}`);
       // The rolled-back config is the app's config again, and v1's process serves.
@@ -267,6 +280,15 @@ export function describeLifecycle(title: string, engineOf: () => AppEngine | Pro
       const page = await getCrasher();
       assert.equal(page.status, 503);
       assert.equal((await call('GET', `/apps/${crasher}/releases`)).body.releases[0].status, 'live', 'not rolled back');
+    });
+
+    test('with a settle window (BERTH_SETTLE_SEC), a web process that answers and then exits fails the deploy', async () => {
+      // Answers at once, exits 6 s after it started: inside a 10 s settle window, so it never takes traffic.
+      const set = await call('PUT', `/apps/${crasher}/config`, { vars: { CRASH_AFTER: String(Math.floor(Date.now() / 1000) + 6), BERTH_SETTLE_SEC: '10' } });
+      assert.equal(set.status, 422, JSON.stringify(set.body));
+      const bad = await call('PUT', `/apps/${crasher}/config`, { vars: { BERTH_SETTLE_SEC: 'soon' } });
+      assert.equal(bad.status, 400);
+      assert.match(bad.body.error.message, /BERTH_SETTLE_SEC must be a whole number of seconds/);
     });
 
     test('apps:destroy removes containers, images, route and repository', async () => {

@@ -17,7 +17,7 @@ test('restarts of the release\'s web processes count, and a web process that sto
     view({ name: 'web.3', state: 'exited', restarts: 0 }),
   ], 'v4');
   assert.equal(t.count, 4);
-  assert.equal(t.reason, 'exited and was restarted');
+  assert.equal(t.reason, 'exited with code 1', 'from the one that is down: the others run again and no longer say why');
   assert.deepEqual(t.lastLines, ['boom']);
 });
 
@@ -74,4 +74,5 @@ test('the app\'s config vars override the server\'s defaults; unreadable ones ar
     e.status === 400 && /BERTH_AUTO_ROLLBACK must be on or off, not "maybe"/.test(e.message) && /BERTH_AUTO_ROLLBACK=off/.test(e.hint ?? ''));
   assert.throws(() => checkWatchVars({ BERTH_WATCH_SEC: '1.5' }), /BERTH_WATCH_SEC must be a whole number of seconds from 0 to 3600, not "1.5"/);
   assert.throws(() => checkWatchVars({ BERTH_WATCH_SEC: '9999' }), /BERTH_WATCH_SEC/);
+  assert.throws(() => checkWatchVars({ BERTH_SETTLE_SEC: '-1' }), /BERTH_SETTLE_SEC must be a whole number of seconds from 0 to 600, not "-1"/);
 });

@@ -83,9 +83,15 @@ async function bootOrFail(deps: LocalDeps, release: Release, proc: Proc, exits: 
   return `${ip}:${release.port}`;
 }
 
+/** The app's BERTH_SETTLE_SEC config var (checked at config:set), else the server's. */
+export function settleMsOf(release: Release, serverMs: number): number {
+  const own = release.config.BERTH_SETTLE_SEC ?? '';
+  return /^\d{1,3}$/.test(own) ? Number(own) * 1000 : serverMs;
+}
+
 /** BERTH_SETTLE_SEC (Dokku's wait): the process must still run this long after it was found ready. */
 async function settle(deps: LocalDeps, release: Release, proc: Proc, name: string, exits: ExitWatch, isAlive: () => Promise<boolean>): Promise<void> {
-  const until = Date.now() + deps.config.runtime.settleMs;
+  const until = Date.now() + settleMsOf(release, deps.config.runtime.settleMs);
   while (Date.now() < until) {
     await sleep(Math.min(250, until - Date.now()));
     if (!(await isAlive())) await failExited(deps, release, proc, name, exits);

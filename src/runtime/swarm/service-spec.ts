@@ -11,6 +11,7 @@ import { releaseTag, type Release } from '../../shared/types.js';
 import type { Resources } from '../scheduler.js';
 import { containerEnv } from '../docker-local/processes.js';
 import { healthTest } from './health-test.js';
+import { settleMsOf } from '../docker-local/boot-check.js';
 
 export const serviceName = (app: string, type: string) => `berth-${app}-${type}`;
 export const overlayName = (app: string) => `berth-swarm-${app}`;
@@ -41,7 +42,8 @@ export async function serviceSpec(docker: Docker, config: BerthConfig, input: Se
   const hardening = await hardeningFor(docker, release.image);
   const labels = berthLabels(release.app, tag, type, type);
   const checks = release.healthchecks?.[type] ?? [];
-  const monitor = Math.max(5, Math.ceil(config.runtime.bootTimeoutMs / 4000));
+  // Swarm watches each updated task this long before it moves on: BERTH_SETTLE_SEC is a floor for it.
+  const monitor = Math.max(5, Math.ceil(config.runtime.bootTimeoutMs / 4000), Math.ceil(settleMsOf(release, config.runtime.settleMs) / 1000));
   const command = release.processTypes[type];
   return {
     Name: serviceName(release.app, type),
