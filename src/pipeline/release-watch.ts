@@ -35,8 +35,8 @@ export interface WatchDeps {
 // The push that made vN holds the lease while its old release drains.
 const LEASE_WAIT_MS = 60_000;
 const LAST_LINES = 20;
-const EXPLAIN_LOOKS = 10;
-const EXPLAIN_GAP_MS = 150;
+const EXPLAIN_LOOKS = 4;
+const EXPLAIN_GAP_MS = 100;
 
 const watches = new Map<string, AbortController>();
 
@@ -119,6 +119,8 @@ async function rollBack(deps: WatchDeps, bad: Release, previous: number, tally: 
     if (!target || !(await imageExists(deps.docker, target.image))) {
       return void await audit('failed', `v${bad.version}: ${reason}`, `v${previous}, to roll back to, is gone (its image was pruned)`);
     }
+    // It crashed twice whatever happens next: failed from now, with why.
+    await failLiveRelease(deps.redis, app, bad.version, { reason, lastLines: (tally.lastLines ?? []).slice(-LAST_LINES) });
     const { version: _v, image, createdAt: _c, status: _s, failure: _f, ...draft } = target;
     const next = await newRelease(deps.redis, deps.docker, image, { ...draft, description: `Rollback to v${previous} (${reason})` });
     const log = quietLog();
@@ -128,8 +130,6 @@ async function rollBack(deps: WatchDeps, bad: Release, previous: number, tally: 
     });
     // As with a manual rollback, the rolled-back config is the app's config from now on.
     await replaceConfigVars(deps.redis, app, target.config);
-    const lastLines = (tally.lastLines ?? []).slice(-LAST_LINES);
-    await failLiveRelease(deps.redis, app, bad.version, { reason, lastLines });
     await audit('ok', `v${bad.version} -> v${next.version} (v${previous}): ${reason}`);
     console.error(`${app}: ${reason}; rolled back to v${previous} as v${next.version}`);
     await outcome.retire().catch((err: Error) => console.error(`${app}: retiring v${bad.version}: ${err.message}`));

@@ -244,6 +244,7 @@ export function describeLifecycle(title: string, engineOf: () => AppEngine | Pro
       await sleep(3000);
       stop = true;
       await loop;
+      rows = (await call('GET', `/apps/${crasher}/releases`)).body.releases;
       const before = seen.filter((s) => s.at < crashAt - 1000);
       const after = seen.filter((s) => s.at > rolledBack);
       const between = seen.filter((s) => s.at >= crashAt - 1000 && s.at <= rolledBack);
