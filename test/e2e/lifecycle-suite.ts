@@ -248,7 +248,9 @@ export function describeLifecycle(title: string, engineOf: () => AppEngine | Pro
       const before = seen.filter((s) => s.at < crashAt - 1000);
       const after = seen.filter((s) => s.at > rolledBack);
       const between = seen.filter((s) => s.at >= crashAt - 1000 && s.at <= rolledBack);
-      console.log(`# auto-rollback: ${between.filter((s) => s.status !== 200).length} of ${between.length} requests failed between the crash and the rollback`);
+      const failed = between.filter((s) => s.status !== 200);
+      console.log(`# auto-rollback: ${failed.length} of ${between.length} requests failed between the crash and the rollback, `
+        + `over ${failed.length ? failed.at(-1)!.at - failed[0]!.at : 0} ms (${[...new Set(failed.map((s) => s.status))]})`);
       assert.equal(rows[0]?.version, 3, JSON.stringify(rows));
       assert.match(rows[0]!.description, /^Rollback to v1 \(v2 crashed after go-live: exited with code (1|124)/);
       assert.equal(rows[0]!.status, 'live');
