@@ -229,7 +229,9 @@ export function describeLifecycle(title: string, engineOf: () => AppEngine | Pro
         }
       })();
       // Long enough for the deploy to be live well before it; the watch (60 s by default) sees two crashes soon after.
-      const crashAt = (Math.floor(Date.now() / 1000) + 12) * 1000;
+      // Swarm watches an updated task itself for 15 s (BERTH_BOOT_TIMEOUT_SEC / 4) before the deploy completes:
+      // a crash in there is Swarm's own rollback, which the push reports (a failed deploy), not this case.
+      const crashAt = (Math.floor(Date.now() / 1000) + (engine.scheduler === 'swarm' ? 35 : 12)) * 1000;
       const set = await call('PUT', `/apps/${crasher}/config`, { vars: { CRASH_AFTER: String(crashAt / 1000) } });
       assert.equal(set.status, 200, JSON.stringify(set.body));
       assert.equal(set.body.release.version, 2);
