@@ -269,7 +269,9 @@ export function describeLifecycle(title: string, engineOf: () => AppEngine | Pro
 
     test('a crash-looping web process shows as crashed in ps, with its last lines, and the router answers 503', async () => {
       // BERTH_AUTO_ROLLBACK=off (per app): the crash loop stays, for ps to show.
-      const set = await call('PUT', `/apps/${crasher}/config`, { vars: { CRASH_AFTER: String(Math.floor(Date.now() / 1000) + 20), BERTH_AUTO_ROLLBACK: 'off' } });
+      // As above, past Swarm's own 15 s update monitor.
+      const after = engine.scheduler === 'swarm' ? 35 : 20;
+      const set = await call('PUT', `/apps/${crasher}/config`, { vars: { CRASH_AFTER: String(Math.floor(Date.now() / 1000) + after), BERTH_AUTO_ROLLBACK: 'off' } });
       assert.equal(set.status, 200, JSON.stringify(set.body));
       let ps: { processes: { name: string; crashed: boolean; restarts: number; lastLines?: string[]; reason?: string }[] } = { processes: [] };
       for (let i = 0; i < 300; i++) {
