@@ -73,7 +73,10 @@ async function watch(deps: WatchDeps, release: Release, previous: number, watchM
     if (views) {
       const tally = webCrashes(views, tag);
       if (tally.reason) why = { reason: tally.reason, lastLines: tally.lastLines?.length ? tally.lastLines : why.lastLines };
-      if (crashedTwice(tally)) return rollBack(deps, release, previous, await explain(deps, release, since, why), signal);
+      if (crashedTwice(tally)) {
+        console.error(`${release.app}: v${release.version}'s web processes went down twice (${Date.now() - since} ms after go-live)`);
+        return rollBack(deps, release, previous, await explain(deps, release, since, why), signal);
+      }
     }
     await sleep(deps.config.runtime.watchPollMs, undefined, { signal, ref: false }).catch(() => {});
   }
@@ -111,7 +114,10 @@ async function rollBack(deps: WatchDeps, bad: Release, previous: number, tally: 
   const audit = (result: 'ok' | 'failed', detail: string, error?: string) => appendEvent(deps.redis,
     { user: 'berth', via: 'server', source: '-', action: 'releases:auto-rollback', app, detail, result, error },
     deps.config.access.auditMaxEvents).catch((err: Error) => console.error(`audit: could not record releases:auto-rollback: ${err.message}`));
+  const t0 = Date.now();
+  console.error(`${app}: ${reason}; rolling back to v${previous}`);
   const lease = await waitForAppLease(deps.redis, app, LEASE_WAIT_MS);
+  const leased = Date.now() - t0;
   try {
     // Someone deployed meanwhile, or the server is going down: that wins.
     if (signal.aborted || (await getApp(deps.redis, app))?.currentRelease !== bad.version) return;
@@ -131,7 +137,7 @@ async function rollBack(deps: WatchDeps, bad: Release, previous: number, tally: 
     // As with a manual rollback, the rolled-back config is the app's config from now on.
     await replaceConfigVars(deps.redis, app, target.config);
     await audit('ok', `v${bad.version} -> v${next.version} (v${previous}): ${reason}`);
-    console.error(`${app}: ${reason}; rolled back to v${previous} as v${next.version}`);
+    console.error(`${app}: rolled back to v${previous} as v${next.version} in ${Date.now() - t0} ms (${leased} ms waiting for the deploy lease)`);
     await outcome.retire().catch((err: Error) => console.error(`${app}: retiring v${bad.version}: ${err.message}`));
   } finally {
     await lease.release();
