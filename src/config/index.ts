@@ -82,6 +82,14 @@ export interface BerthConfig {
     readonly firewall: boolean;
     /** Apps brought in line at once after a start or a dockerd restart. */
     readonly reconcileConcurrency: number;
+    /** After go-live a new release is watched this long; 0 turns the watch off. */
+    readonly watchMs: number;
+    /** Off: a release that crashes in its watch window is not rolled back by itself. */
+    readonly autoRollback: boolean;
+    /** How often the watch looks at the new release's processes. */
+    readonly watchPollMs: number;
+    /** A new web process must still run this long after it answered, before traffic moves (Dokku's wait); 0 by default. */
+    readonly settleMs: number;
   };
   readonly dashboard: {
     /** A dashboard session ends this long after sign-in. */
@@ -293,6 +301,10 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       firewall: !['0', 'off', 'false', 'no'].includes((env.BERTH_APP_FIREWALL ?? '').toLowerCase()),
       // Each app's reconcile is a few Docker API round trips; one at a time, 200 apps kept the API down 19 s after a restart.
       reconcileConcurrency: int(env, 'BERTH_RECONCILE_CONCURRENCY', 8, 1),
+      watchMs: int(env, 'BERTH_WATCH_SEC', 60) * 1000,
+      autoRollback: onOff(env, 'BERTH_AUTO_ROLLBACK', true),
+      watchPollMs: int(env, 'BERTH_WATCH_POLL_MS', 500, 50),
+      settleMs: int(env, 'BERTH_SETTLE_SEC', 0) * 1000,
     }),
     dashboard: Object.freeze({
       sessionTtlMs: int(env, 'BERTH_SESSION_TTL_SEC', 43_200, 1) * 1000,

@@ -5,6 +5,7 @@
 import { builderRegistry } from '../builders/registry.js';
 import { processDeploy } from '../pipeline/deploy-handoff.js';
 import { activeBuilds } from '../pipeline/run-build.js';
+import { endWatches } from '../pipeline/release-watch.js';
 import { failBuildNow, sweepBuildLeftovers, sweepLostBuilds } from '../pipeline/sweep.js';
 import { startDeployWorker } from '../queue/deploy-queue.js';
 import { installAppFirewall } from '../runtime/docker-local/firewall.js';
@@ -68,6 +69,7 @@ export async function startRuntimeRole(p: Platform): Promise<() => Promise<void>
     await cron();
     supervisor.close();
     cutDeploys.close();
+    endWatches();
     clearInterval(sweeper);
     clearInterval(leftovers);
     await Promise.all([...activeBuilds].map((id) =>

@@ -27,6 +27,7 @@ import { runPostdeploy } from './deploy-scripts.js';
 import { checkSymlinks } from '../builders/symlinks.js';
 import { tryAppLease } from './app-lease.js';
 import { deployRelease } from './deploy-release.js';
+import { watchAfterLive } from './release-watch.js';
 
 const run = promisify(execFile);
 export const HEARTBEAT_TTL_MS = 6_000;
@@ -88,8 +89,10 @@ export async function deployBuilt(build: Build, built: Built, log: BuildLogWrite
   const { release, scripts, buildMs, slugMs } = built;
   const tasks = { timeoutMs: config.build.timeoutMs, scheduler: deps.scheduler };
   const bootStart = performance.now();
+  const previous = (await getApp(r, build.app))?.currentRelease;
   const outcome = await deployRelease(release, log, deps, { timeoutMs: tasks.timeoutMs, predeploy: scripts.predeploy });
   const bootMs = performance.now() - bootStart;
+  watchAfterLive(deps, release, previous);
   const postdeployError = await runPostdeploy(release, scripts.postdeploy, log, tasks);
   if (postdeployError) {
     await failLive(deps, build, log, release, postdeployError);

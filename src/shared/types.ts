@@ -49,6 +49,8 @@ export interface Release {
   readonly bootHints?: readonly string[];
   /** From app.json `cron`: the scheduled jobs that run while this release is live. */
   readonly cron?: readonly CronJob[];
+  /** Why a release that went live was failed afterwards (the watch after go-live), with its last log lines. */
+  failure?: { readonly reason: string; readonly lastLines: readonly string[] };
 }
 
 /** One app.json `cron` entry, validated; `id` is stable for the same schedule and command. */

@@ -78,6 +78,15 @@ export async function setReleaseStatus(r: RedisHandle, app: AppName, version: nu
   await saveRelease(r, rel);
 }
 
+/** Marks a release that went live as failed, saying why (the watch after go-live). */
+export async function failLiveRelease(r: RedisHandle, app: AppName, version: number, failure: NonNullable<Release['failure']>): Promise<void> {
+  const rel = await getRelease(r, app, version);
+  if (!rel) return;
+  rel.status = 'failed';
+  rel.failure = failure;
+  await saveRelease(r, rel);
+}
+
 /** Marks `version` live and makes it the app's current release, atomically. */
 export async function promoteRelease(r: RedisHandle, app: AppName, version: number): Promise<void> {
   const rel = await getRelease(r, app, version);

@@ -167,6 +167,28 @@ describe('CLI formatting and flags (fake API)', () => {
     ].join('\n'));
   });
 
+  test('releases: a release rolled back after go-live says why, with its last lines', async () => {
+    api.route('GET', '/apps/shop/releases', { releases: [
+      { version: 3, description: 'Rollback to v1 (v2 crashed after go-live: exited with code 1)', createdAt: Date.now(), status: 'live', current: true },
+      { version: 2, description: 'Set CRASH_AFTER', createdAt: Date.now(), status: 'failed', current: false,
+        failure: { reason: 'v2 crashed after go-live: exited with code 1', lastLines: ['listening on 5000', 'cannot start twice'] } },
+      { version: 1, description: 'Deploy abc1234', createdAt: Date.now() - 60_000, status: 'live', current: false },
+    ] });
+    const r = await run('releases', 'shop');
+    assert.equal(r.stdout, [
+      '=== shop Releases',
+      '   VERSION  STATUS  DESCRIPTION                                                   CREATED',
+      '*  v3       live    Rollback to v1 (v2 crashed after go-live: exited with code …  just now',
+      '   v2       failed  Set CRASH_AFTER                                               just now',
+      '   v1       live    Deploy abc1234                                                1m ago',
+      '',
+      'v2 failed after go-live: crashed, exited with code 1',
+      '  listening on 5000',
+      '  cannot start twice',
+      '',
+    ].join('\n'));
+  });
+
   test('ps: a table, and crashed processes with their last lines', async () => {
     api.route('GET', '/apps/shop/ps', { formation: { web: 2, worker: 0 }, processes: [
       { ...PROCESS, name: 'web.1' },

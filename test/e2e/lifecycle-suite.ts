@@ -196,19 +196,86 @@ export function describeLifecycle(title: string, engineOf: () => AppEngine | Pro
       assert.match(bad.output, /app\.json: not valid JSON/);
     });
 
-    test('a crash-looping web process shows as crashed in ps, with its last lines, and the router answers 503', async () => {
+    test('a web process that binds $PORT but exits before it answers HTTP fails the push (the default readiness check)', async () => {
       const other = appName(); apps.push(other);
       const repo = await sampleRepo('dockerfile-hello');
-      // Serves until CRASH_AFTER (epoch seconds), then every start fails at once: a crash loop after a good
-      // deploy. The deadline is in the environment, not a file, because a Swarm restart is a new container.
-      await commitFile(repo, 'Procfile', 'web: [ -z "$CRASH_AFTER" ] && exec python3 /app/server.py; left=$((CRASH_AFTER - $(date +%s))); '
-        + '[ "$left" -gt 0 ] && exec timeout "$left" python3 /app/server.py; echo "cannot start twice" >&2; exit 1\n');
-      assert.equal((await push(repo, berth.remote(other))).code, 0);
-      const set = await call('PUT', `/apps/${other}/config`, { vars: { CRASH_AFTER: String(Math.floor(Date.now() / 1000) + 20) } });
+      // As `next start` does when its config fails to load: the port accepts, then the process dies.
+      await commitFile(repo, 'Procfile', 'web: python3 -c "import os,socket,sys,time; s=socket.socket(); '
+        + 's.bind((\'0.0.0.0\', int(os.environ[\'PORT\']))); s.listen(); time.sleep(3); sys.exit(\'config failed to load\')"\n');
+      const res = await push(repo, berth.remote(other));
+      assert.notEqual(res.code, 0, res.output);
+      assert.match(res.output, /config failed to load/);
+      assert.doesNotMatch(res.output, /Released v1/);
+    });
+
+    // Serves until CRASH_AFTER (epoch seconds), then every start fails at once: a crash loop after a good
+    // deploy. The deadline is in the environment, not a file, because a Swarm restart is a new container.
+    const CRASHER = 'web: [ -z "$CRASH_AFTER" ] && exec python3 /app/server.py; left=$((CRASH_AFTER - $(date +%s))); '
+      + '[ "$left" -gt 0 ] && exec timeout "$left" python3 /app/server.py; echo "cannot start twice" >&2; exit 1\n';
+    const crasher = appName(); apps.push(crasher);
+    const getCrasher = () => viaRouter(berth.routerPort, `${crasher}.localhost`);
+
+    test('a release that crashes after go-live is rolled back by itself: marked failed, recorded, and every request succeeds after', async () => {
+      const repo = await sampleRepo('dockerfile-hello');
+      await commitFile(repo, 'Procfile', CRASHER);
+      assert.equal((await push(repo, berth.remote(crasher))).code, 0);
+      const seen: { at: number; status: number }[] = [];
+      let stop = false;
+      const loop = (async () => {
+        while (!stop) {
+          const at = Date.now();
+          seen.push({ at, status: (await getCrasher().catch(() => ({ status: 0 }))).status });
+          await sleep(20);
+        }
+      })();
+      // Long enough for the deploy to be live well before it; the watch (60 s by default) sees two crashes soon after.
+      // Swarm watches an updated task itself for 15 s (BERTH_BOOT_TIMEOUT_SEC / 4) before the deploy completes:
+      // a crash in there is Swarm's own rollback, which the push reports (a failed deploy), not this case.
+      const crashAt = (Math.floor(Date.now() / 1000) + (engine.scheduler === 'swarm' ? 35 : 12)) * 1000;
+      const set = await call('PUT', `/apps/${crasher}/config`, { vars: { CRASH_AFTER: String(crashAt / 1000) } });
+      assert.equal(set.status, 200, JSON.stringify(set.body));
+      assert.equal(set.body.release.version, 2);
+      type Row = { version: number; description: string; status: string; current: boolean; failure?: { reason: string; lastLines: string[] } };
+      let rows: Row[] = [];
+      for (let i = 0; i < 240 && !(rows[0]?.version === 3 && rows[0].current); i++) {
+        await sleep(250);
+        rows = (await call('GET', `/apps/${crasher}/releases`)).body.releases;
+      }
+      // The route switch comes before the release is marked current; the routers hear of it over pub/sub.
+      const rolledBack = Date.now() + 500;
+      await sleep(3000);
+      stop = true;
+      await loop;
+      rows = (await call('GET', `/apps/${crasher}/releases`)).body.releases;
+      const before = seen.filter((s) => s.at < crashAt - 1000);
+      const after = seen.filter((s) => s.at > rolledBack);
+      const between = seen.filter((s) => s.at >= crashAt - 1000 && s.at <= rolledBack);
+      const failed = between.filter((s) => s.status !== 200);
+      console.log(`# auto-rollback: ${failed.length} of ${between.length} requests failed between the crash and the rollback, `
+        + `over ${failed.length ? failed.at(-1)!.at - failed[0]!.at : 0} ms (${[...new Set(failed.map((s) => s.status))]})`);
+      assert.equal(rows[0]?.version, 3, JSON.stringify(rows));
+      assert.match(rows[0]!.description, /^Rollback to v1 \(v2 crashed after go-live: exited with code (1|124)/);
+      assert.equal(rows[0]!.status, 'live');
+      assert.equal(rows[1]!.status, 'failed');
+      assert.match(rows[1]!.failure?.reason ?? '', /^v2 crashed after go-live: exited with code (1|124)/);
+      assert.ok(rows[1]!.failure?.lastLines.some((l) => l.includes('cannot start twice')), JSON.stringify(rows[1]));
+      assert.ok(before.length > 10 && before.every((s) => s.status === 200), `before the crash: ${[...new Set(before.map((s) => s.status))]}`);
+      assert.ok(after.length > 10 && after.every((s) => s.status === 200), `after the rollback: ${[...new Set(after.map((s) => s.status))]}`);
+      // The rolled-back config is the app's config again, and v1's process serves.
+      assert.deepEqual((await call('GET', `/apps/${crasher}/config`)).body.config, {});
+      const events = (await call('GET', `/events?app=${crasher}`)).body.events as { action: string; result: string; detail?: string }[];
+      assert.ok(events.some((e) => e.action === 'releases:auto-rollback' && e.result === 'ok' && /v2 -> v3 \(v1\)/.test(e.detail ?? '')), JSON.stringify(events));
+    });
+
+    test('a crash-looping web process shows as crashed in ps, with its last lines, and the router answers 503', async () => {
+      // BERTH_AUTO_ROLLBACK=off (per app): the crash loop stays, for ps to show.
+      // As above, past Swarm's own 15 s update monitor.
+      const after = engine.scheduler === 'swarm' ? 35 : 20;
+      const set = await call('PUT', `/apps/${crasher}/config`, { vars: { CRASH_AFTER: String(Math.floor(Date.now() / 1000) + after), BERTH_AUTO_ROLLBACK: 'off' } });
       assert.equal(set.status, 200, JSON.stringify(set.body));
       let ps: { processes: { name: string; crashed: boolean; restarts: number; lastLines?: string[]; reason?: string }[] } = { processes: [] };
       for (let i = 0; i < 300; i++) {
-        ps = (await call('GET', `/apps/${other}/ps`)).body;
+        ps = (await call('GET', `/apps/${crasher}/ps`)).body;
         if (ps.processes[0]?.crashed && ps.processes[0].restarts >= 2 && ps.processes[0].lastLines?.some((l) => l.includes('cannot start twice'))) break;
         await sleep(300);
       }
@@ -217,8 +284,18 @@ export function describeLifecycle(title: string, engineOf: () => AppEngine | Pro
       assert.ok(web.restarts >= 2, JSON.stringify(ps));
       assert.ok(web.lastLines?.some((l) => l.includes('cannot start twice')), JSON.stringify(web.lastLines));
       assert.match(web.reason ?? '', /exited with code (1|124)/);
-      const page = await viaRouter(berth.routerPort, `${other}.localhost`);
+      const page = await getCrasher();
       assert.equal(page.status, 503);
+      assert.equal((await call('GET', `/apps/${crasher}/releases`)).body.releases[0].status, 'live', 'not rolled back');
+    });
+
+    test('with a settle window (BERTH_SETTLE_SEC), a web process that answers and then exits fails the deploy', async () => {
+      // Answers at once, exits 6 s after it started: inside a 10 s settle window, so it never takes traffic.
+      const set = await call('PUT', `/apps/${crasher}/config`, { vars: { CRASH_AFTER: String(Math.floor(Date.now() / 1000) + 6), BERTH_SETTLE_SEC: '10' } });
+      assert.equal(set.status, 422, JSON.stringify(set.body));
+      const bad = await call('PUT', `/apps/${crasher}/config`, { vars: { BERTH_SETTLE_SEC: 'soon' } });
+      assert.equal(bad.status, 400);
+      assert.match(bad.body.error.message, /BERTH_SETTLE_SEC must be a whole number of seconds/);
     });
 
     test('apps:destroy removes containers, images, route and repository', async () => {

@@ -6,7 +6,10 @@ import { withSpinner } from '../spinner.js';
 import { renderTable, truncate } from '../table.js';
 import type { Command, CommandGroup } from '../registry.js';
 
-interface ReleaseRow { version: number; description: string; createdAt: number; status: string; current: boolean; rev?: string }
+interface ReleaseRow {
+  version: number; description: string; createdAt: number; status: string; current: boolean; rev?: string;
+  failure?: { reason: string; lastLines: string[] };
+}
 
 const list: Command = {
   name: 'releases',
@@ -27,6 +30,13 @@ const list: Command = {
     out.line(renderTable(['', 'Version', 'Status', 'Description', 'Created'], body.releases.map((r) => [
       r.current ? '*' : '', `v${r.version}`, r.status, truncate(r.description, 60), ago(r.createdAt),
     ])));
+    // A release failed after go-live (the watch rolled it back): why, with its last lines.
+    const failed = body.releases.find((r) => r.failure);
+    if (failed?.failure) {
+      out.line('');
+      out.line(`v${failed.version} failed after go-live: ${failed.failure.reason.replace(/^v\d+ crashed after go-live: /, 'crashed, ')}`);
+      for (const l of failed.failure.lastLines.slice(-5)) out.line(`  ${l}`);
+    }
   },
 };
 

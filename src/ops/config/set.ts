@@ -7,6 +7,7 @@ import type { OpsDeps } from '../deps.js';
 import { redeploy } from '../releases/redeploy.js';
 import { checkConfigSize, validateKey, validateVars } from './vars.js';
 import type { AppRecord } from '../../shared/types.js';
+import { checkWatchVars } from '../../pipeline/crash-count.js';
 
 /** Deploys the changed config; if that fails, the previous vars come back. */
 async function applyConfig(app: AppRecord, previous: Record<string, string>, description: string, restart: boolean, deps: OpsDeps) {
@@ -25,6 +26,7 @@ async function applyConfig(app: AppRecord, previous: Record<string, string>, des
 export async function configSet(input: { app: unknown; vars: unknown; restart?: unknown }, deps: OpsDeps) {
   const app = await requireApp(input.app, deps);
   const vars = validateVars(input.vars);
+  checkWatchVars(vars);
   const previous = await getConfigVars(deps.redis, app.name);
   checkConfigSize({ ...previous, ...vars });
   await setConfigVars(deps.redis, app.name, vars);

@@ -33,6 +33,7 @@ export async function releasesList(input: { app: unknown }, deps: OpsDeps) {
       version: r.version, description: r.description, createdAt: r.createdAt, status: r.status,
       image: r.image, rev: r.rev, current: r.version === app.currentRelease,
       kind: kindOf(r, previous), configDiff: configDiff(previous?.config ?? {}, r.config),
+      ...(r.failure ? { failure: r.failure } : {}),
     };
   });
 }

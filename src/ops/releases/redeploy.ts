@@ -7,6 +7,7 @@ import { newRelease, type ReleaseDraft } from '../../pipeline/release.js';
 import { deployRelease } from '../../pipeline/deploy-release.js';
 import { goLiveCron } from '../../pipeline/cron-live.js';
 import { waitForAppLease } from '../../pipeline/app-lease.js';
+import { watchAfterLive } from '../../pipeline/release-watch.js';
 import { collectingLog } from '../collecting-log.js';
 import { promoteRelease } from '../../store/apps.js';
 import { pruneReleaseImages } from '../../docker/images.js';
@@ -39,6 +40,8 @@ export async function redeploy(
       throw e;
     });
     log.step(`Released v${release.version}`);
+    // Checked there: a rollback's release is never watched.
+    watchAfterLive(deps, release, app.currentRelease);
     background = true;
     void outcome.retire()
       .then(() => pruneReleaseImages(deps.docker, app.name, deps.config.runtime.imageRetention, release.version))

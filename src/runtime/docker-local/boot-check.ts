@@ -1,5 +1,6 @@
 // A new process is ready when it has an address, its port accepts, and the
-// app.json health checks (if any) pass. A restart during boot counts as a
+// app.json health checks pass (without any: GET / gets an HTTP answer, any
+// status), and, if a settle window is set, it still runs after it. A restart during boot counts as a
 // crash, since the restart policy would otherwise hide it. Each failure
 // says why, from the container's State (exit code, OOM) or its sockets.
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,7 +9,7 @@ import { BerthError } from '../../shared/errors.js';
 import type { Release } from '../../shared/types.js';
 import { exitHint, exitReason, hasExitStatus, settledExit, timesText } from './exit-reason.js';
 import { watchExits, type ExitWatch } from './exit-watch.js';
-import { runHealthChecks } from './health-check.js';
+import { answersHttp, runHealthChecks } from './health-check.js';
 import { listeningAddresses, portHint } from './listen-probe.js';
 import type { LocalDeps, Proc } from './processes.js';
 import { waitForPort, type BootResult } from './wait-for-port.js';
@@ -63,12 +64,36 @@ async function bootOrFail(deps: LocalDeps, release: Release, proc: Proc, exits: 
       `${name} never listened on $PORT ${release.port} within ${deps.config.runtime.bootTimeoutMs / 1000} s`, portHint(release.port, listening));
   }
   const checks = release.healthchecks?.[proc.type] ?? [];
+  const hostHeader = `${release.app}.${deps.config.domain}`;
   if (checks.length) {
-    const why = await runHealthChecks(ip!, release.port, `${release.app}.${deps.config.domain}`, checks, isAlive);
+    const why = await runHealthChecks(ip!, release.port, hostHeader, checks, isAlive);
     if (why) {
       return fail(deps, proc, 'boot_health_check', `${name} failed its health check: ${why}`,
         'fix the app so that its app.json healthchecks pass (its last output is above), or change the checks');
     }
+  } else {
+    const why = await answersHttp(ip!, release.port, hostHeader, deadline, isAlive);
+    if (why && !(await isAlive())) return failExited(deps, release, proc, name, exits);
+    if (why) {
+      return fail(deps, proc, 'boot_no_http', `${name} accepted connections on $PORT ${release.port} but never answered HTTP: ${why}`,
+        'a web process must answer HTTP on $PORT (any status will do); run a worker process type for anything else');
+    }
   }
+  await settle(deps, release, proc, name, exits, isAlive);
   return `${ip}:${release.port}`;
+}
+
+/** The app's BERTH_SETTLE_SEC config var (checked at config:set), else the server's. */
+export function settleMsOf(release: Release, serverMs: number): number {
+  const own = release.config.BERTH_SETTLE_SEC ?? '';
+  return /^\d{1,3}$/.test(own) ? Number(own) * 1000 : serverMs;
+}
+
+/** BERTH_SETTLE_SEC (Dokku's wait): the process must still run this long after it was found ready. */
+async function settle(deps: LocalDeps, release: Release, proc: Proc, name: string, exits: ExitWatch, isAlive: () => Promise<boolean>): Promise<void> {
+  const until = Date.now() + settleMsOf(release, deps.config.runtime.settleMs);
+  while (Date.now() < until) {
+    await sleep(Math.min(250, until - Date.now()));
+    if (!(await isAlive())) await failExited(deps, release, proc, name, exits);
+  }
 }

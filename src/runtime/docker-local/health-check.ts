@@ -1,5 +1,6 @@
 // app.json health checks (Dokku's format): HTTP GETs against a new process,
-// each retried, all of which must pass before it takes traffic.
+// each retried, all of which must pass before it takes traffic. Without
+// them, the default check: any HTTP answer to GET / (answersHttp).
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HealthCheck } from '../../shared/types.js';
@@ -12,6 +13,19 @@ function get(host: string, port: number, path: string, hostHeader: string, timeo
       res.on('data', (d) => { if (body.length < 65536) body += d; });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+  });
+}
+
+/** Resolves with the status once a response head arrives; the body is not read (it may never end: a stream on /). */
+function head(host: string, port: number, hostHeader: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host, port, path: '/', headers: { host: hostHeader }, agent: false, timeout: timeoutMs }, (res) => {
+      resolve(res.statusCode ?? 0);
+      res.on('error', () => {});
+      req.destroy();
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
@@ -39,4 +53,31 @@ export async function runHealthChecks(
     if (why) return `${why}, after ${check.attempts} attempt(s)`;
   }
   return undefined;
+}
+
+// A refused or reset request is tried again this soon: the app is still starting, or its server restarts.
+const HTTP_RETRY_MS = 50;
+
+/**
+ * The default readiness check, after the port accepted: GET / gets an HTTP
+ * answer, any status. A framework that binds before it loads its config (Next)
+ * crashes here instead of after the switch. One request may wait for the
+ * whole boot deadline (a slow first render is an answer too); a reset is
+ * tried again while the process lives. Resolves undefined when answered.
+ */
+export async function answersHttp(
+  host: string, port: number, hostHeader: string, deadline: number, isAlive: () => Promise<boolean>,
+): Promise<string | undefined> {
+  let why = 'no answer';
+  while (Date.now() < deadline) {
+    try {
+      await head(host, port, hostHeader, Math.max(1, deadline - Date.now()));
+      return undefined;
+    } catch (err) {
+      why = (err as Error).message;
+    }
+    if (!(await isAlive())) return `GET / failed: ${why} (the process exited)`;
+    await sleep(HTTP_RETRY_MS);
+  }
+  return `GET / got no HTTP answer: ${why}`;
 }

@@ -15,6 +15,7 @@ import { containerEnv } from '../docker-local/processes.js';
 import { healthTest } from './health-test.js';
 import { processMounts } from '../storage-mounts.js';
 import { BerthError } from '../../shared/errors.js';
+import { settleMsOf } from '../docker-local/boot-check.js';
 
 export const serviceName = (app: string, type: string) => `berth-${app}-${type}`;
 export const overlayName = (app: string) => `berth-swarm-${app}`;
@@ -62,7 +63,8 @@ export async function serviceSpec(docker: Docker, config: BerthConfig, input: Se
   const hardening = await hardeningFor(docker, release.image);
   const labels = berthLabels(release.app, tag, type, type);
   const checks = release.healthchecks?.[type] ?? [];
-  const monitor = Math.max(5, Math.ceil(config.runtime.bootTimeoutMs / 4000));
+  // Swarm watches each updated task this long before it moves on: BERTH_SETTLE_SEC is a floor for it.
+  const monitor = Math.max(5, Math.ceil(config.runtime.bootTimeoutMs / 4000), Math.ceil(settleMsOf(release, config.runtime.settleMs) / 1000));
   const command = release.processTypes[type];
   const mounts = await processMounts(docker, config, release, type);
   const order = input.stopFirst ? 'stop-first' : 'start-first';
