@@ -41,7 +41,10 @@ type Deps = OpsDeps;
 
 export function gitHandler(deps: Deps): GitHandler {
   return (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://berth.invalid');
+    // `//x/...` parses as a host (and a bad one throws): never a git path; the API refuses it as non-canonical.
+    if (!req.url?.startsWith('/') || req.url.startsWith('//')) return false;
+    let url: URL;
+    try { url = new URL(req.url, 'http://berth.invalid'); } catch { return false; }
     const m = GIT_PATH.exec(url.pathname);
     if (!m) return false;
     const rawPath = (req.url ?? '/').split('?')[0]!;
