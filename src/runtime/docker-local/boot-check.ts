@@ -1,5 +1,5 @@
 // A new process is ready when it has an address, its port accepts, and the
-// app.json health checks pass (without any: GET / gets an HTTP answer, any
+// app.json health checks pass (without any: GET READY_PATH gets an HTTP answer, any
 // status), and, if a settle window is set, it still runs after it. A restart during boot counts as a
 // crash, since the restart policy would otherwise hide it. Each failure
 // says why, from the container's State (exit code, OOM) or its sockets.

@@ -1,6 +1,6 @@
 // app.json health checks (Dokku's format): HTTP GETs against a new process,
 // each retried, all of which must pass before it takes traffic. Without
-// them, the default check: any HTTP answer to GET / (answersHttp).
+// them, the default check: any HTTP answer to GET READY_PATH (answersHttp).
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HealthCheck } from '../../shared/types.js';
@@ -19,10 +19,17 @@ function get(host: string, port: number, path: string, hostHeader: string, timeo
   });
 }
 
-/** Resolves with the status once a response head arrives; the body is not read (it may never end: a stream on /). */
+/**
+ * The default check's path: one no app serves, so the probe has no side
+ * effect (a visit counter on `/` would count every deploy's probe); any
+ * answer, a 404 too, shows the server is up and serving.
+ */
+export const READY_PATH = '/.well-known/berth-ready';
+
+/** Resolves with the status once a response head arrives; the body is not read (it may never end: a stream). */
 function head(host: string, port: number, hostHeader: string, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host, port, path: '/', headers: { host: hostHeader }, agent: false, timeout: timeoutMs }, (res) => {
+    const req = http.get({ host, port, path: READY_PATH, headers: { host: hostHeader }, agent: false, timeout: timeoutMs }, (res) => {
       resolve(res.statusCode ?? 0);
       res.on('error', () => {});
       req.destroy();
@@ -59,7 +66,7 @@ export async function runHealthChecks(
 const HTTP_RETRY_MS = 50;
 
 /**
- * The default readiness check, after the port accepted: GET / gets an HTTP
+ * The default readiness check, after the port accepted: GET READY_PATH gets an HTTP
  * answer, any status. A framework that binds before it loads its config (Next)
  * crashes here instead of after the switch. One request may wait for the
  * whole boot deadline (a slow first render is an answer too); a reset is
@@ -76,8 +83,8 @@ export async function answersHttp(
     } catch (err) {
       why = (err as Error).message;
     }
-    if (!(await isAlive())) return `GET / failed: ${why} (the process exited)`;
+    if (!(await isAlive())) return `GET ${READY_PATH} failed: ${why} (the process exited)`;
     await sleep(HTTP_RETRY_MS);
   }
-  return `GET / got no HTTP answer: ${why}`;
+  return `GET ${READY_PATH} got no HTTP answer: ${why}`;
 }

@@ -1,12 +1,14 @@
 // The container health check of a web task, as one shell line: Swarm runs
 // it inside the container, so it uses whichever client the image has (curl,
-// wget, python3, bash's /dev/tcp). Without a path any HTTP answer counts (the
-// port check); with app.json's path the status must be below 400. An image
+// wget, python3, bash's /dev/tcp). Without a path any HTTP answer to READY_PATH
+// counts (no side effect on the app's `/`); with app.json's path the status must be below 400. An image
 // with none of these tools passes (Berth's own checks after the update still
 // run, routes.ts), which deploy/swarm.md says.
 
+import { READY_PATH } from '../docker-local/health-check.js';
+
 export function healthTest(port: number, path?: string): string {
-  const url = `http://127.0.0.1:${port}${path ?? '/'}`.replace(/'/g, '%27');
+  const url = `http://127.0.0.1:${port}${path ?? READY_PATH}`.replace(/'/g, '%27');
   const strict = path !== undefined;
   const py = strict
     ? `import sys,urllib.request as u; u.urlopen(sys.argv[1], timeout=3)`
