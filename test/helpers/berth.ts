@@ -46,7 +46,22 @@ export interface Berth {
   routerPid(): Promise<number | undefined>;
 }
 
+/**
+ * A port taken from the kernel is free when it is picked, not when the server
+ * binds it: another process (a client's ephemeral port) can take it between.
+ * A start that fails on EADDRINUSE is tried again with new ports.
+ */
 export async function startBerth(extraEnv: Record<string, string> = {}): Promise<Berth> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startBerthOnce(extraEnv);
+    } catch (err) {
+      if (attempt >= 3 || !/EADDRINUSE/.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startBerthOnce(extraEnv: Record<string, string>): Promise<Berth> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'berth-test-'));
   const apiPort = await freePort();
   const routerPort = await freePort();
@@ -114,7 +129,12 @@ export async function startBerth(extraEnv: Record<string, string> = {}): Promise
       for (const p of [routerPort, Number(env.BERTH_ROUTER_TLS_PORT)]) if (p) await removeRouterPortRule(p).catch(() => {});
     },
   };
-  await berth.start();
+  try {
+    await berth.start();
+  } catch (err) {
+    await berth.destroy();
+    throw err;
+  }
   return berth;
 }
 
