@@ -157,7 +157,7 @@ describe('backing services', () => {
     const linked = await call('POST', `/services/${cache}/links`, { app });
     assert.equal(linked.body.envVar, 'REDIS_URL', JSON.stringify(linked.body));
     const ping = await run(app, `u=\${REDIS_URL#redis://:}; pw=\${u%%@*}; hp=\${u#*@}; exec 3<>/dev/tcp/\${hp%%:*}/6379;
-      printf 'PING\\r\\nAUTH %s\\r\\nPING\\r\\n' "$pw" >&3; timeout 3 head -c 200 <&3 || true`);
+      printf 'PING\\r\\nAUTH %s\\r\\nPING\\r\\nQUIT\\r\\n' "$pw" >&3; timeout 5 cat <&3 || true`);
     assert.match(ping.out, /NOAUTH/, `without the password: ${ping.out}`);
     assert.match(ping.out, /\+OK\r?\n\+PONG/, ping.out);
   });
