@@ -12,6 +12,7 @@ import { api, sse } from '../helpers/api.js';
 import { push, sampleRepo } from '../helpers/git.js';
 import { viaRouter } from '../helpers/http.js';
 import { removeAppObjects } from '../helpers/docker.js';
+import { launchBrowser, openPage, signInWith } from '../helpers/browser.js';
 
 const hex = () => randomBytes(3).toString('hex');
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
@@ -136,6 +137,26 @@ describe('backing services', () => {
     assert.match(r.body.error.message, new RegExp(`linked to ${app}`));
     assert.match(r.body.error.hint, new RegExp(`berth services:unlink ${db} ${app}`));
     assert.equal((await call('DELETE', `/services/${db}`)).status, 400, 'and needs --confirm');
+  });
+
+  test('the dashboard\'s Services page lists the service, its status and the linked app', async () => {
+    const browser = await launchBrowser();
+    try {
+      const { page, problems } = await openPage(await browser.newContext());
+      const base = `http://127.0.0.1:${berth.apiPort}`;
+      await signInWith(page, base, berth.token);
+      await page.getByRole('link', { name: 'Services', exact: true }).click();
+      const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: db, exact: true }) });
+      await row.waitFor({ timeout: 15_000 });
+      const text = await row.innerText();
+      assert.match(text, /postgres/);
+      assert.match(text, /Running/);
+      assert.match(text, new RegExp(`${app}\\s+DATABASE_URL`));
+      assert.equal(await row.getByRole('link', { name: app }).getAttribute('href'), `/apps/${app}`);
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+    }
   });
 
   test('data survives a service restart and a redeploy of the app', async () => {
