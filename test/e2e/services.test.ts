@@ -13,6 +13,7 @@ import { push, sampleRepo } from '../helpers/git.js';
 import { viaRouter } from '../helpers/http.js';
 import { removeAppObjects } from '../helpers/docker.js';
 import { launchBrowser, openPage, signInWith } from '../helpers/browser.js';
+import { runBerthCli } from '../helpers/cli.js';
 
 const hex = () => randomBytes(3).toString('hex');
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
@@ -49,6 +50,7 @@ describe('backing services', () => {
     const out = res.events.filter((e) => e.event === 'message').map((e) => e.data.text).join('');
     return { code: res.events.find((e) => e.event === 'exit')?.data.code as number | undefined, out };
   }
+  const cli = (...args: string[]) => runBerthCli(args, { HOME: berth.dataDir, BERTH_URL: `http://127.0.0.1:${berth.apiPort}`, BERTH_TOKEN: berth.token }, 120_000);
   const tcp = (host: string, port: number) => `timeout 5 bash -c 'exec 3<>/dev/tcp/${host}/${port}' && echo open || echo closed`;
 
   before(async () => {
@@ -118,6 +120,9 @@ describe('backing services', () => {
     assert.match(check, /^ok: visits: \d+/);
     assert.deepEqual((await call('GET', `/services/${db}`)).body.service.links, [{ app, envVar: 'DATABASE_URL' }]);
     assert.equal((await call('POST', `/services/${db}/links`, { app })).status, 409, 'a second link to the same app is refused');
+    const listed = await cli('services');
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, new RegExp(`${db}\\s+postgres\\s+running.*${app} \\(DATABASE_URL\\)`));
   });
 
   test('only the linked app reaches the database: not another app by name or by address', async () => {
@@ -137,6 +142,9 @@ describe('backing services', () => {
     assert.match(r.body.error.message, new RegExp(`linked to ${app}`));
     assert.match(r.body.error.hint, new RegExp(`berth services:unlink ${db} ${app}`));
     assert.equal((await call('DELETE', `/services/${db}`)).status, 400, 'and needs --confirm');
+    const refused = await cli('services:destroy', db, '--confirm', db);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, new RegExp(`${db} is linked to ${app}; unlink it first`));
   });
 
   test('the dashboard\'s Services page lists the service, its status and the linked app', async () => {
@@ -198,5 +206,12 @@ describe('backing services', () => {
       assert.equal(docker('volume', 'ls', '-q', '--filter', `label=berth.service=${name}`), '');
     }
     assert.deepEqual((await call('GET', '/services')).body.services, []);
+    const events = (await call('GET', '/events?n=200')).body.events as { action: string; detail?: string; result: string }[];
+    const seen = (action: string, detail: string, result = 'ok') => events.some((e) => e.action === action && e.detail === detail && e.result === result);
+    assert.ok(seen('services:create', `postgres ${db}`), JSON.stringify(events.map((e) => [e.action, e.detail, e.result])));
+    assert.ok(seen('services:link', `${db} ${app}`));
+    assert.ok(seen('services:destroy', db, 'failed'), 'the refused destroy is in the audit log');
+    assert.ok(seen('services:unlink', `${db} ${app}`));
+    assert.ok(seen('services:destroy', db));
   });
 });
