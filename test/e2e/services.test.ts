@@ -167,7 +167,7 @@ describe('backing services', () => {
     }
   });
 
-  test('data survives a service restart and a redeploy of the app', async () => {
+  test('data survives a service restart, a redeploy of the app and a Berth restart', async () => {
     const n = await count();
     const restarted = await call('POST', `/services/${db}/restart`);
     assert.equal(restarted.status, 200, JSON.stringify(restarted.body));
@@ -175,6 +175,10 @@ describe('backing services', () => {
     const redeployed = await call('PUT', `/apps/${app}/config`, { vars: { TOUCH: hex() } });
     assert.equal(redeployed.status, 200, JSON.stringify(redeployed.body));
     assert.equal(await count(), n);
+    await berth.stop();
+    await berth.start();
+    assert.equal(await count(), n, 'after a Berth restart');
+    assert.equal((await call('GET', `/services/${db}`)).body.service.status, 'running');
     const logs = await call('GET', `/services/${db}/logs?lines=50`);
     assert.ok(logs.body.lines.some((l: string) => /database system is ready to accept connections/.test(l)), logs.body.lines.join('\n'));
   });

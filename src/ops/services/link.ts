@@ -11,6 +11,7 @@ import { requireApp } from '../app-lookup.js';
 import type { OpsDeps } from '../deps.js';
 import { applyVars } from './apply-vars.js';
 import { linksOfApp, requireService } from './lookup.js';
+import { waitReady } from './ready.js';
 
 export interface LinkResult { readonly service: string; readonly app: string; readonly envVar: string; readonly release?: number; readonly log: string[] }
 
@@ -28,6 +29,8 @@ export async function servicesLink(input: { name: unknown; app: unknown }, deps:
       `unset it first (berth config:unset ${app.name} ${envVar}), or name the service differently`);
   }
   const host = await ctx.runtime.link(name, app.name);
+  // Where linking restarts the service (a Swarm service update), the app's new release waits for it.
+  await waitReady(ctx, deps);
   await setServiceLink(deps.redis, name, app.name, envVar);
   try {
     const out = await applyVars(app, { set: { [envVar]: ctx.kind.url(host, ctx.secrets) }, unset: [], description: `Attach ${name} as ${envVar}` }, deps);

@@ -58,6 +58,13 @@ export function swarmServiceRuntime(deps: SwarmDeps): ServiceRuntime {
     }
   }
 
+  /** An update that restarts the task: returns once the old task's container is gone, so a health check that follows sees the new one. */
+  async function updateAndWait(name: string, change: (spec: Spec) => void): Promise<void> {
+    const before = await taskContainer(name);
+    await update(name, change);
+    for (let i = 0; i < 120 && before && (await taskContainer(name)) === before; i++) await sleep(500);
+  }
+
   async function managerNode(): Promise<string> {
     const info = await docker.info() as { Swarm?: { NodeID?: string } };
     if (!info.Swarm?.NodeID) throw new BerthError('swarm_inactive', 503, 'this engine is not part of a Swarm', { hint: 'see deploy/swarm.md' });
@@ -114,23 +121,29 @@ export function swarmServiceRuntime(deps: SwarmDeps): ServiceRuntime {
     async link(service, app) {
       const overlay = await ensureOverlay(deps, app);
       const id = ((await docker.getNetwork(overlay).inspect()) as { Id: string }).Id;
-      await update(service, (s) => {
+      let changed = false;
+      const change = (s: Spec) => {
         const nets = (s.TaskTemplate.Networks ?? []) as { Target: string }[];
-        if (!nets.some((n) => n.Target === overlay || n.Target === id)) nets.push({ Target: overlay, Aliases: [serviceContainerName(service)] } as { Target: string });
+        if (!nets.some((n) => n.Target === overlay || n.Target === id)) { nets.push({ Target: overlay, Aliases: [serviceContainerName(service)] } as { Target: string }); changed = true; }
         s.TaskTemplate.Networks = nets;
-      });
+      };
+      const now = await inspect(service);
+      if (now) change(structuredClone(now.spec));
+      if (changed) await updateAndWait(service, change);
       return serviceContainerName(service);
     },
 
     hostOf: (service) => serviceContainerName(service),
 
     async unlink(service, app) {
-      if (!(await inspect(service))) return;
+      const now = await inspect(service);
+      if (!now) return;
       // The spec names networks by id once Swarm has resolved them: compare both.
       const net = await docker.getNetwork(overlayName(app)).inspect().catch(() => undefined) as { Id?: string } | undefined;
-      await update(service, (s) => {
-        s.TaskTemplate.Networks = ((s.TaskTemplate.Networks ?? []) as { Target: string }[]).filter((n) => n.Target !== overlayName(app) && n.Target !== net?.Id);
-      });
+      const other = (n: { Target: string }) => n.Target !== overlayName(app) && n.Target !== net?.Id;
+      const nets = (now.spec.TaskTemplate.Networks ?? []) as { Target: string }[];
+      if (nets.every(other)) return;
+      await updateAndWait(service, (s) => { s.TaskTemplate.Networks = ((s.TaskTemplate.Networks ?? []) as { Target: string }[]).filter(other); });
     },
 
     async state(service): Promise<ServiceState> {
@@ -148,10 +161,7 @@ export function swarmServiceRuntime(deps: SwarmDeps): ServiceRuntime {
     },
 
     async restart(service) {
-      const before = await taskContainer(service);
-      await update(service, (s) => { s.TaskTemplate.ForceUpdate = (s.TaskTemplate.ForceUpdate ?? 0) + 1; });
-      // Until the old task is gone, a health check would still reach it and say "ready".
-      for (let i = 0; i < 120 && before && (await taskContainer(service)) === before; i++) await sleep(500);
+      await updateAndWait(service, (s) => { s.TaskTemplate.ForceUpdate = (s.TaskTemplate.ForceUpdate ?? 0) + 1; });
     },
 
     async remove(service) {
