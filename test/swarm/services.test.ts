@@ -83,8 +83,9 @@ describe('backing services on swarm', { skip }, () => {
       for (let i = 0; i < 10 && seen !== 'open'; i++) { await sleep(1000); seen = tcp(t, `berth-svc-${db}`); }
       assert.equal(seen, 'open', `from the app's task on the ${t.node}`);
     }
-    const svc = JSON.parse(cluster.manager.docker('service', 'inspect', `berth-svc-${db}`))[0];
-    const ip = (svc.Endpoint?.VirtualIPs ?? []).map((v: { Addr: string }) => v.Addr.split('/')[0]);
+    const task = cluster.manager.docker('ps', '-q', '--filter', `label=berth.service=${db}`);
+    const ip = Object.values(JSON.parse(cluster.manager.docker('inspect', task))[0].NetworkSettings.Networks as Record<string, { IPAddress: string }>).map((n) => n.IPAddress);
+    assert.ok(ip.length >= 2, `the service's addresses: ${ip}`);
     const theirs = tasks(other);
     assert.ok(theirs.length > 0);
     for (const t of theirs) {

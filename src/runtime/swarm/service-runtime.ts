@@ -96,6 +96,8 @@ export function swarmServiceRuntime(deps: SwarmDeps): ServiceRuntime {
         LogDriver: { Name: 'json-file', Options: { 'max-size': '10m', 'max-file': '3' } },
       },
       Mode: { Replicated: { Replicas: 1 } },
+      // DNS answers the task's own address: one task needs no virtual IP (IPVS) in front of it.
+      EndpointSpec: { Mode: 'dnsrr' },
       // One task at a time, never two on one data directory.
       UpdateConfig: { Parallelism: 1, Order: 'stop-first', FailureAction: 'pause' },
     };
