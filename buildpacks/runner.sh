@@ -22,6 +22,9 @@ mkdir -p "$out"
 # Buildpacks may hand over runtime directories as reusable image layers
 # (see buildpacks/README.md); outside Berth they copy them into BUILD_DIR.
 export BERTH_LAYERS="$out/layers"
+# Lines for the slug report (what was kept in the slug and why), and lines a
+# failed boot repeats as its likely cause (a dependency's engines.node, say).
+export BERTH_SLUG_NOTES="$out/slug-notes" BERTH_BOOT_HINTS="$out/boot-hints"
 
 finish() { printf '%s\n' "$*" > "$out/status"; exit 0; }
 

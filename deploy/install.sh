@@ -322,6 +322,10 @@ start_daemon() {
   # setsid: the server must outlive this script and its process group. The
   # server starts the router as a process of its own (router-<port>.pid), which
   # outlives a crash of the server; stopping the server stops it too.
+  # The soft descriptor limit up to the hard one (systemd's LimitNOFILE does
+  # the same for the unit): thousands of client connections need them, and
+  # Berth keeps BERTH_FD_RESERVE of them for Docker, Redis and the API.
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || warn "could not raise the descriptor limit (ulimit -n) above $(ulimit -n)"
   nohup setsid "$node_bin" $node_flags "$repo/dist/main/index.js" server >>"$log_file" 2>&1 </dev/null &
   daemon_pid=$!
   echo "$daemon_pid" > "$pid_file"

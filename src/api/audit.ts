@@ -1,6 +1,7 @@
-// The API's audit middleware: every request that can change state (any
-// method but GET/HEAD) is recorded once, allowed or not, with names only:
-// config keys but never their values, token names but never secrets.
+// The API's audit middleware, on every guarded route (api-router.ts): every
+// request that can change state (any method but GET/HEAD) is recorded once,
+// allowed or not, with names only: config keys but never their values, token
+// names but never secrets. Refusals go to a stream of their own (store/events.ts).
 import type { Context, Next } from 'koa';
 import { auditRecord } from '../ops/audit/record.js';
 import type { AuthDeps } from '../ops/auth/check-token.js';
@@ -16,7 +17,7 @@ const result = (ctx: Context) => (ctx.body ?? {}) as Record<string, unknown>;
 // [method, path pattern, action, detail]; the first match names the request.
 const ACTIONS: readonly [string, RegExp, string, Detail?][] = [
   ['POST', /^\/apps$/, 'apps:create', (c) => str(body(c).name)],
-  ['DELETE', /^\/apps\/[^/]+$/, 'apps:destroy'],
+  ['DELETE', /^\/apps\/[^/]+$/, 'apps:destroy', (c) => (c.query['purge-storage'] === 'true' || c.query['purge-storage'] === '1' ? '--purge-storage' : undefined)],
   ['PUT', /^\/apps\/[^/]+\/config$/, 'config:set', (c) => keysOf(body(c).vars)],
   ['DELETE', /^\/apps\/[^/]+\/config$/, 'config:unset', (c) => str(c.query.keys)],
   ['PUT', /^\/apps\/[^/]+\/formation$/, 'ps:scale', (c) => JSON.stringify(body(c).formation ?? {})],
@@ -32,6 +33,10 @@ const ACTIONS: readonly [string, RegExp, string, Detail?][] = [
   ['PUT', /^\/apps\/[^/]+\/certs\/redirect$/, 'certs:redirect', (c) => str(body(c).enabled)],
   ['PUT', /^\/apps\/[^/]+\/certs$/, 'certs:add'],
   ['DELETE', /^\/apps\/[^/]+\/certs\/[^/]+$/, 'certs:remove'],
+  ['POST', /^\/apps\/[^/]+\/storage$/, 'storage:mount', (c) => `${str(body(c).mount)}${body(c).stopFirst === true ? ' --stop-first' : ''}`],
+  ['DELETE', /^\/apps\/[^/]+\/storage$/, 'storage:unmount', (c) => str(c.query.mount)],
+  ['PUT', /^\/apps\/[^/]+\/storage\/strategy$/, 'storage:strategy', (c) => str(body(c).strategy)],
+  ['POST', /^\/storage\/directories$/, 'storage:ensure-directory', (c) => str(body(c).name)],
   ['POST', /^\/tokens$/, 'tokens:create', (c) => `${str(body(c).name)} ${str(body(c).scope) ?? ''}`.trim()],
   ['DELETE', /^\/tokens\/[^/]+$/, 'tokens:revoke', (c) => decodeURIComponent(c.path.split('/').pop() ?? '')],
   ['POST', /^\/users$/, 'users:add', (c) => `${str(body(c).name)} ${str(body(c).role) ?? 'deploy'}`],
@@ -63,8 +68,8 @@ export function auditRequests(prefix: string, deps: AuthDeps) {
   return async (ctx: Context, next: Next) => {
     if (ctx.method === 'GET' || ctx.method === 'HEAD') return next();
     const apiPath = ctx.path.slice(prefix.length) || '/';
-    const app = /^\/apps\/([^/]+)/.exec(apiPath)?.[1] ?? (apiPath === '/apps' ? str(body(ctx).name) : undefined);
-    const base = { user: principalOf(ctx).user, via: (ctx.state.via as string | undefined) ?? 'api', source: sourceOf(ctx), ...(app ? { app: decodeURIComponent(app) } : {}) };
+    const app = (typeof ctx.params?.app === 'string' ? ctx.params.app : undefined) ?? (apiPath === '/apps' ? str(body(ctx).name) : undefined);
+    const base = { user: principalOf(ctx).user, via: (ctx.state.via as string | undefined) ?? 'api', source: sourceOf(ctx), ...(app ? { app } : {}) };
     try {
       await next();
       await auditRecord({ ...base, ...nameOf(ctx, apiPath), result: ctx.status < 400 ? 'ok' : 'failed' }, deps);

@@ -1,12 +1,17 @@
-// The OpenAPI document of /api/v1, built from one table so it cannot drift
-// far from the routes: each row is method, path, the CLI command it serves.
+// The OpenAPI document of /api/v1, built from the routes as registered (with
+// each one's policy as `x-berth-policy`) and one table of summaries: each row
+// is method, path, the CLI command it serves. A route without a row, or a row
+// without a route, fails test/unit/api-routes.test.ts.
+import type { RouteEntry } from './api-router.js';
+import { describePolicy } from './policy.js';
+
 type Row = readonly [method: string, path: string, command: string, summary: string];
 
 const ROWS: readonly Row[] = [
   ['get', '/apps', 'apps', 'List apps'],
   ['post', '/apps', 'apps:create', 'Create an app ({ name })'],
   ['get', '/apps/{app}', 'apps:info', 'Show an app'],
-  ['delete', '/apps/{app}', 'apps:destroy', 'Destroy an app (?confirm=<app>)'],
+  ['delete', '/apps/{app}', 'apps:destroy', 'Destroy an app (?confirm=<app>; &purge-storage=true also removes its storage volumes)'],
   ['get', '/apps/{app}/config', 'config', 'List config vars'],
   ['get', '/apps/{app}/config/{key}', 'config:get', 'Get one config var'],
   ['put', '/apps/{app}/config', 'config:set', 'Set config vars ({ vars, restart })'],
@@ -36,6 +41,9 @@ const ROWS: readonly Row[] = [
   ['delete', '/apps/{app}/certs/auto', 'certs:auto-disable', 'Stop ACME renewals'],
   ['put', '/apps/{app}/certs/redirect', 'certs:redirect', 'HTTP -> HTTPS redirect ({ enabled })'],
   ['get', '/apps/{app}/metrics', 'metrics', 'Router traffic of the app (JSON); Prometheus text at /metrics'],
+  ['get', '/status', 'apps:status', 'Every app with its processes and routes, as the apps page shows them'],
+  ['get', '/apps/{app}/status', 'apps:status', 'One app with its processes and routes'],
+  ['get', '/status/stream', 'apps:status', 'The same as /status over SSE, sent again on every change (?app)'],
   ['get', '/whoami', 'whoami', 'The user and scopes of the token in use'],
   ['post', '/sign-in', 'login', 'Check the token and record the sign-in in the audit log'],
   ['get', '/tokens', 'tokens', 'List tokens, never their secrets (admin)'],
@@ -48,7 +56,15 @@ const ROWS: readonly Row[] = [
   ['post', '/keys', 'keys:add', 'Register an SSH public key ({ user, publicKey }) (admin)'],
   ['delete', '/keys/{key}', 'keys:remove', 'Remove an SSH key by fingerprint or comment (admin)'],
   ['get', '/events', 'events', 'The audit log (?app, ?n; ?tail=1 streams SSE)'],
-  ['post', '/secrets/rotate-key', 'secrets:rotate-key', 'Re-encrypt every config value under a new key (admin)'],  ['get', '/services', 'services', 'List backing services with status and links'],
+  ['post', '/secrets/rotate-key', 'secrets:rotate-key', 'Re-encrypt every config value under a new key (admin)'],
+  ['get', '/apps/{app}/storage', 'storage:list', 'Storage mounts, deploy strategy and the app\'s storage volumes'],
+  ['post', '/apps/{app}/storage', 'storage:mount', 'Mount a volume or storage directory ({ mount: "<name-or-dir>:<path>", processes?, stopFirst? }); a new release (admin)'],
+  ['delete', '/apps/{app}/storage', 'storage:unmount', 'Remove a mount (?mount=<name-or-dir>:<path>); a new release, the files are kept (admin)'],
+  ['put', '/apps/{app}/storage/strategy', 'storage:strategy', 'Deploy strategy ({ strategy: start-first|stop-first }) (admin)'],
+  ['post', '/storage/directories', 'storage:ensure-directory', 'Make <storage root>/<name>, owned by the app user ({ name }) (admin)'],
+  ['get', '/apps/{app}/cron', 'cron:list', "The live release's app.json cron jobs: next run, running, last runs (?runs=N, up to 100)"],
+  ['post', '/apps/{app}/cron/{id}/run', 'cron:run', 'Run a scheduled job now (admin); SSE output, then event: exit ({ code, outcome })'],
+  ['get', '/services', 'services', 'List backing services with status and links'],
   ['post', '/services', 'services:create', 'Create a service ({ kind: postgres|redis, name }); answers once it accepts connections (admin)'],
   ['get', '/services/{name}', 'services:info', 'Status, version, size on disk, links, last backup'],
   ['delete', '/services/{name}', 'services:destroy', 'Destroy a service and its data (?confirm=<name>); refused while linked (admin)'],
@@ -64,19 +80,31 @@ const errorSchema = {
   properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, hint: { type: 'string' } } } },
 };
 
-export function openApiDocument(): object {
+/** The table's rows, for the test that matches them to the routes. */
+export const OPENAPI_ROWS = ROWS;
+
+/** `/api/v1/apps/:app` -> `/apps/{app}`. */
+export const openApiPath = (registered: string) => registered.replace(/^\/api\/v1/, '').replace(/:(\w+)/g, '{$1}');
+
+export function openApiDocument(routes: readonly RouteEntry[]): object {
   const paths: Record<string, Record<string, object>> = {};
-  for (const [method, path, command, summary] of ROWS) {
+  for (const route of routes) {
+    const path = openApiPath(route.path);
+    const row = ROWS.find(([m, p]) => m === route.method && p === path);
+    const [method, , command, summary] = row ?? [route.method, path, '-', ''];
     const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
     (paths[path] ??= {})[method] = {
-      operationId: command,
+      operationId: command === '-' ? `${method} ${path}` : command,
       summary: `${summary} — berth ${command}`,
+      'x-berth-policy': describePolicy(route.policy),
       parameters: params,
       responses: {
         200: { description: 'OK' },
         400: { description: 'Invalid input', content: { 'application/json': { schema: errorSchema } } },
         401: { description: 'Missing or wrong token', content: { 'application/json': { schema: errorSchema } } },
+        403: { description: "The token's scope does not allow this", content: { 'application/json': { schema: errorSchema } } },
         404: { description: 'Unknown app or object', content: { 'application/json': { schema: errorSchema } } },
+        429: { description: 'Too many requests from this token, or failed sign-ins from this address (Retry-After)', content: { 'application/json': { schema: errorSchema } } },
         409: { description: 'Conflict (e.g. a deploy in progress)', content: { 'application/json': { schema: errorSchema } } },
         ...(method === 'get' ? {} : {
           413: { description: 'Body larger than 1 MiB', content: { 'application/json': { schema: errorSchema } } },

@@ -2,11 +2,12 @@
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkManifestTypes, parseAppJson, type AppManifest } from '../shared/app-json.js';
+import type { CronOptions } from '../shared/app-json-cron.js';
 import type { BuildOutput } from './builder.js';
 
-export async function readAppJson(sourceDir: string): Promise<AppManifest | undefined> {
+export async function readAppJson(sourceDir: string, opts: CronOptions = {}): Promise<AppManifest | undefined> {
   const text = await readFile(path.join(sourceDir, 'app.json'), 'utf8').catch(() => undefined);
-  return text === undefined ? undefined : parseAppJson(text);
+  return text === undefined ? undefined : parseAppJson(text, opts);
 }
 
 /** Refuses a formation or health check for a process type the build did not produce. */

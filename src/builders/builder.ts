@@ -25,6 +25,8 @@ export interface BuildOutput {
   readonly port?: number;
   /** Of the build, the time spent making the slug image from the compiled app (buildpacks). */
   readonly slugMs?: number;
+  /** What a failed boot should name as its likely cause (buildpacks' build-notes.ts). */
+  readonly bootHints?: readonly string[];
 }
 
 export interface Builder {

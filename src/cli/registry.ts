@@ -21,6 +21,8 @@ import { metaGroup } from './commands/meta.js';
 import { accessGroup } from './commands/access.js';
 import { eventsGroup } from './commands/events.js';
 import { servicesGroup } from './commands/services.js';
+import { storageGroup } from './commands/storage.js';
+import { cronGroup } from './commands/cron.js';
 
 export interface CommandContext {
   readonly out: Output;
@@ -66,7 +68,7 @@ export interface CommandGroup {
 }
 
 export const COMMAND_GROUPS: readonly CommandGroup[] = [
-  appsGroup, configGroup, releasesGroup, psGroup, logsGroup, buildsGroup, runGroup, resourceGroup, domainsGroup, certsGroup, servicesGroup, accessGroup, eventsGroup, authGroup, metaGroup,
+  appsGroup, configGroup, releasesGroup, psGroup, logsGroup, buildsGroup, runGroup, cronGroup, resourceGroup, domainsGroup, certsGroup, storageGroup, servicesGroup, accessGroup, eventsGroup, authGroup, metaGroup,
 ];
 
 export class Registry {

@@ -35,8 +35,10 @@ export interface BerthConfig {
     readonly authFailWindowMs: number;
     /** Audit events kept (a capped Redis stream). */
     readonly auditMaxEvents: number;
-    /** An SSH client must authenticate within this. */
-    readonly sshAuthTimeoutMs: number;
+    /** Refused requests kept, in a stream of their own so that no volume of them evicts a change. */
+    readonly auditMaxDenied: number;
+    /** Authenticated API requests one credential may make per minute (then 429 with Retry-After). */
+    readonly apiRateLimit: number;
     /** An SSH session with no traffic is closed after this (a push's build keeps it busy). */
     readonly sshIdleTimeoutMs: number;
   };
@@ -144,6 +146,33 @@ export interface BerthConfig {
     /** A command exec'd in a service (health, version, size). */
     readonly execTimeoutMs: number;
   };
+  /** The SSH listener's bounds before a client has authenticated (src/git/ssh-gate.ts). */
+  readonly sshGate: {
+    /** From TCP accept: the version line must arrive within this... */
+    readonly versionTimeoutMs: number;
+    /** ...and authentication must succeed within this (also from accept). */
+    readonly authTimeoutMs: number;
+    /** Unauthenticated connections held at once, in total and per source address. */
+    readonly maxUnauthenticated: number;
+    readonly maxUnauthenticatedPerSource: number;
+    /** Bytes a client may send before it has authenticated. */
+    readonly maxPreAuthBytes: number;
+    /** Descriptors kept free for Docker, Redis and the API: new SSH connections are refused within this of the limit. */
+    readonly fdReserve: number;
+  };
+  /** Persistent storage (README "Storage"): host directories may only be mounted from under `root`; new volumes and directories belong to `uid`. */
+  readonly storage: { readonly root: string; readonly uid: number; readonly gid: number };
+  /** app.json `cron`: scheduled one-offs. */
+  readonly cron: {
+    /** A run past this is stopped and marked timed out. */
+    readonly timeoutMs: number;
+    /** Runs kept in each job's history. */
+    readonly historyRuns: number;
+    /** Runs at a time on this node (each is a container). */
+    readonly concurrency: number;
+    /** Test only: accept six-field schedules (seconds first) so a test's "minute" is short. */
+    readonly allowSeconds: boolean;
+  };
 }
 
 export interface RegistryConfig {
@@ -237,7 +266,8 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       authFailLimit: int(env, 'BERTH_AUTH_FAIL_LIMIT', 20, 1),
       authFailWindowMs: int(env, 'BERTH_AUTH_FAIL_WINDOW_SEC', 60, 1) * 1000,
       auditMaxEvents: int(env, 'BERTH_AUDIT_MAX_EVENTS', 10000, 100),
-      sshAuthTimeoutMs: 30_000,
+      auditMaxDenied: int(env, 'BERTH_AUDIT_MAX_DENIED', 10000, 100),
+      apiRateLimit: int(env, 'BERTH_API_RATE_LIMIT', 3000, 1),
       sshIdleTimeoutMs: int(env, 'BERTH_SSH_IDLE_TIMEOUT_SEC', 1800, 10) * 1000,
     }),
     images: Object.freeze({
@@ -321,6 +351,27 @@ export function loadConfig(env: Env = process.env): BerthConfig {
         renewBeforeMs: int(env, 'BERTH_ACME_RENEW_DAYS', 30, 1) * 86_400_000,
         checkIntervalMs: int(env, 'BERTH_ACME_CHECK_SEC', 43_200, 1) * 1000,
       }),
+    }),
+    sshGate: Object.freeze({
+      versionTimeoutMs: int(env, 'BERTH_SSH_VERSION_TIMEOUT_SEC', 10, 1) * 1000,
+      authTimeoutMs: int(env, 'BERTH_SSH_AUTH_TIMEOUT_SEC', 30, 1) * 1000,
+      maxUnauthenticated: int(env, 'BERTH_SSH_MAX_UNAUTHENTICATED', 256, 1),
+      maxUnauthenticatedPerSource: int(env, 'BERTH_SSH_MAX_UNAUTHENTICATED_PER_SOURCE', 32, 1),
+      // OpenSSH's whole pre-auth exchange with a few RSA-4096 key tries is ~20 KiB.
+      maxPreAuthBytes: int(env, 'BERTH_SSH_MAX_PREAUTH_KB', 128, 16) * 1024,
+      fdReserve: int(env, 'BERTH_FD_RESERVE', 1024, 64),
+    }),
+    storage: Object.freeze({
+      root: path.resolve(env.BERTH_STORAGE_ROOT || path.join(dataDir, 'storage')),
+      // The buildpack slug's `app` user; a Dockerfile app running as another user sets its own.
+      uid: int(env, 'BERTH_STORAGE_UID', 1000),
+      gid: int(env, 'BERTH_STORAGE_GID', 1000),
+    }),
+    cron: Object.freeze({
+      timeoutMs: int(env, 'BERTH_CRON_TIMEOUT_SEC', 3600, 1) * 1000,
+      historyRuns: int(env, 'BERTH_CRON_HISTORY', 20, 1),
+      concurrency: int(env, 'BERTH_CRON_CONCURRENCY', 4, 1),
+      allowSeconds: ['1', 'on', 'true', 'yes'].includes((env.BERTH_CRON_ALLOW_SECONDS ?? '').toLowerCase()),
     }),
   });
 }

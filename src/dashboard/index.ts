@@ -3,7 +3,7 @@
 //   -> the page (index.html, no-cache) at / and /apps/... -> sign-in routes.
 // Its data comes from /api/v1 itself, with the session cookie in place of a
 // bearer token (src/api/auth.ts), so there is no second API and no logic here.
-import type Router from '@koa/router';
+import type { ApiRouter } from '../api/api-router.js';
 import type { Context, Next } from 'koa';
 import type { ApiFront } from '../api/app.js';
 import type { OpsDeps } from '../ops/deps.js';
@@ -19,6 +19,6 @@ export function dashboardFront(deps: OpsDeps & { adminToken: string }, publicDir
       if ((ctx.method === 'GET' || ctx.method === 'HEAD') && serveAsset(ctx, assets)) return;
       await next();
     },
-    open(router: Router) { sessionRoutes(router, deps); },
+    open(router: ApiRouter) { sessionRoutes(router, deps); },
   };
 }

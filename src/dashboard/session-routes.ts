@@ -1,7 +1,7 @@
 // Sign-in and sign-out: POST /api/v1/session { token } sets the session
 // cookie, GET tells the page whether it is signed in (and its anti-CSRF
 // token), DELETE ends the session server-side. Outside the token check.
-import type Router from '@koa/router';
+import type { ApiRouter } from '../api/api-router.js';
 import type { Context } from 'koa';
 import { authSession, authSignIn, authSignOut, SESSION_COOKIE } from '../ops/auth/session.js';
 import type { OpsDeps } from '../ops/deps.js';
@@ -26,9 +26,9 @@ function sourceAddress(ctx: Context, trustProxy: boolean): string {
   return forwarded || ctx.req.socket.remoteAddress || 'unknown';
 }
 
-export function sessionRoutes(router: Router, deps: Deps): void {
+export function sessionRoutes(router: ApiRouter, deps: Deps): void {
   const { trustProxy } = deps.config.dashboard;
-  router.post('/api/v1/session', async (ctx) => {
+  router.post('/api/v1/session', { public: 'the sign-in: checks the Origin and the token itself' }, async (ctx) => {
     // No session yet: the Origin check alone stops a cross-site sign-in.
     checkCsrf(ctx, undefined, trustProxy);
     const token = (ctx.request.body as { token?: unknown } | undefined)?.token;
@@ -37,13 +37,13 @@ export function sessionRoutes(router: Router, deps: Deps): void {
     ctx.status = 201;
     ctx.body = { session: { csrf: session.csrf, expiresAt: new Date(session.expiresAt).toISOString() } };
   });
-  router.get('/api/v1/session', async (ctx) => {
+  router.get('/api/v1/session', { public: 'says only whether the cookie is a live session' }, async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     // 200 either way: "not signed in" is an answer here, not an error.
     const session = await authSession(ctx.cookies.get(SESSION_COOKIE), deps).catch(() => undefined);
     ctx.body = { session: session ? { csrf: session.csrf, expiresAt: new Date(session.expiresAt).toISOString() } : null };
   });
-  router.delete('/api/v1/session', async (ctx) => {
+  router.delete('/api/v1/session', { public: 'the sign-out: needs the live session and its CSRF token' }, async (ctx) => {
     const id = ctx.cookies.get(SESSION_COOKIE);
     const session = await authSession(id, deps);
     checkCsrf(ctx, session.csrf, trustProxy);

@@ -39,6 +39,8 @@ export async function runAndCommit(docker: Docker, spec: CommitRunSpec): Promise
       NanoCpus: spec.cpus ? Math.round(spec.cpus * 1e9) : undefined,
       PidsLimit: spec.pidsLimit ?? DEFAULT_PIDS_LIMIT,
       NetworkMode: spec.network,
+      // Storage mounts are seen by the command; docker commit never copies a mount's files into the image.
+      Mounts: spec.mounts?.length ? [...spec.mounts] : undefined,
     },
   });
   try {

@@ -6,6 +6,8 @@ import { BerthError } from '../shared/errors.js';
 import type { Docker } from './client.js';
 import { DEFAULT_PIDS_LIMIT, hardeningFor } from './hardening.js';
 import { isBerthOwned, LABEL } from './labels.js';
+import type { DockerMount } from './storage.js';
+import { launchProcess } from '../shared/launcher.js';
 
 export interface RunSpec {
   readonly name: string;
@@ -21,6 +23,8 @@ export interface RunSpec {
   readonly pidsLimit?: number;
   /** The app's own network (networks.ts); unset: Docker's default bridge. */
   readonly network?: string;
+  /** Storage mounts (storage.ts), already resolved and checked. */
+  readonly mounts?: readonly DockerMount[];
 }
 
 export interface ContainerView {
@@ -42,17 +46,19 @@ export interface ContainerView {
 export async function runContainer(docker: Docker, spec: RunSpec): Promise<string> {
   const exposed = spec.port ? { [`${spec.port}/tcp`]: {} } : undefined;
   const hardening = await hardeningFor(docker, spec.image);
+  const launch = spec.command ? launchProcess(spec.labels[LABEL.process] ?? 'process', spec.command) : undefined;
   const container = await docker.createContainer({
     name: spec.name,
     Image: spec.image,
     // With Init on, tini is PID 1; this makes it pass SIGTERM to the whole
     // process group, so a Procfile command behind `sh -c` stops gracefully.
-    Env: Object.entries({ TINI_KILL_PROCESS_GROUP: '1', ...spec.env }).map(([k, v]) => `${k}=${v}`),
+    Env: Object.entries({ TINI_KILL_PROCESS_GROUP: '1', ...spec.env, ...launch?.env }).map(([k, v]) => `${k}=${v}`),
     Labels: spec.labels,
     // bash, as Heroku: it execs a single command instead of staying its
     // parent, so the group SIGTERM cannot end the container (via a dead
     // shell) before the process's own handler has run. dash does not.
-    Cmd: spec.command ? ['/bin/bash', '-c', spec.command] : undefined,
+    // The command itself is not in the arguments (shared/launcher.ts).
+    Cmd: launch?.cmd,
     ExposedPorts: exposed,
     HostConfig: {
       // Published on loopback only: the router is the public entry point.
@@ -64,6 +70,7 @@ export async function runContainer(docker: Docker, spec: RunSpec): Promise<strin
       NanoCpus: spec.cpus ? Math.round(spec.cpus * 1e9) : undefined,
       PidsLimit: spec.pidsLimit ?? DEFAULT_PIDS_LIMIT,
       NetworkMode: spec.network,
+      Mounts: spec.mounts?.length ? [...spec.mounts] : undefined,
       ...hardening,
       Init: true,
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
@@ -183,4 +190,16 @@ export async function removeImage(docker: Docker, ref: string): Promise<void> {
   if (!img) return;
   if (!isBerthOwned(img.labels)) throw new BerthError('not_berth_owned', 500, `refusing to remove image ${ref}: it has no ${LABEL.app} label`);
   await docker.getImage(ref).remove({ noprune: false }).catch(ignoreGone);
+}
+
+/** Stops a Berth container without removing it (a stop-first deploy), so it can be started again if the new release fails. */
+export async function stopContainer(docker: Docker, id: string, timeoutSec: number): Promise<void> {
+  const info = await inspectContainer(docker, id);
+  if (!info) return;
+  if (!isBerthOwned(info.labels)) throw new BerthError('not_berth_owned', 500, `refusing to stop container ${id}: it has no ${LABEL.app} label`);
+  await docker.getContainer(id).stop({ t: timeoutSec }).catch(ignoreGone);
+}
+
+export async function startContainer(docker: Docker, id: string): Promise<void> {
+  await docker.getContainer(id).start().catch(ignoreGone);
 }

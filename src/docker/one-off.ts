@@ -3,6 +3,7 @@
 import { PassThrough } from 'node:stream';
 import type { Docker } from './client.js';
 import { DEFAULT_PIDS_LIMIT, hardeningFor } from './hardening.js';
+import type { DockerMount } from './storage.js';
 
 export interface OneOffSpec {
   readonly name: string;
@@ -15,6 +16,8 @@ export interface OneOffSpec {
   readonly pidsLimit?: number;
   /** The app's own network (networks.ts); unset: Docker's default bridge. */
   readonly network?: string;
+  /** Storage mounts (storage.ts), already resolved and checked. */
+  readonly mounts?: readonly DockerMount[];
   readonly detach: boolean;
   readonly onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
   readonly signal?: AbortSignal;
@@ -38,6 +41,7 @@ export async function runOneOff(docker: Docker, spec: OneOffSpec): Promise<{ cod
       NanoCpus: spec.cpus ? Math.round(spec.cpus * 1e9) : undefined,
       PidsLimit: spec.pidsLimit ?? DEFAULT_PIDS_LIMIT,
       NetworkMode: spec.network,
+      Mounts: spec.mounts?.length ? [...spec.mounts] : undefined,
       ...hardening,
       Init: true,
     },

@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { nonCanonical, nonCanonicalError } from '../shared/canonical-path.js';
 import { authCheckToken, tokenFromHeader } from '../ops/auth/check-token.js';
 import type { OpsDeps } from '../ops/deps.js';
 import { auditRecord } from '../ops/audit/record.js';
@@ -48,6 +49,13 @@ export function gitHandler(deps: Deps): GitHandler {
       req.resume();
       replyError(res, badRequest('non_canonical_git_url', 'the git URL must be /<app>.git/... as git sends it: no "." or ".." segments (also encoded) and no backslashes',
         'use the remote URL the server gave you, for example http://<server>/<app>.git'));
+      return true;
+    }
+    // The API's one-spelling rule (malformed or needless %-escapes, `//`, NUL) holds here too.
+    const odd = nonCanonical(rawPath);
+    if (odd) {
+      req.resume();
+      replyError(res, nonCanonicalError(odd));
       return true;
     }
     const [, rawName, rest] = m as unknown as [string, string, string];

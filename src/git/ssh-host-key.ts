@@ -15,7 +15,7 @@ export async function loadHostKey(config: BerthConfig): Promise<HostKey> {
   const file = hostKeyPath(config);
   let privateKey = await readFile(file, 'utf8').catch(() => '');
   if (!privateKey) {
-    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'berth-host' });
+    const pair = generateUsable();
     // wx: when two servers start at once, the first key written wins.
     const wrote = await writeFile(file, pair.private, { mode: 0o600, flag: 'wx' }).then(() => true, (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EEXIST') throw err;
@@ -28,4 +28,16 @@ export async function loadHostKey(config: BerthConfig): Promise<HostKey> {
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key || key instanceof Error) throw new Error(`${file} is not a usable SSH host key (${key instanceof Error ? key.message : 'unreadable'}); move it away to make a new one`);
   return { privateKey, fingerprint: fingerprintOf(key.getPublicSSH()) };
+}
+
+/**
+ * ssh2's generator writes about 1 key in 250 that its own parser refuses
+ * (a public key whose first byte is 0 loses it: 31 bytes, "Malformed");
+ * a server that drew one could not start. Draw again.
+ */
+function generateUsable(): { private: string; public: string } {
+  for (let tries = 0; ; tries++) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'berth-host' });
+    if (!(ssh2.utils.parseKey(pair.private) instanceof Error) || tries >= 20) return pair;
+  }
 }

@@ -1,5 +1,6 @@
 // git over SSH: ssh2's server on BERTH_SSH_PORT.
-//   connect -> rate limit -> publickey auth against registered keys
+//   accept (ssh-gate.ts: deadlines, caps and a byte bound from the first byte)
+//   -> rate limit -> publickey auth against registered keys
 //   -> exec "git-receive-pack '<app>.git'" (or upload-pack) only
 //   -> scope check (the key's user re-checked now, so a removed key stops at once)
 //   -> `git receive-pack <repo>` with the pusher in its environment; the
@@ -20,6 +21,7 @@ import { getApp } from '../store/apps.js';
 import { pusherEnv } from './receiver.js';
 import { createIncomingRepo, ensureRepo, repoExists, repoPath, settleIncomingRepo } from './repos.js';
 import { parseGitCommand } from './ssh-command.js';
+import { createSshGate, type SshGate } from './ssh-gate.js';
 import { loadHostKey } from './ssh-host-key.js';
 
 export interface SshServer { readonly port: number; readonly fingerprint: string; close(): Promise<void> }
@@ -40,33 +42,38 @@ export async function startSshServer(deps: OpsDeps, port: number): Promise<SshSe
     const origin: AuthOrigin = { source: info.ip.replace(/^::ffff:/, ''), via: 'ssh' };
     clients.add(client);
     client.on('close', () => clients.delete(client));
-    onConnection(client, origin, deps);
+    onConnection(client, origin, gate, deps);
   });
+  // ssh2 listens on nothing: the gate accepts, and hands over what it lets in.
+  const gate = createSshGate(deps.config.sshGate, (sock) => server.injectSocket(sock));
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, deps.config.bindHost, () => { server.off('error', reject); resolve(); });
+    gate.server.once('error', reject);
+    gate.server.listen(port, deps.config.bindHost, () => { gate.server.off('error', reject); resolve(); });
   });
-  server.on('error', (err: Error) => console.error(`ssh: ${err.message}`));
-  const bound = (server.address() as { port: number }).port;
+  const bound = (gate.server.address() as { port: number }).port;
+  if (gate.fdLimit !== Infinity) {
+    console.log(`berth: ssh: descriptor limit ${gate.fdLimit}; new SSH connections are refused within ${deps.config.sshGate.fdReserve} of it (BERTH_FD_RESERVE)`);
+  }
   return {
     port: bound, fingerprint: hostKey.fingerprint,
     close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      gate.server.close(() => resolve());
       // A session mid-push would hold the close open: end them all.
       for (const c of clients) c.end();
     }),
   };
 }
 
-function onConnection(client: Connection, origin: AuthOrigin, deps: OpsDeps): void {
-  const sock = (client as unknown as { _sock?: Socket })._sock;
-  const { sshAuthTimeoutMs, sshIdleTimeoutMs } = deps.config.access;
-  // A client that never authenticates, or goes quiet, is cut off.
-  const authTimer = setTimeout(() => client.end(), sshAuthTimeoutMs);
-  sock?.setTimeout(sshIdleTimeoutMs, () => client.end());
+function onConnection(client: Connection, origin: AuthOrigin, gate: SshGate, deps: OpsDeps): void {
+  const sock = (client as unknown as { _sock: Socket })._sock;
+  // The gate timed the version line from accept; authentication stays on its clock.
+  gate.versionSeen(sock);
+  // An authenticated session that goes quiet is cut off.
+  sock.setTimeout(deps.config.access.sshIdleTimeoutMs, () => sock.destroy());
   let fingerprint: string | undefined;
-  client.on('error', () => {});
-  client.on('close', () => clearTimeout(authTimer));
+  // A protocol error (a bad packet length, say) ends the connection at once:
+  // ssh2 only half-closes, and its parser would go on reading into the packet.
+  client.on('error', () => sock.destroy());
   client.on('authentication', (ctx) => {
     authenticate(ctx, origin, deps).then((verdict) => {
       if (verdict === 'reject') return ctx.reject(['publickey']);
@@ -79,7 +86,7 @@ function onConnection(client: Connection, origin: AuthOrigin, deps: OpsDeps): vo
     });
   });
   client.on('ready', () => {
-    clearTimeout(authTimer);
+    gate.authenticated(sock);
     client.on('session', (accept) => onSession(accept(), fingerprint!, origin, deps));
   });
   // Port forwarding, both directions, and other global requests.

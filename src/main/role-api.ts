@@ -34,7 +34,7 @@ export async function startApiRole(p: Platform): Promise<() => Promise<void>> {
   const deps = { ...p, redis, hookSecret, adminToken };
   await bootstrapAccess(adminToken, deps);
   const sealed = await secretsMigrate(deps);
-  if (sealed > 0) console.log(`berth: encrypted ${sealed} config value(s) stored in clear by an older Berth`);
+  if (sealed > 0) console.log(`berth: encrypted ${sealed} config value(s) stored in clear by an older Berth (TLS private keys included)`);
   const api = createApi(deps, [], dashboardFront(deps)).callback();
   const git = gitHandler(deps);
   const apiWithDeadline = withBodyDeadline((req, res) => void api(req, res), config.apiBodyTimeoutMs);

@@ -12,6 +12,7 @@ import { effectiveFormation } from '../runtime/scheduler.js';
 import { eachLimited } from '../shared/each-limited.js';
 import { getApp, getFormation, isStopped, listApps } from '../store/apps.js';
 import { startCutDeploySweep } from './cut-deploys.js';
+import { startCronDuty } from './cron-duty.js';
 import { currentRelease, type Platform } from './platform.js';
 
 async function reconcileAll(p: Platform): Promise<void> {
@@ -56,6 +57,7 @@ export async function startRuntimeRole(p: Platform): Promise<() => Promise<void>
   const deploys = startDeployWorker(redis, config.build.concurrency, (data, control) => processDeploy(data, control, deps));
   await reconcileAll(p);
   const cutDeploys = await startCutDeploySweep(p);
+  const cron = await startCronDuty(p);
   const supervisor = await p.supervise({
     currentRelease: (app) => currentRelease(redis, app),
     knows: async (app) => (await getApp(redis, app)) !== undefined,
@@ -63,6 +65,7 @@ export async function startRuntimeRole(p: Platform): Promise<() => Promise<void>
     resync: () => reconcileAll(p),
   });
   return async () => {
+    await cron();
     supervisor.close();
     cutDeploys.close();
     clearInterval(sweeper);

@@ -33,16 +33,22 @@ export async function clearRouterPid(config: BerthConfig, pid = process.pid): Pr
 /**
  * Whether `pid` is alive (not a zombie) and is a `berth server --role router`:
  * a pid file outlives its process, and the pid may since belong to another.
+ * Decided from the pid alone: when /proc cannot be read for want of
+ * descriptors (EMFILE), a pid that signal 0 still reaches counts as the
+ * router. Once, a server out of descriptors took that failed read for a
+ * dead router and started a second one.
  */
-export function isRouterProcess(pid: number): boolean {
+export function isRouterProcess(pid: number, read: (file: string) => string = (f) => readFileSync(f, 'utf8')): boolean {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = read(`/proc/${pid}/stat`);
     if (/\) [ZX] /.test(stat)) return false;
-    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const args = read(`/proc/${pid}/cmdline`).split('\0');
     const role = args.indexOf('--role');
     return args.includes('server') && role > 0 && args[role + 1] === 'router';
-  } catch {
-    return false;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EMFILE' && code !== 'ENFILE') return false;
+    try { process.kill(pid, 0); return true; } catch { return false; }
   }
 }
 
@@ -53,7 +59,8 @@ export function routerAnswers(config: BerthConfig, timeoutMs = 2000): Promise<bo
     const sock = net.connect({ host, port: config.routerPort });
     const done = (ok: boolean) => { sock.destroy(); resolve(ok); };
     sock.setTimeout(timeoutMs, () => done(false));
-    sock.once('error', () => done(false));
+    // Out of descriptors here says nothing about the router: count it as answering.
+    sock.once('error', (err: NodeJS.ErrnoException) => done(err.code === 'EMFILE' || err.code === 'ENFILE'));
     sock.once('connect', () => done(true));
   });
 }

@@ -9,6 +9,8 @@ import { getFormation, getResources, promoteRelease, setReleaseStatus, setStoppe
 import type { RedisHandle } from '../store/redis.js';
 import { effectiveFormation, type DeployOutcome, type Scheduler } from '../runtime/scheduler.js';
 import { runPredeploy } from './deploy-scripts.js';
+import { getDeployStrategy } from '../store/storage.js';
+import { goLiveCron } from './cron-live.js';
 
 export interface DeployDeps {
   readonly redis: RedisHandle;
@@ -44,12 +46,22 @@ export async function deployRelease(release: Release, log: BuildLog, deps: Deplo
     if (push) await runPredeploy(release, push.predeploy, log, { scheduler: deps.scheduler, timeoutMs: push.timeoutMs });
     await releasePhase(release, log, deps);
     const formation = effectiveFormation(release, await getFormation(deps.redis, release.app));
-    const outcome = await deps.scheduler.deploy(release, formation, log, { resources: await getResources(deps.redis, release.app) });
+    const stopFirst = (await getDeployStrategy(deps.redis, release.app)) === 'stop-first';
+    const outcome = await deps.scheduler.deploy(release, formation, log, { resources: await getResources(deps.redis, release.app), stopFirst });
     await promoteRelease(deps.redis, release.app, release.version);
     await setStopped(deps.redis, release.app, false);
+    await goLiveCron(deps.redis, release, log);
     return outcome;
   } catch (err) {
     await setReleaseStatus(deps.redis, release.app, release.version, 'failed');
-    throw err;
+    throw withBootHints(err, release);
   }
+}
+
+/** A failed boot names what the build warned about as its likely cause. */
+function withBootHints(err: unknown, release: Release): unknown {
+  if (!(err instanceof BerthError) || !err.code.startsWith('boot_') || !release.bootHints?.length) return err;
+  const why = new BerthError(err.code, err.status, `${err.message}; likely cause (the build warned): ${release.bootHints.join('; ')}`,
+    { hint: err.hint, cause: err });
+  return Object.assign(why, { logLines: (err as { logLines?: string[] }).logLines });
 }

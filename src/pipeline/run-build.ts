@@ -132,7 +132,7 @@ async function buildAndRelease(build: Build, log: BuildLogWriter, deps: Pipeline
     labels: berthLabels(build.app, 'build', 'build', 'build'),
     log,
   };
-  const manifest = await readAppJson(sourceDir);
+  const manifest = await readAppJson(sourceDir, { allowSeconds: deps.config.cron.allowSeconds });
   for (const w of manifest?.warnings ?? []) log.detail(`Warning: app.json: ${w}`);
   const builder = await selectBuilder(deps.builders, input);
   const output = await builder.build(input);

@@ -3,13 +3,15 @@
 import { loadConfig } from '../config/index.js';
 import { installLastResortGuard } from '../shared/last-resort.js';
 import { attachRedis } from '../store/routes.js';
+import { SecretBox } from '../store/secrets.js';
 import type { WorkerHello, WorkerMessage } from './cluster.js';
 import { routerOptions, startRouter } from './index.js';
 
 process.once('message', (hello: WorkerHello) => {
   void (async () => {
     const config = loadConfig();
-    const redis = await attachRedis(hello.redisOptions, hello.prefix);
+    // The same keyring file as the primary's: TLS private keys are sealed in Redis.
+    const redis = await attachRedis(hello.redisOptions, hello.prefix, SecretBox.forDataDir(config.dataDir));
     const router = await startRouter(routerOptions(config, redis));
     const ready: WorkerMessage = { kind: 'ready', port: router.port, tlsPort: router.tlsPort };
     process.send?.(ready);

@@ -3,11 +3,11 @@
 //   request ─► absolute form to origin form ─► X-Request-Id
 //           ─► /.well-known/acme-challenge/: ACME answer
 //           ─► host: custom domain (hostnames.ts) or <app>.<domain> (host.ts)
-//           ─► unknown: 404 page │ no upstreams: 503 page │ HTTPS only: 308
+//           ─► decision.ts: unknown: 404 page │ HTTPS only: 308 │ no upstreams: 503 page
 //           ─► proxy.ts: pick an upstream (route-table.ts), forward, retry
 //           ─► traffic.ts: metrics and the access line
 //   two Host lines, OPTIONS * or another non-path target ─► 400 page, closed
-//   upgrade ─► the same choice; websocket.ts tunnels raw bytes after a 101,
+//   upgrade ─► the same decision (decision.ts); websocket.ts tunnels raw bytes after a 101,
 //           relays any other answer and closes
 //   TLS     ─► the same handlers behind an SNI certificate (tls.ts)
 //
@@ -24,9 +24,9 @@ import { allCerts, allTlsSettings, getChallenge, type TlsSettings } from '../sto
 import type { RedisHandle } from '../store/redis.js';
 import { reportDraining } from '../store/routes.js';
 import { clientIpOf, requestIdOf, type Edge } from './edge-headers.js';
-import { appFromHost, normaliseHost, toOriginForm } from './host.js';
+import { normaliseHost, toOriginForm } from './host.js';
 import { HostnameTable } from './hostnames.js';
-import { badRequestPage, noWebPage, notFoundPage, sendPage, sendRedirect, writePageToSocket, type Page } from './pages.js';
+import { badRequestPage, sendPage, sendRedirect, writePageToSocket, type Page } from './pages.js';
 import { createHttpProxy, type Outcome } from './proxy.js';
 import { RouteTable, type Upstream } from './route-table.js';
 import { startRouteSync, type SyncTargets } from './route-sync.js';
@@ -34,6 +34,7 @@ import { CertStore, fallbackPair } from './tls.js';
 import { clientErrorPage } from './client-error.js';
 import { startTraffic, type AccessInfo } from './traffic.js';
 import { createWsProxy } from './websocket.js';
+import { decide, writeRedirectToSocket } from './decision.js';
 
 /** The router's time and size limits, as config/ names and documents them. */
 export type RouterLimits = Pick<BerthConfig['router'],
@@ -101,10 +102,6 @@ interface Handlers {
   readonly upgraded: Set<Duplex>;
 }
 
-function appOf(h: Handlers, host: string): string | undefined {
-  return h.hostnames.lookup(host) ?? appFromHost(host, h.domain);
-}
-
 function edgeOf(req: IncomingMessage, tls: boolean): Edge {
   return { requestId: requestIdOf(req), tls, clientIp: clientIpOf(req) };
 }
@@ -124,21 +121,16 @@ async function answerChallenge(h: Handlers, req: IncomingMessage, res: ServerRes
 function route(h: Handlers, req: IncomingMessage, res: ServerResponse, tls: boolean): void {
   const edge = edgeOf(req, tls);
   const host = normaliseHost(req.headers.host);
-  const app = appOf(h, host);
-  const resolved = h.table.resolve(app);
-  if (resolved.kind === 'unknown') return sendPage(res, notFoundPage(host), edge.requestId);
+  const d = decide(h, req, host, tls);
   const record = (o: Outcome) => h.traffic.record(o, accessInfo(req, host, edge));
   const startedAt = Date.now();
-  if (!tls && h.tlsPort !== undefined && h.settings.current.get(resolved.app)?.redirectHttps) {
-    const port = h.tlsPort === 443 ? '' : `:${h.tlsPort}`;
-    sendRedirect(res, `https://${host}${port}${req.url ?? '/'}`, edge.requestId);
-    return record({ app: resolved.app, status: 308, upstream: '-', bytesIn: 0, bytesOut: 0, startedAt });
+  if (d.kind === 'forward') return h.proxy.forward(req, res, d.app, d.route, edge, record);
+  if (d.kind === 'redirect') {
+    sendRedirect(res, d.location, edge.requestId);
+    return record({ app: d.app, status: 308, upstream: '-', bytesIn: 0, bytesOut: 0, startedAt });
   }
-  if (resolved.kind === 'down') {
-    sendPage(res, noWebPage(resolved.app), edge.requestId);
-    return record({ app: resolved.app, status: 503, upstream: '-', bytesIn: 0, bytesOut: 0, startedAt, error: 'no web processes' });
-  }
-  h.proxy.forward(req, res, resolved.app, resolved.route, edge, record);
+  sendPage(res, d.page, edge.requestId);
+  if (d.app !== undefined) record({ app: d.app, status: d.page.status, upstream: '-', bytesIn: 0, bytesOut: 0, startedAt, error: d.error });
 }
 
 /**
@@ -182,10 +174,11 @@ function onUpgrade(h: Handlers, req: IncomingMessage, socket: Duplex, head: Buff
   if (refused) return writePageToSocket(socket, refused, requestIdOf(req));
   const edge = edgeOf(req, tls);
   const host = normaliseHost(req.headers.host);
-  const resolved = h.table.resolve(appOf(h, host));
-  if (resolved.kind === 'unknown') return writePageToSocket(socket, notFoundPage(host), edge.requestId);
-  if (resolved.kind === 'down') return writePageToSocket(socket, noWebPage(resolved.app), edge.requestId);
-  h.ws.forward(req, socket, head, resolved.app, resolved.route, edge, (o) => h.traffic.record(o, accessInfo(req, host, edge)));
+  // The same decision as a request's: an HTTPS-only app's upgrade over plain HTTP gets the 308, never a tunnel.
+  const d = decide(h, req, host, tls);
+  if (d.kind === 'page') return writePageToSocket(socket, d.page, edge.requestId);
+  if (d.kind === 'redirect') return writeRedirectToSocket(socket, d.location, edge.requestId);
+  h.ws.forward(req, socket, head, d.app, d.route, edge, (o) => h.traffic.record(o, accessInfo(req, host, edge)));
 }
 
 /** Malformed requests (smuggling shapes, huge heads, slow clients) get a page that says why, never a crash. */

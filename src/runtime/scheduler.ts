@@ -21,6 +21,12 @@ export interface DeployOptions {
   /** Only these process types are replaced (ps:restart web); default: all. */
   readonly types?: readonly string[];
   readonly resources?: Resources;
+  /**
+   * The app's deploy strategy is stop-first (storage:mount --stop-first):
+   * the old processes stop before the new ones start, for apps whose files
+   * cannot be shared by two processes at once. This costs downtime.
+   */
+  readonly stopFirst?: boolean;
 }
 
 export interface ProcessView {
@@ -58,8 +64,11 @@ export interface Scheduler {
   scale(release: Release, formation: Formation, log: BuildLog, resources?: Resources): Promise<void>;
   /** Stops every process of the app; the router then answers 503. */
   stop(app: AppName): Promise<void>;
-  /** Removes every container, image and volume labelled with the app. */
-  destroy(app: AppName): Promise<void>;
+  /**
+   * Removes every container, image and volume labelled with the app, except
+   * its storage volumes unless purgeStorage; returns the storage volumes kept.
+   */
+  destroy(app: AppName, opts?: { purgeStorage?: boolean }): Promise<{ keptVolumes: string[] }>;
   ps(app: AppName): Promise<ProcessView[]>;
   run(release: Release, opts: RunOptions): Promise<{ code: number } | { name: string }>;
   /**

@@ -1,6 +1,6 @@
 // app.json, the manifest Heroku and Dokku read. Berth reads `healthchecks`,
-// `formation` and `scripts`; every other top-level key (name, env, addons,
-// buildpacks, cron, ...) is accepted and ignored, so a Heroku or Dokku
+// `formation`, `scripts` and `cron`; every other top-level key (name, env,
+// addons, buildpacks, ...) is accepted and ignored, so a Heroku or Dokku
 // app.json deploys unchanged. Inside the sections Berth reads, validation is
 // strict: a typo is a clear build error, not a silent default. Keys Dokku
 // defines there but Berth does not act on come back as warnings.
@@ -9,9 +9,10 @@
 // /* */ comments and trailing commas. jsonc-parser (VS Code's) does that and
 // reports every syntax error with its offset, so nothing is hand-rolled here.
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { parseCron, type CronOptions } from './app-json-cron.js';
 import { parseHealthchecks } from './app-json-healthchecks.js';
 import { appJsonError, describe, isObject, num, onlyKnownKeys, requireObject } from './app-json-shape.js';
-import type { HealthCheck } from './types.js';
+import type { CronJob, HealthCheck } from './types.js';
 
 export interface AppScripts {
   /** scripts.dokku.predeploy: runs in the new image before it takes traffic; its file changes are kept. */
@@ -24,6 +25,8 @@ export interface AppManifest {
   readonly healthchecks: Record<string, HealthCheck[]>;
   readonly formation: Record<string, number>;
   readonly scripts: AppScripts;
+  /** `cron`: scheduled jobs, live with the release. */
+  readonly cron: readonly CronJob[];
   /** Keys Berth understands but does not act on: shown in the push output. */
   readonly warnings: readonly string[];
 }
@@ -85,7 +88,7 @@ function parseScripts(raw: unknown, warnings: string[]): AppScripts {
   };
 }
 
-export function parseAppJson(text: string): AppManifest {
+export function parseAppJson(text: string, opts: CronOptions = {}): AppManifest {
   const doc = parseJsonc(text);
   if (!isObject(doc)) throw appJsonError(`the top level must be an object, not ${describe(doc)}`);
   const warnings: string[] = [];
@@ -93,6 +96,7 @@ export function parseAppJson(text: string): AppManifest {
     healthchecks: parseHealthchecks(doc.healthchecks, warnings),
     formation: parseFormation(doc.formation, warnings),
     scripts: parseScripts(doc.scripts, warnings),
+    cron: parseCron(doc.cron, warnings, opts),
     warnings,
   };
 }

@@ -1,5 +1,6 @@
 // The domain words shared by every stage.
 import type { AppName } from './app-name.js';
+import type { StorageMount } from './storage-mount.js';
 
 export type BuildStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'superseded';
 
@@ -42,6 +43,19 @@ export interface Release {
   readonly healthchecks?: Readonly<Record<string, readonly HealthCheck[]>>;
   /** From app.json `formation`: initial replica counts per process type. */
   readonly formationDefaults?: Readonly<Record<string, number>>;
+  /** The app's storage mounts when the release was made (storage:mount); unset before any. */
+  readonly mounts?: readonly StorageMount[];
+  /** From the build: what a failed boot names as its likely cause (a dependency's engines.node, say). */
+  readonly bootHints?: readonly string[];
+  /** From app.json `cron`: the scheduled jobs that run while this release is live. */
+  readonly cron?: readonly CronJob[];
+}
+
+/** One app.json `cron` entry, validated; `id` is stable for the same schedule and command. */
+export interface CronJob {
+  readonly id: string;
+  readonly schedule: string;
+  readonly command: string;
 }
 
 /** Dokku's app.json healthcheck, normalised. */

@@ -3,9 +3,11 @@
 // ACME HTTP-01 challenge answers, the ACME account key and the shared
 // self-signed fallback. Changes to certificates and settings are announced
 // on the router channel; challenges are read on demand (they are rare).
+// Private keys are sealed at rest (tls-seal.ts): Redis never holds one in clear.
 import { X509Certificate } from 'node:crypto';
 import type { RedisHandle } from './redis.js';
 import { publishChange } from './routes.js';
+import { certAad, resealTls, seal, secretAad, unseal } from './tls-seal.js';
 
 export interface StoredCert {
   /** `acme:<app>` for the ACME certificate, else `<app>:<fingerprint>`. */
@@ -39,7 +41,8 @@ const challengeKey = (r: RedisHandle, token: string) => r.key('acme', 'challenge
 const announce = (r: RedisHandle, m: ReturnType<RedisHandle['client']['multi']>) => publishChange(r, m, { kind: 'certs' }).exec();
 
 export async function putCert(r: RedisHandle, cert: StoredCert): Promise<void> {
-  await announce(r, r.client.multi().hset(certsKey(r), cert.id, JSON.stringify(cert)));
+  const sealed = { ...cert, key: seal(r, cert.key, certAad(cert.id)) };
+  await announce(r, r.client.multi().hset(certsKey(r), cert.id, JSON.stringify(sealed)));
 }
 
 export async function deleteCert(r: RedisHandle, id: string): Promise<void> {
@@ -47,7 +50,15 @@ export async function deleteCert(r: RedisHandle, id: string): Promise<void> {
 }
 
 export async function allCerts(r: RedisHandle): Promise<StoredCert[]> {
-  return Object.values(await r.client.hgetall(certsKey(r))).map((v) => JSON.parse(v) as StoredCert);
+  return Object.entries(await r.client.hgetall(certsKey(r))).map(([id, v]) => {
+    const c = JSON.parse(v) as StoredCert;
+    return { ...c, key: unseal(r, c.key, certAad(id)) };
+  });
+}
+
+/** Seals the TLS private keys an older Berth stored in clear (onlyPlain), or moves all to the current key; routers reload. */
+export function resealTlsKeys(r: RedisHandle, onlyPlain: boolean): Promise<number> {
+  return resealTls(r, onlyPlain, () => announce(r, r.client.multi()).then(() => undefined));
 }
 
 export async function appCerts(r: RedisHandle, app: string): Promise<StoredCert[]> {
@@ -106,11 +117,12 @@ export async function deleteChallenge(r: RedisHandle, token: string): Promise<vo
 export async function getOrCreateSecret(r: RedisHandle, name: string, create: () => Promise<string>): Promise<string> {
   const key = r.key('tls', 'secret', name);
   const existing = await r.client.get(key);
-  if (existing) return existing;
+  if (existing) return unseal(r, existing, secretAad(name));
   const made = await create();
   // Two routers may race here: the first write wins, everyone uses it.
-  await r.client.set(key, made, 'NX');
-  return (await r.client.get(key)) ?? made;
+  await r.client.set(key, seal(r, made, secretAad(name)), 'NX');
+  const won = await r.client.get(key);
+  return won === null ? made : unseal(r, won, secretAad(name));
 }
 
 /** Names (SANs, else the CN) and expiry of a PEM certificate's leaf. */
@@ -127,9 +139,10 @@ export function certFacts(pem: string): { hostnames: string[]; notAfter: number;
 }
 
 export async function getSecret(r: RedisHandle, name: string): Promise<string | undefined> {
-  return (await r.client.get(r.key('tls', 'secret', name))) ?? undefined;
+  const stored = await r.client.get(r.key('tls', 'secret', name));
+  return stored === null ? undefined : unseal(r, stored, secretAad(name));
 }
 
 export async function putSecret(r: RedisHandle, name: string, value: string): Promise<void> {
-  await r.client.set(r.key('tls', 'secret', name), value);
+  await r.client.set(r.key('tls', 'secret', name), seal(r, value, secretAad(name)));
 }

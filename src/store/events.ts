@@ -24,29 +24,55 @@ export interface AuditEvent {
 
 export type NewAuditEvent = Omit<AuditEvent, 'id' | 'at'>;
 
+// Changes (ok, failed) and refusals (denied) live in two capped streams, so
+// that no volume of refused requests can evict the record of a change; a
+// listing merges them by time.
 const eventsKey = (r: RedisHandle) => r.key('events');
+const deniedKey = (r: RedisHandle) => r.key('events', 'denied');
 type Entry = [id: string, fields: string[]];
 
 const toEvent = ([id, fields]: Entry): AuditEvent => ({ id, ...(JSON.parse(fields[1] ?? '{}') as Omit<AuditEvent, 'id'>) });
 
-export async function appendEvent(r: RedisHandle, event: NewAuditEvent, maxEvents: number): Promise<void> {
-  await r.client.xadd(eventsKey(r), 'MAXLEN', '~', maxEvents, '*', 'e', JSON.stringify({ at: Date.now(), ...event }));
+export interface AuditCaps { readonly auditMaxEvents: number; readonly auditMaxDenied: number }
+
+export async function appendEvent(r: RedisHandle, event: NewAuditEvent, caps: AuditCaps): Promise<void> {
+  const denied = event.result === 'denied';
+  await r.client.xadd(denied ? deniedKey(r) : eventsKey(r), 'MAXLEN', '~', denied ? caps.auditMaxDenied : caps.auditMaxEvents,
+    '*', 'e', JSON.stringify({ at: Date.now(), ...event }));
 }
 
-/** The newest `n` events (matching `keep`), oldest first. */
-export async function readEvents(r: RedisHandle, n: number, keep: (e: AuditEvent) => boolean = () => true): Promise<AuditEvent[]> {
-  const out: AuditEvent[] = [];
+/** Stream ids are `<ms>-<seq>`: compared as numbers, not strings. */
+function newer(a: string, b: string): boolean {
+  const [am, as] = a.split('-').map(Number) as [number, number];
+  const [bm, bs] = b.split('-').map(Number) as [number, number];
+  return am !== bm ? am > bm : as > bs;
+}
+
+/** One stream's entries, newest first, a page at a time. */
+async function* newestFirst(r: RedisHandle, key: string): AsyncGenerator<Entry> {
   let end = '+';
-  while (out.length < n) {
-    const page = (await r.client.xrevrange(eventsKey(r), end, '-', 'COUNT', 500)) as Entry[];
-    for (const entry of page) {
-      const e = toEvent(entry);
-      if (keep(e)) out.push(e);
-      if (out.length >= n) break;
-    }
-    if (page.length < 500) break;
+  for (;;) {
+    const page = (await r.client.xrevrange(key, end, '-', 'COUNT', 500)) as Entry[];
+    yield* page;
+    if (page.length < 500) return;
     end = `(${page[page.length - 1]![0]}`;
   }
+}
+
+/** The newest `n` events of both streams (matching `keep`), oldest first. */
+export async function readEvents(r: RedisHandle, n: number, keep: (e: AuditEvent) => boolean = () => true): Promise<AuditEvent[]> {
+  const out: AuditEvent[] = [];
+  const streams = [newestFirst(r, eventsKey(r)), newestFirst(r, deniedKey(r))];
+  const heads = await Promise.all(streams.map((s) => s.next()));
+  while (out.length < n) {
+    let pick = -1;
+    heads.forEach((h, i) => { if (!h.done && (pick < 0 || newer(h.value[0], (heads[pick]!.value as Entry)[0]))) pick = i; });
+    if (pick < 0) break;
+    const e = toEvent(heads[pick]!.value as Entry);
+    if (keep(e)) out.push(e);
+    heads[pick] = await streams[pick]!.next();
+  }
+  await Promise.all(streams.map((s) => s.return(undefined)));
   return out.reverse();
 }
 
@@ -56,13 +82,14 @@ export async function* followEvents(r: RedisHandle, signal: AbortSignal): AsyncG
   const stop = () => conn.disconnect();
   signal.addEventListener('abort', stop, { once: true });
   try {
-    let cursor = '$';
+    const keys = [eventsKey(r), deniedKey(r)];
+    const cursors = ['$', '$'];
     while (!signal.aborted) {
-      const res = (await conn.xread('COUNT', 500, 'BLOCK', 15000, 'STREAMS', eventsKey(r), cursor).catch(pauseAfterError)) as [string, Entry[]][] | null;
+      const res = (await conn.xread('COUNT', 500, 'BLOCK', 15000, 'STREAMS', ...keys, ...cursors).catch(pauseAfterError)) as [string, Entry[]][] | null;
       if (!res) continue;
-      for (const [, entries] of res) {
+      for (const [key, entries] of res) {
         for (const entry of entries) {
-          cursor = entry[0];
+          cursors[keys.indexOf(key)] = entry[0];
           yield toEvent(entry);
         }
       }

@@ -262,13 +262,14 @@ export async function deleteTraffic(r: RedisHandle, app: string, now = Date.now(
  * A handle on an already running Redis (the primary's, embedded or not), for
  * router cluster workers: they must share it, never start their own.
  */
-export async function attachRedis(options: RedisHandle['options'], prefix: string): Promise<RedisHandle> {
+/** `secrets`: the keyring for sealed TLS keys (a router worker reads certificates). */
+export async function attachRedis(options: RedisHandle['options'], prefix: string, secrets?: RedisHandle['secrets']): Promise<RedisHandle> {
   const { Redis: RedisClient } = await import('ioredis');
   const client = new RedisClient(options);
   await client.ping();
   const opened = [client];
   return {
-    client, prefix, options,
+    client, prefix, options, secrets,
     key: (...parts) => prefix + parts.join(':'),
     duplicate() {
       const c = new RedisClient(options);

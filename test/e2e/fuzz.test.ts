@@ -98,6 +98,7 @@ describe('fuzz: git endpoints, API and router', { timeout: 600_000 }, () => {
     const appsBefore = (await api(berth.apiPort, berth.token, 'GET', '/apps')).body.apps.map((a: { name: string }) => a.name).sort();
     const reposBefore = readdirSync(path.join(berth.dataDir, 'repos')).sort();
     const hangs: string[] = [];
+    const respelled: string[] = [];
     const tally = new Map<string, number>();
     let i = 0;
     const worker = async () => {
@@ -106,8 +107,10 @@ describe('fuzz: git endpoints, API and router', { timeout: 600_000 }, () => {
         // Each request has its own stream from (seed, index): a finding replays alone.
         const rng = prng((SEED ^ Math.imul(n + 1, 0x9e3779b1)) >>> 0);
         const kind = rng.next() < 0.6 ? 'git' : rng.next() < 0.6 ? 'api' : 'router';
-        const { label, run } = kind === 'git' ? gitCase(rng) : kind === 'api' ? apiCase(rng) : routerCase(rng);
+        const c: { label: string; spelled?: boolean; run: () => Promise<RawOutcome> } = kind === 'git' ? gitCase(rng) : kind === 'api' ? apiCase(rng) : routerCase(rng);
+        const { label, run } = c;
         const o = await run();
+        if (c.spelled && 'status' in o && o.status < 300) respelled.push(`#${n} ${label}: ${o.status}`);
         const key = `${kind} ${'status' in o ? o.status : 'closed' in o ? 'closed' : 'TIMEOUT'}`;
         tally.set(key, (tally.get(key) ?? 0) + 1);
         if ('timeout' in o || ('status' in o && o.status >= 500 && o.status !== 503 && kind !== 'router')) hangs.push(`#${n} ${label}: ${JSON.stringify(o).slice(0, 300)}`);
@@ -117,6 +120,7 @@ describe('fuzz: git endpoints, API and router', { timeout: 600_000 }, () => {
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     console.log(`fuzz: ${ITERATIONS} requests in ${Date.now() - started} ms: ${JSON.stringify(Object.fromEntries([...tally].sort()))}`);
 
+    assert.deepEqual(respelled, [], 'another spelling of a path reached a route');
     assert.deepEqual(hangs, [], `requests not answered within ${CLIENT_TIMEOUT_MS} ms, or 5xx:\n${hangs.slice(0, 20).join('\n')}`);
     const health = await fetch(`http://127.0.0.1:${berth.apiPort}/healthz`);
     assert.equal(health.status, 200);
@@ -175,12 +179,15 @@ describe('fuzz: git endpoints, API and router', { timeout: 600_000 }, () => {
     };
   }
 
-  function apiCase(rng: Rng): { label: string; run: () => Promise<RawOutcome> } {
+  function apiCase(rng: Rng): { label: string; spelled?: boolean; run: () => Promise<RawOutcome> } {
     const app = rng.chance(0.5) ? known : fuzzName(rng);
     const paths = ['/api/v1/apps', `/api/v1/apps/${app}`, `/api/v1/apps/${app}/config`, `/api/v1/apps/${app}/releases`, `/api/v1/apps/${app}/ps`,
       `/api/v1/apps/${app}/domains`, `/api/v1/apps/${app}/metrics`, '/api/v1/openapi.json', '/healthz', '/metrics', `/api/v1/apps/${app}/logs?lines=5`];
     let p = rng.pick(paths);
     if (rng.chance(0.3)) p = mutateBytes(rng, Buffer.from(p)).toString('latin1').replace(/[^\x21-\x7e]/g, '%25').replace(/^(?!\/)/, '/');
+    // Another spelling of the same path (case, needless %-escapes, `//`, `/.`, a trailing `/`) is never a route: no 2xx, whatever the token.
+    const spelled = rng.chance(0.2);
+    if (spelled) p = respell(rng, p);
     // Reads, and writes that can only fail: a body that is never a valid app or config.
     const method = rng.chance(0.7) ? 'GET' : rng.pick(['PUT', 'PATCH', 'DELETE', 'POST', 'OPTIONS', 'HEAD']);
     const headers: Record<string, string> = rng.chance(0.9) ? { authorization: `Bearer ${berth.token}` } : rng.chance(0.5) ? {} : { authorization: 'Bearer nope' };
@@ -191,7 +198,7 @@ describe('fuzz: git endpoints, API and router', { timeout: 600_000 }, () => {
     }
     // Never DELETE the known app with its confirmation: that is a valid call.
     if (method === 'DELETE') p = p.replace(/\?.*$/, '');
-    return { label: `api ${method} ${p}`, run: () => rawRequest(berth.apiPort, { method, path: p, headers, body, timeoutMs: CLIENT_TIMEOUT_MS }) };
+    return { label: `api ${method} ${p}`, spelled, run: () => rawRequest(berth.apiPort, { method, path: p, headers, body, timeoutMs: CLIENT_TIMEOUT_MS }) };
   }
 
   function routerCase(rng: Rng): { label: string; run: () => Promise<RawOutcome> } {
@@ -260,4 +267,21 @@ async function capturePush(berth: Berth, app: string): Promise<Captured[]> {
     body: Buffer.concat([pkt(`want ${rev} multi_ack_detailed side-band-64k ofs-delta\n`), Buffer.from('0000'), pkt('done\n')]),
   };
   return [...seen, { ...post, body: main }, fetch];
+}
+
+/** The path of `p` spelled another way that no route may match (its query is kept). */
+function respell(rng: Rng, p: string): string {
+  const q = p.indexOf('?');
+  const [pathPart, query] = q < 0 ? [p, ''] : [p.slice(0, q), p.slice(q)];
+  const letters = [...pathPart].flatMap((c, i) => (/[a-z]/i.test(c) ? [i] : []));
+  const slashes = [...pathPart].flatMap((c, i) => (c === '/' ? [i] : []));
+  const at = (xs: number[]) => xs[rng.int(xs.length)]!;
+  const splice = (i: number, del: number, ins: string) => pathPart.slice(0, i) + ins + pathPart.slice(i + del);
+  switch (rng.int(5)) {
+    case 0: { const i = at(letters); const c = pathPart[i]!; return splice(i, 1, c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()) + query; }
+    case 1: { const i = at(letters); return splice(i, 1, `%${pathPart.charCodeAt(i).toString(16).toUpperCase()}`) + query; }
+    case 2: return splice(at(slashes), 0, '/') + query;
+    case 3: return splice(at(slashes), 0, '/.') + query;
+    default: return `${pathPart}/${query}`;
+  }
 }

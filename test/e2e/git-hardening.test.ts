@@ -178,6 +178,30 @@ describe('git endpoints under hostile input', () => {
     assert.equal(get.status, 405);
   });
 
+  test('every error answer carries the API\'s security headers and echoes input with its control characters escaped', async () => {
+    const apiReply = await fetch(`http://127.0.0.1:${berth.apiPort}/api/v1/apps`, { headers: { authorization: `Bearer ${berth.token}` } });
+    const SECURITY = ['content-security-policy', 'x-content-type-options', 'referrer-policy', 'x-frame-options', 'cross-origin-opener-policy'];
+    // A terminal escape (clear screen), markup, and a CR LF that would forge a line of its own.
+    const hostile = '%1b%5b2J%3Cscript%3Ealert(1)%3C%2Fscript%3E%0d%0aremote:%20forged';
+    const answers = [
+      replied(await rawRequest(berth.apiPort, { method: 'GET', path: `/${known}.git/info/refs?service=${hostile}`, headers: auth() })),
+      replied(await rawRequest(berth.apiPort, { method: 'GET', path: `/${known}.git/info/refs?service=git-upload-pack` })),
+      replied(await rawRequest(berth.apiPort, { method: 'GET', path: '/%3Cscript%3E.git/info/refs?service=git-upload-pack', headers: auth() })),
+      replied(await post(known, 'x', { 'content-type': 'text/html' })),
+      replied(await rawRequest(berth.apiPort, { method: 'GET', path: `/${known}.git/%2e%2e/x.git/info/refs`, headers: auth() })),
+    ];
+    assert.deepEqual(answers.map((a) => a.status), [400, 401, 400, 415, 400]);
+    for (const a of answers) {
+      assert.equal(a.headers['content-type'], 'text/plain; charset=utf-8');
+      for (const h of SECURITY) assert.equal(a.headers[h], apiReply.headers.get(h) ?? undefined, `${a.status}: ${h}`);
+      assert.equal(a.headers['x-content-type-options'], 'nosniff');
+      const body = a.body.toString('utf8');
+      assert.doesNotMatch(body, /[\u0000-\u0009\u000b-\u001f\u007f]/, `control characters in ${JSON.stringify(body)}`);
+      for (const line of body.trimEnd().split('\n')) assert.match(line, /^berth: /);
+    }
+    assert.match(answers[0]!.body.toString(), /not "\\x1b\[2J<script>alert\(1\)<\/script>\\x0d\\x0aremote: forged"/);
+  });
+
   test('a probe or ls-remote of an unknown app creates nothing', async () => {
     const app = appName();
     const before = repoDirs();

@@ -13,6 +13,8 @@ import { freePort } from './berth.js';
 
 export interface TestRedis {
   readonly handle: RedisHandle;
+  /** For servers started on it (REDIS_URL); give them a prefix of their own. */
+  readonly url: string;
   stop(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function startTestRedis(): Promise<TestRedis> {
   }));
   return {
     handle,
+    url: `redis://127.0.0.1:${port}`,
     async stop() {
       await handle.close();
       const exited = new Promise((r) => child.once('exit', r));
@@ -58,3 +61,24 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
+
+/** Every value under `prefix`, as text (strings, hashes, lists, sets, sorted sets, streams): what a Redis dump would hold. */
+export async function dumpPrefix(client: import('ioredis').Redis, prefix: string): Promise<string> {
+  const out: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix.replace(/[?*[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
+    cursor = next;
+    for (const key of keys) {
+      const type = await client.type(key);
+      const value = type === 'string' ? await client.get(key)
+        : type === 'hash' ? await client.hgetall(key)
+          : type === 'list' ? await client.lrange(key, 0, -1)
+            : type === 'set' ? await client.smembers(key)
+              : type === 'zset' ? await client.zrange(key, 0, -1)
+                : type === 'stream' ? await client.xrange(key, '-', '+') : null;
+      out.push(`${key} ${JSON.stringify(value)}`);
+    }
+  } while (cursor !== '0');
+  return out.join('\n');
+}

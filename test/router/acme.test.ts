@@ -13,6 +13,7 @@ import { addDomain } from '../../src/store/domains.js';
 import { allCerts, getAcmeStatus, putCert, setAcmeStatus, setTlsSettings } from '../../src/store/certs.js';
 import { startTestRedis, namedBackend, randomApp, freePort, type TestRedis, type Backend } from './helpers.js';
 import { startPebble, type Pebble } from './pebble.js';
+import { dumpPrefix } from '../helpers/redis.js';
 
 const DOMAIN = 'berth.test';
 
@@ -87,6 +88,11 @@ describe('ACME (pebble)', () => {
       }).on('error', reject);
     });
     assert.equal(body, 'app GET /');
+    // At rest: the certificate's key, the ACME account key and the router's fallback pair are all sealed.
+    const dump = await dumpPrefix(redis.handle.client, redis.handle.prefix);
+    assert.match(dump, /tls:secret:fallback:/);
+    assert.match(dump, /enc:v1:/);
+    assert.ok(!dump.includes('PRIVATE KEY'), `a private key is in Redis in clear: ${dump.split('\n').filter((l) => l.includes('PRIVATE KEY')).map((l) => l.split(' ')[0]).join(', ')}`);
   });
 
   test('a certificate inside the renewal window is renewed by the periodic check', async () => {

@@ -319,6 +319,33 @@ describe('TLS', () => {
     assert.equal(r.headers.location, `https://${hostOf(app)}:${router.tlsPort}/a?b=1`);
     assert.equal((await httpsGet(router.tlsPort!, hostOf(app))).status, 200, 'HTTPS itself is served');
   });
+
+  test('a websocket to an HTTPS-only app over plain HTTP gets the same 308 and is never tunnelled; over HTTPS it is', async () => {
+    const app = randomApp();
+    let upgrades = 0;
+    const echo = await echoBackend('ws');
+    echo.server.on('upgrade', () => { upgrades++; });
+    await route(app, [echo.upstream]);
+    await setTlsSettings(redis.handle, app, { redirectHttps: true });
+    await router.syncedNames();
+    const ws = await openWs(router.port, hostOf(app));
+    assert.match(ws.head, /^HTTP\/1\.1 308 /);
+    assert.match(ws.head, new RegExp(`\r\nLocation: https://${hostOf(app)}:${router.tlsPort}/ws\r\n`, 'i'));
+    const closed = await Promise.race([ws.closed, sleep(3000).then(() => undefined)]);
+    assert.ok(closed, 'the router closes the connection after the redirect');
+    assert.equal(upgrades, 0, 'the app never saw the upgrade');
+    // Over HTTPS the same upgrade reaches the app.
+    const secure = await new Promise<string>((resolve, reject) => {
+      const s = tls.connect({ host: '127.0.0.1', port: router.tlsPort!, servername: hostOf(app), rejectUnauthorized: false }, () => {
+        s.write(`GET /ws HTTP/1.1\r\nHost: ${hostOf(app)}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`);
+      });
+      sockets.add(s);
+      s.once('data', (d: Buffer) => { resolve(d.toString()); s.destroy(); });
+      s.on('error', reject);
+    });
+    assert.match(secure, /^HTTP\/1\.1 101 /);
+    assert.equal(upgrades, 1);
+  });
 });
 
 describe('headers', () => {

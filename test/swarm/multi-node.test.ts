@@ -153,4 +153,24 @@ describe('swarm scheduler on two nodes', { skip }, () => {
       cluster.manager.docker('rm', '-f', oneOff);
     }
   });
+
+  test('a storage mount pins the app to the manager, where its volume is: both replicas move there; --stop-first sets the update order', async () => {
+    const r = await call('POST', `/apps/${app}/storage`, { mount: 'data:/data', stopFirst: true });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const volume = `berth-storage-${app}-data`;
+    assert.equal(JSON.parse(cluster.manager.docker('volume', 'inspect', volume))[0].Labels['berth.storage'], 'data');
+    const svc = JSON.parse(cluster.manager.docker('service', 'inspect', `berth-${app}-web`))[0];
+    const managerId = cluster.manager.docker('info', '--format', '{{.Swarm.NodeID}}').trim();
+    assert.deepEqual(svc.Spec.TaskTemplate.Placement.Constraints, [`node.id==${managerId}`]);
+    assert.deepEqual(svc.Spec.TaskTemplate.ContainerSpec.Mounts.map((m: { Source: string; Target: string }) => [m.Source, m.Target]), [[volume, '/data']]);
+    assert.equal(svc.Spec.UpdateConfig.Order, 'stop-first');
+    let ps = await route();
+    for (let i = 0; i < 50 && !(ps.processes.length === 2 && ps.processes.every((p: { node?: string; state: string }) => p.node === cluster.manager.address && p.state === 'running')); i++) {
+      await sleep(200);
+      ps = await route();
+    }
+    assert.deepEqual(ps.processes.map((p: { node?: string; state: string }) => [p.node, p.state]),
+      [[cluster.manager.address, 'running'], [cluster.manager.address, 'running']], JSON.stringify(ps));
+    assert.ok(await whoami(), 'the app still answers');
+  });
 });

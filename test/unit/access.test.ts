@@ -1,4 +1,4 @@
-// Scopes, the API's scope rules, the SSH command parser and the SecretBox,
+// Scopes, the SSH command parser and the SecretBox,
 // as pure functions; the e2e suites (access, ssh-push, secrets) cover each path for real.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { allows, intersectScopes, parseDuration, parseScope, readableApps, type Scope } from '../../src/shared/access.js';
 import type { AppName } from '../../src/shared/app-name.js';
-import { requirement } from '../../src/api/auth.js';
 import { parseGitCommand } from '../../src/git/ssh-command.js';
 import { SecretBox } from '../../src/store/secrets.js';
 
@@ -37,18 +36,6 @@ test('durations', () => {
   assert.equal(parseDuration('30d'), 30 * 86_400_000);
   assert.equal(parseDuration('2s'), 2000);
   for (const bad of ['0d', '30', 'd', '1y', 5]) assert.throws(() => parseDuration(bad), /invalid expiry/);
-});
-
-test('the API\'s rules: what each request needs', () => {
-  assert.deepEqual(requirement('GET', '/apps/web/config'), { action: 'read', app: 'web' });
-  assert.deepEqual(requirement('PUT', '/apps/web/config'), { action: 'admin', app: 'web' });
-  assert.deepEqual(requirement('GET', '/tokens'), { action: 'admin' });
-  assert.deepEqual(requirement('GET', '/keys'), { action: 'admin' });
-  assert.equal(requirement('GET', '/apps'), 'any');
-  assert.equal(requirement('GET', '/events'), 'any');
-  assert.equal(requirement('POST', '/sign-in'), 'any');
-  assert.deepEqual(requirement('POST', '/apps'), { action: 'admin' });
-  assert.deepEqual(requirement('GET', '/metrics'), { action: 'read' });
 });
 
 test('SSH commands: only git-receive-pack / git-upload-pack on an app name', () => {

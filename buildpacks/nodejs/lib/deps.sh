@@ -5,7 +5,8 @@
 # Under Berth ($BERTH_LAYERS set) the production tree is handed over as an
 # image layer of its own, keyed by its manifest, so a code-only change reuses
 # the layer of the last release as it is.
-# Expects: $state, $pm, $lock, $registry, $pkg_scripts, $pkg_dev_deps,
+# Expects: $state, $pm, $lock, $registry, $pkg_scripts, $pkg_dev_deps, $pkg_dev_names, $keeps,
+# $node_v, $node_range, semver_js,
 # output.sh, failures.sh, build-cache.sh.
 
 mods="$state/node_modules"
@@ -52,15 +53,94 @@ install_deps() {
 prune_deps() {
   (( pkg_dev_deps )) || return 0
   info "Pruning devDependencies"
+  if [[ "$pm" == yarn && -f .yarnrc.yml ]]; then warn "Yarn 2+ keeps devDependencies (no prune without a plugin)"; return 0; fi
+  local held
+  held="$(mktemp -d)"
+  hold_run_time_deps "$held"
   case "$pm" in
     npm) npm prune --omit=dev 2>&1 | indent ;;
     pnpm) pnpm prune --prod --store-dir "$state/pnpm-store" 2>&1 | indent ;;
-    yarn)
-      if [[ -f .yarnrc.yml ]]; then warn "Yarn 2+ keeps devDependencies (no prune without a plugin)"; return 0; fi
-      yarn install --frozen-lockfile --production=true --ignore-scripts --prefer-offline --non-interactive 2>&1 | indent ;;
+    yarn) yarn install --frozen-lockfile --production=true --ignore-scripts --prefer-offline --non-interactive 2>&1 | indent ;;
   esac || fail "pruning devDependencies failed (the error from $pm is above)"
+  put_back_run_time_deps "$held"
+  rm -rf "$held"
   # npm leaves the scope directories of what it removed (@eslint, @types, ...).
   [[ -d node_modules ]] && find node_modules -mindepth 1 -maxdepth 1 -name '@*' -type d -empty -delete
+  return 0
+}
+
+# run_time_keeps: "PACKAGE WHY" lines of lib/run-time-deps.txt whose FILE
+# this app has, for devDependencies its framework's start loads at run time.
+run_time_keeps() {
+  local file pkg why
+  while read -r file pkg why; do
+    [[ -z "$file" || "$file" == \#* ]] && continue
+    [[ -f "$file" && "$pkg_dev_names" == *" $pkg "* ]] && printf '%s %s\n' "$pkg" "$why"
+  done < "$bp/lib/run-time-deps.txt"
+  return 0
+}
+
+# hold_run_time_deps DIR: copies what must survive the prune (links
+# followed, for pnpm's store) out of node_modules.
+hold_run_time_deps() {
+  local pkg why
+  while read -r pkg why; do
+    [[ -n "$pkg" && -d "node_modules/$pkg" && ! -e "$1/$pkg" ]] || continue
+    mkdir -p "$(dirname "$1/$pkg")"
+    cp -aL "node_modules/$pkg" "$1/$pkg"
+  done <<< "$keeps"
+}
+
+# put_back_run_time_deps DIR: what the prune removed goes back.
+put_back_run_time_deps() {
+  local pkg why
+  while read -r pkg why; do
+    [[ -n "$pkg" && -d "$1/$pkg" ]] || continue
+    rm -rf "node_modules/$pkg"
+    mkdir -p "$(dirname "node_modules/$pkg")"
+    mv "$1/$pkg" "node_modules/$pkg"
+  done <<< "$keeps"
+  return 0
+}
+
+# note_kept DIR: says which devDependencies the slug's node_modules (DIR)
+# kept and why, in the push and (through $BERTH_SLUG_NOTES) the slug report.
+note_kept() {
+  local pkg why note
+  while read -r pkg why; do
+    [[ -n "$pkg" && -d "$1/$pkg" ]] || continue
+    note="$pkg ($(du -sm "$1/$pkg" | cut -f1) MB), a devDependency: $why"
+    info "Kept $note"
+    [[ -n "${BERTH_SLUG_NOTES:-}" ]] && echo "$note" >> "$BERTH_SLUG_NOTES"
+  done <<< "$keeps"
+  return 0
+}
+
+# inspect_tree DIR: what the push says about the node_modules the slug gets.
+inspect_tree() {
+  note_kept "$1"
+  check_engines "$1"
+}
+
+# check_engines DIR: warns about each installed package whose engines.node
+# excludes the Node.js in use; under Berth the warnings also go to
+# $BERTH_BOOT_HINTS, so a failed boot can name them as its likely cause.
+check_engines() {
+  local misfits name range msg pin n=0
+  misfits="$(semver_js engines "$1" "$node_v" 2>/dev/null)" || return 0
+  [[ -n "$misfits" ]] || return 0
+  if [[ -n "$node_range" ]]; then pin="engines.node pins $node_range (using $node_v)"
+  else pin="engines.node is unset (using $node_v, the current LTS)"
+  fi
+  while read -r name range; do
+    n=$((n + 1))
+    (( n <= 5 )) || continue
+    msg="$name needs node $range; $pin"
+    warn "$msg"
+    [[ -n "${BERTH_BOOT_HINTS:-}" ]] && echo "$msg" >> "$BERTH_BOOT_HINTS"
+  done <<< "$misfits"
+  (( n <= 5 )) || warn "and $((n - 5)) more packages whose engines.node excludes Node.js $node_v"
+  info "A package may fail to load on a Node.js it does not support: set engines.node in package.json to a version they all accept"
   return 0
 }
 
@@ -107,6 +187,7 @@ hand_over() {
     mv node_modules "$src"
   fi
   [[ -d node_modules ]] && mv node_modules "$(mktemp -d)/"
+  inspect_tree "$src"
   echo "node_modules $src $lock:$(tree_manifest "$src")" >> "$BERTH_LAYERS"
 }
 
@@ -139,6 +220,8 @@ deps() {
   [[ -n "$key" && -f "$mods/key" ]] && info "Cache miss: $lock or the Node.js version changed since the last build"
   rm -rf "$mods"
   install_deps
+  # An app with no dependencies gets none from npm; the steps below (and the layer) expect the directory.
+  mkdir -p node_modules
   [[ -n "$key" ]] && save_tree full
   (( has_build )) && build_with_caches
   prune_deps

@@ -6,6 +6,7 @@ Helpers for bin/compile that need JSON or hashes, run with Debian's python3
 
   inspect PACKAGE_JSON               print shell assignments: node_range, npm_range,
                                      pkg_scripts (" name name "), pkg_dev_deps (0/1),
+                                     pkg_dev_names (" name name "),
                                      pkg_manager (packageManager)
   deps-key PACKAGE_JSON LOCKFILE EXTRA...   cache key of an installed node_modules
   verify FILE INTEGRITY              exit 0 if FILE matches the sha512/sha1 integrity
@@ -51,6 +52,8 @@ def main(argv):
         print(f"npm_range={shlex.quote(text(field(pkg, 'engines.npm')))}")
         print(f"pkg_scripts={shlex.quote(' ' + ' '.join(scripts) + ' ')}")
         print(f"pkg_dev_deps={1 if pkg.get('devDependencies') else 0}")
+        dev = pkg.get("devDependencies")
+        print(f"pkg_dev_names={shlex.quote(' ' + ' '.join(dev if isinstance(dev, dict) else []) + ' ')}")
         print(f"pkg_manager={shlex.quote(text(pkg.get('packageManager')))}")
     elif cmd == "deps-key":
         pkg = load(args[0])

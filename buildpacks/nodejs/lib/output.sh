@@ -23,7 +23,7 @@ export_env() {
     [[ -f "$f" ]] || continue
     name="${f##*/}"
     [[ "$name" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || continue
-    [[ "$name" =~ ^(PATH|HOME|GIT_DIR|CPATH|CPPATH|LD_PRELOAD|LIBRARY_PATH|LD_LIBRARY_PATH|BERTH_LAYERS)$ ]] && continue
+    [[ "$name" =~ ^(PATH|HOME|GIT_DIR|CPATH|CPPATH|LD_PRELOAD|LIBRARY_PATH|LD_LIBRARY_PATH|BERTH_LAYERS|BERTH_SLUG_NOTES|BERTH_BOOT_HINTS)$ ]] && continue
     export "$name=$(cat "$f")"
   done
 }

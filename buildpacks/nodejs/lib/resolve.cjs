@@ -13,6 +13,9 @@
 //   pair NODE_DOC NODE_RANGE NPM_DOC NPM_RANGE TABLE
 //                                     both at once, a line each; exit 1 when the
 //                                     Node.js range fails, 2 when the npm one does
+//   engines NODE_MODULES NODE [LIMIT] "name@version range" of each installed
+//                                     package (top level and @scope/*, at most
+//                                     LIMIT dirs) whose engines.node excludes NODE
 'use strict';
 const fs = require('fs');
 const semver = require('semver');
@@ -85,7 +88,36 @@ function resolveTool(doc, rangeText, node, tablePath) {
   return version;
 }
 
+// Only the top level: that is what the app requires. Bounded, since a
+// node_modules can hold tens of thousands of directories.
+function enginesMisfits(dir, node, limit = 5000) {
+  const names = [];
+  for (const name of fs.readdirSync(dir).sort()) {
+    if (name.startsWith('.')) continue;
+    if (!name.startsWith('@')) { names.push(name); continue; }
+    try {
+      for (const sub of fs.readdirSync(`${dir}/${name}`).sort()) names.push(`${name}/${sub}`);
+    } catch { /* a scope that is a file: nothing to read */ }
+    if (names.length >= limit) break;
+  }
+  const misfits = [];
+  for (const name of names.slice(0, limit)) {
+    let pkg;
+    try { pkg = load(`${dir}/${name}/package.json`); } catch { continue; }
+    const range = pkg && pkg.engines && typeof pkg.engines.node === 'string' ? pkg.engines.node.trim() : '';
+    // A range semver cannot read is the package's problem, not a verdict on this Node.js.
+    if (!range || semver.validRange(range, { loose: true }) === null) continue;
+    if (!semver.satisfies(node, range, { loose: true })) misfits.push(`${pkg.name || name}@${pkg.version || '?'} ${range}`);
+  }
+  return misfits;
+}
+
 function main([cmd, ...args]) {
+  if (cmd === 'engines') {
+    if (!semver.valid(args[1])) throw new Error(`${JSON.stringify(args[1])} is not a Node.js version`);
+    if (!fs.existsSync(args[0])) return '';
+    return enginesMisfits(args[0], args[1], Number(args[2]) || 5000).join('\n');
+  }
   if (cmd === 'node') {
     const doc = load(args[0]);
     return distLine(doc, resolveNode(doc, args[1] || ''));
@@ -110,7 +142,7 @@ function main([cmd, ...args]) {
     }
     return `${distLine(node, nodeVersion)}\n${distLine(npm, npmVersion)}`;
   }
-  throw new Error('usage: resolve.cjs node PACKUMENT RANGE | tool PACKUMENT RANGE NODE [TABLE] | pair NODE_DOC RANGE NPM_DOC RANGE TABLE');
+  throw new Error('usage: resolve.cjs engines NODE_MODULES NODE [LIMIT] | node PACKUMENT RANGE | tool PACKUMENT RANGE NODE [TABLE] | pair NODE_DOC RANGE NPM_DOC RANGE TABLE');
 }
 
 try {

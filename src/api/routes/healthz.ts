@@ -1,5 +1,5 @@
 // GET /healthz: 200 once Redis and Docker both answer (design §3 readiness).
-import type Router from '@koa/router';
+import type { ApiRouter } from '../api-router.js';
 import { pingDocker, type Docker } from '../../docker/client.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisHandle } from '../../store/redis.js';
@@ -8,8 +8,8 @@ import { uncaughtCount } from '../../shared/uncaught.js';
 
 const DOCKER_PING_MS = 3000;
 
-export function healthzRoutes(router: Router, deps: { redis: RedisHandle; docker: Docker }): void {
-  router.get('/healthz', async (ctx) => {
+export function healthzRoutes(router: ApiRouter, deps: { redis: RedisHandle; docker: Docker }): void {
+  router.get('/healthz', { public: 'readiness: says only whether Redis and Docker answer' }, async (ctx) => {
     // Known down: say so at once (the request handle's probe knows, redis-health.ts).
     const known = deps.redis.health;
     const [redis, docker] = await Promise.all([

@@ -1,5 +1,5 @@
 // logs (JSON, or SSE with ?tail=1; ?batch=1 sends the backlog as `lines` events), builds, builds:output, run
-import type Router from '@koa/router';
+import type { ApiRouter } from '../api-router.js';
 import { logsRead, logsTailEntries } from '../../ops/logs/read.js';
 import { buildsList, buildsOutput } from '../../ops/builds/list.js';
 import { buildsCacheClear } from '../../ops/builds/cache-clear.js';
@@ -15,8 +15,8 @@ const BATCH = 1000;
 /** Where a reconnecting client left off: the SSE header, or `?after=` for clients that cannot set it. */
 const lastEventId = (ctx: { get(h: string): string; query: Record<string, unknown> }) => ctx.get('last-event-id') || ctx.query.after;
 
-export function logsRoutes(router: Router, deps: OpsDeps): void {
-  router.get('/apps/:app/logs', async (ctx) => {
+export function logsRoutes(router: ApiRouter, deps: OpsDeps): void {
+  router.get('/apps/:app/logs', 'app:read', async (ctx) => {
     const input = { app: ctx.params.app, n: ctx.query.n, type: ctx.query.type };
     if (!truthy(ctx.query.tail)) { ctx.body = { lines: await logsRead(input, deps) }; return; }
     const abort = new AbortController();
@@ -46,9 +46,9 @@ export function logsRoutes(router: Router, deps: OpsDeps): void {
     })().catch(() => sse.end());
   });
 
-  router.get('/apps/:app/builds', async (ctx) => { ctx.body = { builds: await buildsList({ app: ctx.params.app }, deps) }; });
-  router.delete('/apps/:app/builds/cache', async (ctx) => { bodyFields(ctx, []); ctx.body = await buildsCacheClear({ app: ctx.params.app }, deps); });
-  router.get('/apps/:app/builds/:id/output', async (ctx) => {
+  router.get('/apps/:app/builds', 'app:read', async (ctx) => { ctx.body = { builds: await buildsList({ app: ctx.params.app }, deps) }; });
+  router.delete('/apps/:app/builds/cache', 'app:admin', async (ctx) => { bodyFields(ctx, []); ctx.body = await buildsCacheClear({ app: ctx.params.app }, deps); });
+  router.get('/apps/:app/builds/:id/output', 'app:read', async (ctx) => {
     const follow = truthy(ctx.query.follow);
     const abort = new AbortController();
     const { build, events } = await buildsOutput({ app: ctx.params.app, id: ctx.params.id, after: follow ? lastEventId(ctx) : undefined }, deps, abort.signal);
@@ -72,7 +72,7 @@ export function logsRoutes(router: Router, deps: OpsDeps): void {
     })().catch(() => sse.end());
   });
 
-  router.post('/apps/:app/run', async (ctx) => {
+  router.post('/apps/:app/run', 'app:admin', async (ctx) => {
     const body = bodyFields(ctx, ['command', 'detach']);
     const c = body.command;
     if (c !== undefined && typeof c !== 'string' && !(Array.isArray(c) && c.every((a) => typeof a === 'string'))) {

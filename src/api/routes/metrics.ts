@@ -1,12 +1,11 @@
 // Router traffic per app, summed over every router: GET /metrics in
 // Prometheus text format (bearer token, as Prometheus' `authorization`
 // setting sends it) and GET /api/v1/apps/:app/metrics as JSON for the dashboard.
-import type Router from '@koa/router';
+import type { ApiRouter } from '../api-router.js';
 import { requireApp } from '../../ops/app-lookup.js';
 import type { OpsDeps } from '../../ops/deps.js';
 import { metricsSeries } from '../../ops/metrics/series.js';
 import { LATENCY_BUCKETS, readTraffic, type AppMetrics } from '../../store/routes.js';
-import { authorize, requireToken } from '../auth.js';
 import { uncaughtCount } from '../../shared/uncaught.js';
 
 const label = (s: string) => s.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
@@ -39,16 +38,16 @@ const uncaughtText = () => [
   `berth_uncaught_errors_total ${uncaughtCount()}`,
 ].join('\n') + '\n';
 
-/** Open route (own token check), registered before the /api/v1 prefix. */
-export function prometheusRoutes(router: Router, deps: OpsDeps): void {
-  router.get('/metrics', requireToken(deps), authorize(''), async (ctx) => {
+/** Outside /api/v1, where Prometheus expects it; read scope, as any GET. */
+export function prometheusRoutes(router: ApiRouter, deps: OpsDeps): void {
+  router.get('/metrics', 'read', async (ctx) => {
     ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
     ctx.body = prometheusText(await readTraffic(deps.redis)) + uncaughtText();
   });
 }
 
-export function metricsRoutes(router: Router, deps: OpsDeps): void {
-  router.get('/apps/:app/metrics', async (ctx) => {
+export function metricsRoutes(router: ApiRouter, deps: OpsDeps): void {
+  router.get('/apps/:app/metrics', 'app:read', async (ctx) => {
     const app = await requireApp(ctx.params.app, deps);
     const [[metrics], series] = await Promise.all([readTraffic(deps.redis, app.name), metricsSeries({ app: app.name, minutes: ctx.query.minutes }, deps)]);
     ctx.body = { metrics: metrics ?? null, buckets: LATENCY_BUCKETS, series };

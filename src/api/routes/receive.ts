@@ -8,7 +8,7 @@ import path from 'node:path';
 import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type Router from '@koa/router';
+import type { ApiRouter } from '../api-router.js';
 import type { OpsDeps } from '../../ops/deps.js';
 import { deployReceive, pushFollow } from '../../ops/deploy/receive.js';
 import { BerthError, unauthorized } from '../../shared/errors.js';
@@ -43,8 +43,8 @@ function pusherOf(query: Record<string, unknown>): Actor {
   return { user: q('user') || '-', via: q('via') || 'git', source: q('source') || 'unknown' };
 }
 
-export function receiveRoutes(router: Router, deps: OpsDeps & { hookSecret: string }): void {
-  router.post('/internal/v1/receive/:app', async (ctx) => {
+export function receiveRoutes(router: ApiRouter, deps: OpsDeps & { hookSecret: string }): void {
+  router.post('/internal/v1/receive/:app', { public: 'the pre-receive hook: it proves the hook secret, checked first' }, async (ctx) => {
     checkSecret(ctx.get('authorization'), deps.hookSecret);
     const actor = pusherOf(ctx.query);
     const detail = `${String(ctx.query.ref ?? '')} ${String(ctx.query.rev ?? '').slice(0, 7)}`.trim();

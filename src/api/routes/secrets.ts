@@ -1,9 +1,9 @@
 // secrets:rotate-key (POST /secrets/rotate-key), admin only (auth.ts).
-import type Router from '@koa/router';
+import type { ApiRouter } from '../api-router.js';
 import type { OpsDeps } from '../../ops/deps.js';
 import { secretsRotateKey } from '../../ops/secrets/rotate-key.js';
 import { bodyFields } from '../body-fields.js';
 
-export function secretsRoutes(router: Router, deps: OpsDeps): void {
-  router.post('/secrets/rotate-key', async (ctx) => { bodyFields(ctx, []); ctx.body = await secretsRotateKey(deps); });
+export function secretsRoutes(router: ApiRouter, deps: OpsDeps): void {
+  router.post('/secrets/rotate-key', 'admin', async (ctx) => { bodyFields(ctx, []); ctx.body = await secretsRotateKey(deps); });
 }

@@ -3,7 +3,7 @@
 // route changes (pub/sub) and at least every few seconds while something
 // differs, so the apps page is live without polling from the browser; one
 // shared feed per view however many clients watch it (status-feed.ts).
-import type Router from '@koa/router';
+import type { ApiRouter } from '../api-router.js';
 import { appsStatus } from '../../ops/apps/status.js';
 import type { OpsDeps } from '../../ops/deps.js';
 import { allows, forbidden, readableApps } from '../../shared/access.js';
@@ -12,14 +12,14 @@ import { principalOf } from '../auth.js';
 import { openSse } from '../sse.js';
 import { statusView } from '../status-feed.js';
 
-export function statusRoutes(router: Router, deps: OpsDeps): void {
+export function statusRoutes(router: ApiRouter, deps: OpsDeps): void {
   // A token scoped to some apps sees only those, as in GET /apps.
-  router.get('/status', async (ctx) => {
+  router.get('/status', 'signed-in', async (ctx) => {
     const scopes = principalOf(ctx).scopes;
     ctx.body = { apps: (await appsStatus({}, deps)).filter((a) => allows(scopes, 'read', a.name as AppName)) };
   });
-  router.get('/apps/:app/status', async (ctx) => { ctx.body = { app: (await appsStatus({ app: ctx.params.app }, deps))[0] }; });
-  router.get('/status/stream', async (ctx) => {
+  router.get('/apps/:app/status', 'app:read', async (ctx) => { ctx.body = { app: (await appsStatus({ app: ctx.params.app }, deps))[0] }; });
+  router.get('/status/stream', 'signed-in', async (ctx) => {
     const only = typeof ctx.query.app === 'string' ? ctx.query.app : undefined;
     const principal = principalOf(ctx);
     if (only !== undefined && !allows(principal.scopes, 'read', only as AppName)) throw forbidden(principal, 'read', only as AppName);

@@ -25,6 +25,7 @@ import { checkOutcome } from './outcome.js';
 import { mergeReleases, parseRelease } from './release-yaml.js';
 import { parseLayers, slugMaker, type SlugMaker } from './slug.js';
 import { checkSlugSize, reportSlug } from './slug-report.js';
+import { noteLines } from './build-notes.js';
 import { untagImage } from '../../docker/index.js';
 import { readTarFiles } from './tar.js';
 
@@ -111,7 +112,7 @@ async function buildWithBuildpacks(docker: Docker, config: BerthConfig, s: Setti
       imageTag: input.imageTag, layers,
       env: release.configVars, webCommand: processTypes.web ?? undefined,
     });
-    reportSlug(input.log, figures);
+    reportSlug(input.log, figures, noteLines(out.get('slug-notes')));
     try {
       checkSlugSize(input.log, figures, { warnBytes: config.build.slugWarnBytes, maxBytes: config.build.slugMaxBytes });
     } catch (err) {
@@ -125,7 +126,8 @@ async function buildWithBuildpacks(docker: Docker, config: BerthConfig, s: Setti
         containerName: `${buildContainerName(input.app, input.buildId)}-libs`, labels: input.labels, log: input.log,
       });
     }
-    return { image: input.imageTag, processTypes, slugMs: performance.now() - slugStart };
+    const bootHints = noteLines(out.get('boot-hints'));
+    return { image: input.imageTag, processTypes, slugMs: performance.now() - slugStart, ...(bootHints.length ? { bootHints } : {}) };
   } finally {
     await slug.settle();
     await container.remove();

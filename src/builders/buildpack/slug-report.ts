@@ -19,7 +19,8 @@ export function mb(bytes: number): string {
   return `${m < 10 ? m.toFixed(1) : Math.round(m)} MB`;
 }
 
-export function reportSlug(log: BuildLog, f: SlugFigures): void {
+/** `kept` lines come from the buildpacks (build-notes.ts): what they kept in the slug and why. */
+export function reportSlug(log: BuildLog, f: SlugFigures, kept: readonly string[] = []): void {
   const named = (l: SlugFigures['layers'][number]) => `${l.dest} (${l.label})`;
   const reused = f.layers.filter((l) => l.reused);
   const made = f.layers.filter((l) => !l.reused);
@@ -27,6 +28,7 @@ export function reportSlug(log: BuildLog, f: SlugFigures): void {
   if (made.length) log.detail(`new layers: ${made.map((l) => `${named(l)} ${mb(l.bytes)}`).join(', ')}`);
   const parts = [...f.layers.map((l) => `${l.dest} ${mb(l.bytes)}`), `app ${mb(f.appBytes)}`];
   log.detail(`slug size: ${mb(f.totalBytes)} (${parts.join(', ')}); new in this release: ${mb(f.newBytes)}`);
+  for (const k of kept) log.detail(`kept for the run: ${k}`);
 }
 
 /** Warns past the soft limit; throws past the hard one. */

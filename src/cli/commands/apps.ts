@@ -13,6 +13,7 @@ interface AppInfo extends AppSummary {
   domains?: string[];
   processes?: number | unknown[];
   processTypes?: Record<string, string | null>;
+  storage?: { mount: string; processes: string[] | null }[];
 }
 
 const release = (v: number | undefined) => (v ? `v${v}` : 'none');
@@ -85,6 +86,7 @@ const info: Command = {
       ['Formation', formationText(a.formation)],
       ...(a.domains ? [['Domains', a.domains.join(', ') || 'none'] as const] : []),
       ...(processes !== undefined ? [['Processes', `${processes} running`] as const] : []),
+      ...(a.storage ? [['Storage', a.storage.map((m) => `${m.mount}${m.processes ? ` (${m.processes.join(',')})` : ''}`).join(', ') || 'none'] as const] : []),
       ['Created', `${stamp(a.createdAt)} (${ago(a.createdAt)})`],
     ]));
   },
@@ -96,9 +98,13 @@ const destroy: Command = {
   summary: 'Destroy an app and everything it has',
   usage: '--confirm <app>',
   description: 'Removes the app\'s containers, images, git repository, routes, build cache, config, releases and logs.\n'
+    + 'Its storage volumes are kept (and named) unless --purge-storage.\n'
     + 'It cannot be undone, so the app\'s name must be given again with --confirm.',
   examples: ['berth apps:destroy my-app --confirm my-app'],
-  flags: [{ name: 'confirm', type: 'string', valueName: '<app>', description: 'the app\'s name again, to confirm' }],
+  flags: [
+    { name: 'confirm', type: 'string', valueName: '<app>', description: 'the app\'s name again, to confirm' },
+    { name: 'purge-storage', type: 'boolean', description: 'also remove its storage volumes (kept by default)' },
+  ],
   app: true,
   json: true,
   async run({ api, app, out, flags }) {
@@ -109,9 +115,16 @@ const destroy: Command = {
         { hint: `to proceed, run: berth apps:destroy ${app} --confirm ${app}` });
     }
     const client = await api();
-    const body = await withSpinner(out, `Destroying ${app}`, () => client.request('DELETE', `/apps/${seg(app)}`, { query: { confirm: app } }));
+    const purge = flags['purge-storage'] === true;
+    const body = await withSpinner(out, `Destroying ${app}`, () => client.request<{ keptVolumes?: string[] }>('DELETE', `/apps/${seg(app)}`,
+      { query: { confirm: app, 'purge-storage': purge ? 'true' : undefined } }));
     if (flags.json) return out.json(body);
-    out.line(`Destroyed ${app}`);
+    out.line(`Destroyed ${app}${purge ? ' and its storage volumes' : ''}`);
+    const kept = body.keptVolumes ?? [];
+    if (kept.length) {
+      out.line(`Kept its storage volume${kept.length > 1 ? 's' : ''}: ${kept.join(' ')}`);
+      out.line(`Remove with: docker volume rm ${kept.join(' ')} (or destroy with --purge-storage)`);
+    }
   },
 };
 

@@ -5,6 +5,16 @@ import uPlot from 'uplot';
 
 export interface ChartSeries { readonly label: string; readonly colour: string; readonly values: (number | null)[] }
 
+// A value with no value on either side (latency in the one minute that had
+// requests: the others are null) has no line to draw, so it gets a point of
+// its own; without it a burst of traffic left the latency chart empty.
+const lonely: uPlot.Series.Points.Filter = (u, si) => {
+  const v = u.data[si] as (number | null | undefined)[];
+  const out: number[] = [];
+  for (let i = 0; i < v.length; i++) if (v[i] != null && v[i - 1] == null && v[i + 1] == null) out.push(i);
+  return out;
+};
+
 export function Chart(p: { title: string; unit: string; times: number[]; series: ChartSeries[] }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -15,7 +25,7 @@ export function Chart(p: { title: string; unit: string; times: number[]; series:
     const axis = { stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
     const opts: uPlot.Options = {
       width: el.clientWidth, height: 220, padding: [12, 28, 0, 0],
-      series: [{}, ...p.series.map((s) => ({ label: s.label, stroke: s.colour, width: 2, points: { show: false }, value: (_u: uPlot, v: number | null) => (v === null ? '—' : `${v} ${p.unit}`) }))],
+      series: [{}, ...p.series.map((s) => ({ label: s.label, stroke: s.colour, width: 2, points: { show: true, size: 7, fill: s.colour, filter: lonely }, value: (_u: uPlot, v: number | null) => (v === null ? '—' : `${v} ${p.unit}`) }))],
       axes: [{ ...axis }, { ...axis, size: 56, values: (_u: uPlot, vals: number[]) => vals.map((v) => `${v}`) }],
       scales: { x: { time: true }, y: { range: (_u: uPlot, _min: number, max: number) => [0, Math.max(max * 1.1, 1)] } },
       cursor: { drag: { x: false, y: false } },

@@ -6,6 +6,8 @@ import { effectiveFormation } from '../../runtime/scheduler.js';
 import { requireApp } from '../app-lookup.js';
 import { appUrl } from '../../config/index.js';
 import type { OpsDeps } from '../deps.js';
+import { listMounts } from '../../store/storage.js';
+import { mountKey } from '../../shared/storage-mount.js';
 
 export async function appsInfo(input: { app: unknown; host?: string }, deps: OpsDeps) {
   const app = await requireApp(input.app, deps);
@@ -20,5 +22,6 @@ export async function appsInfo(input: { app: unknown; host?: string }, deps: Ops
     processTypes: current?.processTypes ?? {},
     processes: processes.length,
     domains: await listDomains(deps.redis, app.name),
+    storage: (await listMounts(deps.redis, app.name)).map((m) => ({ mount: mountKey(m), kind: m.kind, processes: m.processes ?? null })),
   };
 }

@@ -9,6 +9,6 @@ import type { AuthDeps } from '../auth/check-token.js';
 export interface Actor { readonly user: string; readonly via: string; readonly source: string }
 
 export async function auditRecord(event: NewAuditEvent, deps: AuthDeps): Promise<void> {
-  await appendEvent(deps.redis, event, deps.config.access.auditMaxEvents)
+  await appendEvent(deps.redis, event, deps.config.access)
     .catch((err: Error) => console.error(`audit: could not record ${event.action}: ${err.message}`));
 }

@@ -8,6 +8,7 @@ import { requireApp, requireCurrentRelease } from '../app-lookup.js';
 import { collectingLog } from '../collecting-log.js';
 import type { OpsDeps } from '../deps.js';
 import { psList } from './scale.js';
+import { getDeployStrategy } from '../../store/storage.js';
 
 export async function psRestart(input: { app: unknown; type?: unknown }, deps: OpsDeps) {
   const app = await requireApp(input.app, deps);
@@ -20,6 +21,7 @@ export async function psRestart(input: { app: unknown; type?: unknown }, deps: O
     const formation = effectiveFormation(release, await getFormation(deps.redis, app.name));
     const outcome = await deps.scheduler.deploy(release, formation, log, {
       types: type ? [type] : undefined, resources: await getResources(deps.redis, app.name),
+      stopFirst: (await getDeployStrategy(deps.redis, app.name)) === 'stop-first',
     });
     await outcome.retire();
     await setStopped(deps.redis, app.name, false);

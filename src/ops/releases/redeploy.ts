@@ -5,6 +5,7 @@ import type { AppRecord, Release } from '../../shared/types.js';
 import { asBerthError } from '../../shared/errors.js';
 import { newRelease, type ReleaseDraft } from '../../pipeline/release.js';
 import { deployRelease } from '../../pipeline/deploy-release.js';
+import { goLiveCron } from '../../pipeline/cron-live.js';
 import { waitForAppLease } from '../../pipeline/app-lease.js';
 import { collectingLog } from '../collecting-log.js';
 import { promoteRelease } from '../../store/apps.js';
@@ -28,6 +29,7 @@ export async function redeploy(
       // --no-restart: the release is recorded and current; processes pick it
       // up at their next restart or deploy.
       await promoteRelease(deps.redis, app.name, release.version);
+      await goLiveCron(deps.redis, release, log);
       log.step(`Created v${release.version} without restarting`);
       return { release: { ...release, status: 'live' }, log: log.lines };
     }

@@ -1,7 +1,9 @@
 // docker-local deploy, in design order: start the new containers, check
 // them, switch the route, then (in retire) drain and stop the old ones.
 // Any failure before the switch removes only the new containers.
-import { stopAndRemove, type ContainerView } from '../../docker/containers.js';
+// An app that deploys stop-first (storage:strategy) has its old containers
+// stopped before the new ones start, and started again if those fail.
+import { startContainer, stopAndRemove, stopContainer, type ContainerView } from '../../docker/containers.js';
 import { LABEL } from '../../docker/labels.js';
 import type { BuildLog } from '../../shared/build-log.js';
 import { releaseTag, type Release } from '../../shared/types.js';
@@ -19,6 +21,10 @@ export async function retireContainers(deps: LocalDeps, old: readonly ContainerV
   await Promise.all(old.map((c) => stopAndRemove(deps.docker, c.id, deps.config.runtime.stopTimeoutSec)));
 }
 
+async function removeStopped(deps: LocalDeps, old: readonly ContainerView[]): Promise<void> {
+  await Promise.all(old.map((c) => stopAndRemove(deps.docker, c.id, 0).catch(() => {})));
+}
+
 export async function removeStarted(deps: LocalDeps, started: readonly Proc[]): Promise<void> {
   await Promise.all(started.map((s) => stopAndRemove(deps.docker, s.id, 0).catch(() => {})));
 }
@@ -30,6 +36,12 @@ export async function deployLocal(
   const inScope = (type: string) => !opts.types || opts.types.includes(type);
   const old = (await appProcesses(deps, release.app)).filter((c) => inScope(procType(c)));
   const wanted = Object.entries(formation).filter(([type, n]) => inScope(type) && n > 0 && type in release.processTypes);
+  const stopFirst = opts.stopFirst === true && old.length > 0;
+  if (stopFirst) {
+    // Stopped, not removed: if the new release fails they start again.
+    log.step(`Stopping ${old.length} old process(es) first (deploy strategy stop-first)`);
+    await Promise.all(old.map((c) => stopContainer(deps.docker, c.id, deps.config.runtime.stopTimeoutSec)));
+  }
   log.step(`Launching ${tag} (${wanted.map(([t, n]) => `${t}=${n}`).join(' ') || 'no processes'})`);
   const started: Proc[] = [];
   try {
@@ -40,10 +52,13 @@ export async function deployLocal(
     const upstreams = await Promise.all(web.map((p) => checkBoot(deps, release, p)));
     if (web.length) log.detail(`web is listening on port ${release.port}${release.healthchecks?.web?.length ? ' and passed its health checks' : ''}`);
     if (inScope('web')) await setRoute(deps.redis, { app: release.app, upstreams, release: tag });
-    return { upstreams, retire: () => retireContainers(deps, old) };
+    const retire = stopFirst ? () => removeStopped(deps, old) : () => retireContainers(deps, old);
+    return { upstreams, retire };
   } catch (err) {
     for (const l of (err as BootError).logLines ?? []) log.raw(l);
     await removeStarted(deps, started);
+    // The supervisor routes them again once they are back up.
+    if (stopFirst) await Promise.all(old.filter((c) => c.state === 'running').map((c) => startContainer(deps.docker, c.id).catch(() => {})));
     // A first deploy that fails leaves the app known to the router with no
     // web process, so visitors get its 503 page ("crashed? see berth ps"), not "no such app".
     if (inScope('web') && !(await getRoute(deps.redis, release.app))) await setRoute(deps.redis, { app: release.app, upstreams: [], release: '' });

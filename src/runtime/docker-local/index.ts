@@ -17,6 +17,8 @@ import { psLocal } from './ps.js';
 import { refreshRoutes } from './routes.js';
 import { scaleLocal } from './scale.js';
 import { localServiceRuntime } from './services.js';
+import { processMounts } from '../storage-mounts.js';
+import { listStorageVolumes, removeStorageVolumes, STORAGE_LABEL } from '../../docker/storage.js';
 
 export type { LocalDeps } from './processes.js';
 export { refreshRoutes } from './routes.js';
@@ -38,6 +40,7 @@ async function oneOffBase(deps: LocalDeps, release: Release, opts: Omit<RunOptio
     cpus: deps.config.runtime.cpus || undefined,
     pidsLimit: deps.config.runtime.pidsLimit,
     network: await ensureAppNetwork(deps.docker, release.app, deps.config.runtime.networkPool),
+    mounts: await processMounts(deps.docker, deps.config, release, undefined),
     onOutput: opts.onOutput,
     signal: opts.signal,
   };
@@ -70,7 +73,7 @@ export function dockerLocalScheduler(deps: LocalDeps): Scheduler {
       await retireContainers(deps, all);
     },
 
-    async destroy(app) {
+    async destroy(app, opts = {}) {
       const all = await listContainers(deps.docker, [`${LABEL.app}=${app}`], true);
       await Promise.all(all.map((c) => stopAndRemove(deps.docker, c.id, 0)));
       await deleteRoute(deps.redis, app);
@@ -79,9 +82,14 @@ export function dockerLocalScheduler(deps: LocalDeps): Scheduler {
         for (const tag of img.RepoTags ?? []) await removeImage(deps.docker, tag).catch(() => {});
         await removeImage(deps.docker, img.Id).catch(() => {});
       }
+      // Storage volumes hold the app's data: they stay unless asked for (apps:destroy --purge-storage).
       const { Volumes } = await deps.docker.listVolumes({ filters: { label: [`${LABEL.app}=${app}`] } });
-      for (const v of Volumes ?? []) await deps.docker.getVolume(v.Name).remove().catch(() => {});
+      for (const v of Volumes ?? []) {
+        if (v.Labels?.[STORAGE_LABEL] === undefined) await deps.docker.getVolume(v.Name).remove().catch(() => {});
+      }
+      const kept = opts.purgeStorage ? (await removeStorageVolumes(deps.docker, app), []) : await listStorageVolumes(deps.docker, app);
       await removeAppNetwork(deps.docker, app).catch((err) => console.error(`destroy ${app}: network: ${err.message}`));
+      return { keptVolumes: kept };
     },
 
     async run(release, opts) {

@@ -9,6 +9,7 @@ import { ensureAppNetwork } from '../../docker/networks.js';
 import { RELEASE_PROCESS, releaseTag, type Release } from '../../shared/types.js';
 import type { RedisHandle } from '../../store/redis.js';
 import type { Resources } from '../scheduler.js';
+import { processMounts } from '../storage-mounts.js';
 
 export interface LocalDeps {
   readonly docker: Docker;
@@ -43,6 +44,7 @@ export async function startProcess(deps: LocalDeps, release: Release, type: stri
     cpus: limits.cpus ?? (deps.config.runtime.cpus || undefined),
     pidsLimit: deps.config.runtime.pidsLimit,
     network: await ensureAppNetwork(deps.docker, release.app, deps.config.runtime.networkPool),
+    mounts: await processMounts(deps.docker, deps.config, release, type),
   });
   return { id, type, index };
 }

@@ -24,7 +24,7 @@ async function rollOut(deps: SwarmDeps, release: Release, wanted: [string, numbe
     const ex = existing.find((s) => s.type === type);
     if (!ex && replicas === 0) continue;
     const forceUpdate = ((ex?.spec.TaskTemplate?.ForceUpdate as number | undefined) ?? 0) + 1;
-    const spec = await serviceSpec(deps.docker, deps.config, { release, type, replicas, image: shipped.image, network, resources: opts.resources, forceUpdate });
+    const spec = await serviceSpec(deps.docker, deps.config, { release, type, replicas, image: shipped.image, network, resources: opts.resources, forceUpdate, stopFirst: opts.stopFirst });
     if (ex) {
       // (auth, spec): dockerode sends the auth as X-Registry-Auth, which Swarm hands to every node's pull.
       await deps.docker.getService(ex.id).update(shipped.auth as never, { ...spec, version: ex.version } as never);

@@ -62,16 +62,17 @@ export function swarmScheduler(deps: SwarmDeps): Scheduler {
       await removeServices(deps, app);
     },
 
-    async destroy(app) {
+    async destroy(app, opts) {
       await removeServices(deps, app);
       await deleteRoute(deps.redis, app);
       // One-offs, images and volumes on this engine, as the local scheduler leaves them.
-      await local.destroy(app);
+      const result = await local.destroy(app, opts);
       await removeOverlay(deps, app);
       if (deps.config.registry) {
         await deleteRepository(deps.config.registry, `berth/app-${app}`)
           .catch((err) => console.error(`destroy ${app}: registry: ${(err as Error).message}`));
       }
+      return result;
     },
   };
 }

@@ -16,7 +16,9 @@ export async function scaleSwarm(deps: SwarmDeps, release: Release, formation: F
   const missing = Object.entries(formation).filter(([t, n]) => n > 0 && !services.some((s) => s.type === t) && t in release.processTypes);
   if (missing.length || resources) {
     const types = resources ? Object.keys(formation) : missing.map(([t]) => t);
-    const outcome = await deploySwarm(deps, release, formation, log, { types, resources });
+    // A rebuilt spec keeps the app's update order (its deploy strategy, set by the last deploy).
+    const stopFirst = services.some((s) => s.spec.UpdateConfig?.Order === 'stop-first');
+    const outcome = await deploySwarm(deps, release, formation, log, { types, resources, stopFirst });
     await outcome.retire();
   }
   const waits: Promise<void>[] = [];
@@ -27,6 +29,10 @@ export async function scaleSwarm(deps: SwarmDeps, release: Release, formation: F
     if (!info) continue;
     await deps.docker.getService(s.id).update({ ...info.spec, Mode: { Replicated: { Replicas: want } }, version: info.version } as never);
     log.detail(`${s.type}: ${s.replicas} -> ${want}`);
+    // Storage pins a type to one node (service-spec.ts): say so rather than let a user expect a spread.
+    if (want > 1 && (info.spec.TaskTemplate?.Placement?.Constraints as string[] | undefined)?.some((c) => c.startsWith('node.id=='))) {
+      log.detail(`${s.type} has storage mounts, so all ${want} replicas run on the node that holds its volumes, not across nodes`);
+    }
     waits.push(waitForReplicas(deps, s.id, s.type, tag, want));
   }
   await Promise.all(waits);

@@ -19,10 +19,13 @@ import { Metrics } from '../tabs/metrics.js';
 import { Settings } from '../tabs/settings.js';
 import { Activity } from '../tabs/activity.js';
 import { Run } from '../tabs/run.js';
+import { Cron } from '../tabs/cron.js';
 
 export interface AppInfo {
   name: string; currentRelease: number; createdAt: number; url: string; gitUrl: string;
   formation: Record<string, number>; processTypes: Record<string, string | null>; processes: number; domains: string[];
+  /** storage:mount's mounts (`source:path`), each for every process type or the ones named. */
+  storage?: { mount: string; kind: string; processes: string[] | null }[];
 }
 
 export interface TabProps { app: string; info: AppInfo; status: AppStatus | null; reload: () => Promise<void> }
@@ -30,7 +33,7 @@ export interface TabProps { app: string; info: AppInfo; status: AppStatus | null
 const TABS: [string, string, FunctionComponent<TabProps>][] = [
   ['overview', 'Overview', Overview], ['releases', 'Releases', Releases], ['builds', 'Builds', Builds], ['logs', 'Logs', Logs],
   ['run', 'Run', Run], ['config', 'Config vars', ConfigVars], ['scale', 'Scale', Scale], ['domains', 'Domains', Domains], ['certs', 'Certificates', Certs],
-  ['metrics', 'Metrics', Metrics], ['activity', 'Activity', Activity], ['settings', 'Settings', Settings],
+  ['metrics', 'Metrics', Metrics], ['activity', 'Activity', Activity], ['cron', 'Cron', Cron], ['settings', 'Settings', Settings],
 ];
 
 export function AppPage({ app, tab }: { app: string; tab: string }) {

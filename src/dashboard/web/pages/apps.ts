@@ -55,7 +55,8 @@ function Empty() {
 
 function processes(a: AppStatus) {
   const f = formationText(a.formation);
-  return a.formation.web ? `${f} (${a.webUp} up)` : f;
+  // The router knows only web replicas (no Docker call per app here), so the count says so.
+  return a.formation.web ? `${f} (web ${a.webUp}/${a.formation.web} up)` : f;
 }
 
 /** One app's row, re-rendered only when its status changed: a snapshot of 100 apps redraws only what moved. */

@@ -1,5 +1,5 @@
-// Overview: state, URLs, formation, current release and commit, the
-// processes, and restart / stop / start.
+// Overview: state, URLs, formation, current release and commit, storage
+// mounts, the processes, and restart / stop / start.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, enc } from '../api.js';
@@ -30,6 +30,7 @@ export function Overview({ app, info, status }: TabProps) {
           ${info.domains.map((d) => html`<dt class="sr-only">Domain</dt><dd><a href=${`http://${d.replace(/^\*\./, 'www.')}`} target="_blank" rel="noopener">${d}</a></dd>`)}
           <dt>Release</dt><dd>${info.currentRelease ? html`<a href=${`/apps/${app}/releases`}>v${info.currentRelease}</a>` : 'not deployed yet'}${status?.commit ? html` · commit <code>${status.commit}</code>` : null}${status?.deployedAt ? html` · ${ago(status.deployedAt)}` : null}</dd>
           <dt>Formation</dt><dd>${info.currentRelease ? html`${formationText(info.formation)} <a href=${`/apps/${app}/scale`} class="small">Scale</a>` : 'set by the first deploy'}</dd>
+          ${info.storage?.length ? html`<dt>Storage</dt><dd><ul class="plain-list">${info.storage.map((m) => html`<li><code class="wrap">${m.mount}</code>${m.processes ? html` <span class="small">(${m.processes.join(', ')})</span>` : null}</li>`)}</ul></dd>` : null}
           <dt>Git remote</dt><dd><code class="wrap">${`http://berth:<token>@${location.host}/${app}.git`}</code></dd>
         </dl>
       <//>
