@@ -64,6 +64,15 @@ const ROWS: readonly Row[] = [
   ['post', '/storage/directories', 'storage:ensure-directory', 'Make <storage root>/<name>, owned by the app user ({ name }) (admin)'],
   ['get', '/apps/{app}/cron', 'cron:list', "The live release's app.json cron jobs: next run, running, last runs (?runs=N, up to 100)"],
   ['post', '/apps/{app}/cron/{id}/run', 'cron:run', 'Run a scheduled job now (admin); SSE output, then event: exit ({ code, outcome })'],
+  ['get', '/services', 'services', 'List backing services with status and links'],
+  ['post', '/services', 'services:create', 'Create a service ({ kind: postgres|redis, name }); answers once it accepts connections (admin)'],
+  ['get', '/services/{name}', 'services:info', 'Status, version, size on disk, links, last backup'],
+  ['delete', '/services/{name}', 'services:destroy', 'Destroy a service and its data (?confirm=<name>); refused while linked (admin)'],
+  ['post', '/services/{name}/links', 'services:link', 'Link to an app ({ app }): sets DATABASE_URL/REDIS_URL or <NAME>_URL in a new release (admin)'],
+  ['delete', '/services/{name}/links/{app}', 'services:unlink', 'Unlink from an app: unsets its var in a new release (admin)'],
+  ['post', '/services/{name}/promote', 'services:promote', "Make it the app's DATABASE_URL/REDIS_URL ({ app }) (admin)"],
+  ['get', '/services/{name}/logs', 'services:logs', 'The service container\'s last lines (?lines, default 100)'],
+  ['post', '/services/{name}/restart', 'services:restart', 'Restart; answers once it accepts connections again (admin)'],
 ];
 
 const errorSchema = {
