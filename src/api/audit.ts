@@ -40,6 +40,12 @@ const ACTIONS: readonly [string, RegExp, string, Detail?][] = [
   ['DELETE', /^\/keys\/[^/]+$/, 'keys:remove', (c) => decodeURIComponent(c.path.split('/').pop() ?? '')],
   ['POST', /^\/secrets\/rotate-key$/, 'secrets:rotate-key'],
   ['POST', /^\/sign-in$/, 'auth:sign-in'],
+  ['POST', /^\/services$/, 'services:create', (c) => `${str(body(c).kind)} ${str(body(c).name)}`],
+  ['DELETE', /^\/services\/([^/]+)\/links\/([^/]+)$/, 'services:unlink', (c) => c.path.split('/').slice(-3).filter((_, i) => i !== 1).join(' ')],
+  ['POST', /^\/services\/([^/]+)\/links$/, 'services:link', (c) => `${c.path.split('/').at(-2)} ${str(body(c).app)}`],
+  ['POST', /^\/services\/([^/]+)\/promote$/, 'services:promote', (c) => `${c.path.split('/').at(-2)} ${str(body(c).app)}`],
+  ['POST', /^\/services\/([^/]+)\/restart$/, 'services:restart', (c) => c.path.split('/').at(-2)],
+  ['DELETE', /^\/services\/([^/]+)$/, 'services:destroy', (c) => c.path.split('/').pop()],
 ];
 
 function nameOf(ctx: Context, apiPath: string): { action: string; detail?: string } {

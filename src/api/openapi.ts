@@ -48,7 +48,15 @@ const ROWS: readonly Row[] = [
   ['post', '/keys', 'keys:add', 'Register an SSH public key ({ user, publicKey }) (admin)'],
   ['delete', '/keys/{key}', 'keys:remove', 'Remove an SSH key by fingerprint or comment (admin)'],
   ['get', '/events', 'events', 'The audit log (?app, ?n; ?tail=1 streams SSE)'],
-  ['post', '/secrets/rotate-key', 'secrets:rotate-key', 'Re-encrypt every config value under a new key (admin)'],
+  ['post', '/secrets/rotate-key', 'secrets:rotate-key', 'Re-encrypt every config value under a new key (admin)'],  ['get', '/services', 'services', 'List backing services with status and links'],
+  ['post', '/services', 'services:create', 'Create a service ({ kind: postgres|redis, name }); answers once it accepts connections (admin)'],
+  ['get', '/services/{name}', 'services:info', 'Status, version, size on disk, links, last backup'],
+  ['delete', '/services/{name}', 'services:destroy', 'Destroy a service and its data (?confirm=<name>); refused while linked (admin)'],
+  ['post', '/services/{name}/links', 'services:link', 'Link to an app ({ app }): sets DATABASE_URL/REDIS_URL or <NAME>_URL in a new release (admin)'],
+  ['delete', '/services/{name}/links/{app}', 'services:unlink', 'Unlink from an app: unsets its var in a new release (admin)'],
+  ['post', '/services/{name}/promote', 'services:promote', "Make it the app's DATABASE_URL/REDIS_URL ({ app }) (admin)"],
+  ['get', '/services/{name}/logs', 'services:logs', 'The service container\'s last lines (?lines, default 100)'],
+  ['post', '/services/{name}/restart', 'services:restart', 'Restart; answers once it accepts connections again (admin)'],
 ];
 
 const errorSchema = {

@@ -20,6 +20,7 @@ import { certsGroup } from './commands/certs.js';
 import { metaGroup } from './commands/meta.js';
 import { accessGroup } from './commands/access.js';
 import { eventsGroup } from './commands/events.js';
+import { servicesGroup } from './commands/services.js';
 
 export interface CommandContext {
   readonly out: Output;
@@ -65,7 +66,7 @@ export interface CommandGroup {
 }
 
 export const COMMAND_GROUPS: readonly CommandGroup[] = [
-  appsGroup, configGroup, releasesGroup, psGroup, logsGroup, buildsGroup, runGroup, resourceGroup, domainsGroup, certsGroup, accessGroup, eventsGroup, authGroup, metaGroup,
+  appsGroup, configGroup, releasesGroup, psGroup, logsGroup, buildsGroup, runGroup, resourceGroup, domainsGroup, certsGroup, servicesGroup, accessGroup, eventsGroup, authGroup, metaGroup,
 ];
 
 export class Registry {

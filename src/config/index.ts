@@ -2,6 +2,7 @@
 // object, so a test or an operator can see every knob in one place.
 import { availableParallelism, homedir, hostname } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface BerthConfig {
   readonly dataDir: string;
@@ -128,6 +129,21 @@ export interface BerthConfig {
       readonly renewBeforeMs: number;
       readonly checkIntervalMs: number;
     };
+  };
+  /** Backing services (issue 21): images built by deploy/stack/services.sh, each service's limits and deadlines. */
+  readonly services: {
+    readonly images: { readonly postgres: string; readonly redis: string };
+    /** Builds a missing image on the first services:create. */
+    readonly buildScript: string;
+    readonly memoryBytes: number;
+    readonly cpus: number;
+    readonly pidsLimit: number;
+    /** services:create returns once the service accepts connections, or fails after this. */
+    readonly readyTimeoutMs: number;
+    /** The image build on the first create. */
+    readonly buildTimeoutMs: number;
+    /** A command exec'd in a service (health, version, size). */
+    readonly execTimeoutMs: number;
   };
 }
 
@@ -321,6 +337,19 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       trustProxy: ['1', 'on', 'true', 'yes'].includes((env.BERTH_TRUST_PROXY ?? '').toLowerCase()),
       signInFreeFailures: int(env, 'BERTH_SIGNIN_FREE_FAILURES', 5, 1),
       streamBufferBytes: int(env, 'BERTH_STREAM_BUFFER_KB', 1024, 16) * 1024,
+    }),
+    services: Object.freeze({
+      images: Object.freeze({
+        postgres: env.BERTH_SERVICE_POSTGRES_IMAGE || 'berth/service-postgres:15',
+        redis: env.BERTH_SERVICE_REDIS_IMAGE || 'berth/service-redis:7',
+      }),
+      buildScript: env.BERTH_SERVICES_BUILD_SCRIPT || fileURLToPath(new URL('../../deploy/stack/services.sh', import.meta.url)),
+      memoryBytes: int(env, 'BERTH_SERVICE_MEMORY_MB', 512, 64) * MiB,
+      cpus: num(env, 'BERTH_SERVICE_CPUS', 1),
+      pidsLimit: int(env, 'BERTH_SERVICE_PIDS_LIMIT', 512, 32),
+      readyTimeoutMs: int(env, 'BERTH_SERVICE_READY_TIMEOUT_SEC', 120, 5) * 1000,
+      buildTimeoutMs: int(env, 'BERTH_SERVICE_BUILD_TIMEOUT_SEC', 900, 30) * 1000,
+      execTimeoutMs: 30_000,
     }),
     router: Object.freeze({
       upstreamTimeoutMs: int(env, 'BERTH_ROUTER_TIMEOUT_SEC', 30, 1) * 1000,

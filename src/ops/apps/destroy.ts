@@ -10,6 +10,7 @@ import { deleteTraffic } from '../../store/routes.js';
 import { waitForAppLease } from '../../pipeline/app-lease.js';
 import { requireApp } from '../app-lookup.js';
 import type { OpsDeps } from '../deps.js';
+import { dropAppLinks } from '../services/link.js';
 
 export async function appsDestroy(input: { app: unknown; confirm: unknown }, deps: OpsDeps): Promise<{ destroyed: string }> {
   const app = await requireApp(input.app, deps);
@@ -18,6 +19,8 @@ export async function appsDestroy(input: { app: unknown; confirm: unknown }, dep
   }
   const lease = await waitForAppLease(deps.redis, app.name, 60_000);
   try {
+    // Services leave the app's network first, or Docker would refuse to remove it.
+    await dropAppLinks(app.name, deps);
     await deps.scheduler.destroy(app.name);
     await rm(path.join(deps.config.dataDir, 'repos', `${app.name}.git`), { recursive: true, force: true });
     await deleteAppState(deps.redis, app.name);
