@@ -11,9 +11,10 @@ import { kindStepFailed } from './backup-errors.js';
 export function redisBackup(dataPath: string) {
   return {
     backupExtension: 'rdb',
-    async backup(h: ServiceHandle, secrets: ServiceSecrets, out: NodeJS.WritableStream, signal?: AbortSignal): Promise<void> {
-      const script = 'f=$(mktemp) || exit 1; trap \'rm -f "$f"\' EXIT; REDISCLI_AUTH="$1" redis-cli --rdb "$f" >&2 && cat "$f"';
-      const { code, stderr } = await h.exec(['sh', '-c', script, 'sh', secrets.password], { stdout: out, signal });
+    async backup(h: ServiceHandle, _s: ServiceSecrets, out: NodeJS.WritableStream, signal?: AbortSignal): Promise<void> {
+      // REDISCLI_AUTH is in the service's environment (redis.ts), so the password is in no argv.
+      const script = 'f=$(mktemp) || exit 1; trap \'rm -f "$f"\' EXIT; redis-cli --rdb "$f" >&2 && cat "$f"';
+      const { code, stderr } = await h.exec(['sh', '-c', script], { stdout: out, signal });
       if (code !== 0) throw kindStepFailed('redis-cli --rdb', code, stderr);
     },
     verifyCommand: (): string[] => ['sh', '-c', 'f=$(mktemp) || exit 1; trap \'rm -f "$f"\' EXIT; cat > "$f" && redis-check-rdb "$f"'],

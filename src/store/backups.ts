@@ -42,24 +42,23 @@ const listKey = (r: RedisHandle, service: string) => r.key('service', service, '
 const scheduleKey = (r: RedisHandle, service: string) => r.key('service', service, 'backup-schedule');
 const schedulesKey = (r: RedisHandle) => r.key('backup-schedules');
 
-/** Sortable by time, unique across servers: 20261207T040312Z-1a2b3c. */
+/** Sortable by time (UTC), unique across servers: 20261207-040312-1a2b3c. */
 export function newBackupId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').replace('T', '-');
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-export async function saveBackup(r: RedisHandle, b: BackupRecord, keptRecords: number): Promise<string[]> {
-  const res = await r.client.multi()
-    .set(recordKey(r, b.service, b.id), JSON.stringify(b))
-    .lrem(listKey(r, b.service), 0, b.id)
-    .lpush(listKey(r, b.service), b.id)
-    .lrange(listKey(r, b.service), keptRecords, -1)
-    .ltrim(listKey(r, b.service), 0, keptRecords - 1)
-    .exec();
-  // Ids beyond the cap: their records go; the caller removes their files.
-  const dropped = (res?.[3]?.[1] as string[] | undefined) ?? [];
-  if (dropped.length) await r.client.del(...dropped.map((id) => recordKey(r, b.service, id)));
-  return dropped;
+/** A new record, newest first in its service's list. */
+export async function addBackup(r: RedisHandle, b: BackupRecord): Promise<void> {
+  await r.client.multi().set(recordKey(r, b.service, b.id), JSON.stringify(b)).lpush(listKey(r, b.service), b.id).exec();
+}
+
+/** Drops records (their files are the caller's to remove first). */
+export async function dropBackups(r: RedisHandle, service: string, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const m = r.client.multi();
+  for (const id of ids) m.lrem(listKey(r, service), 0, id).del(recordKey(r, service, id));
+  await m.exec();
 }
 
 export async function getBackup(r: RedisHandle, service: string, id: string): Promise<BackupRecord | undefined> {
