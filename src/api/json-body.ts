@@ -3,6 +3,7 @@
 // Only /api/ paths: the hook endpoint (/internal/v1/receive) streams a tar.
 import type { Context, Next } from 'koa';
 import { BerthError, badRequest } from '../shared/errors.js';
+import { isStreamUpload } from './stream-uploads.js';
 
 declare module 'koa' {
   interface Request { body?: unknown }
@@ -75,7 +76,7 @@ export function parseJson(text: string): unknown {
 }
 
 export async function jsonBody(ctx: Context, next: Next): Promise<void> {
-  if (!WITH_BODY.has(ctx.method) || !ctx.path.startsWith('/api/')) return next();
+  if (!WITH_BODY.has(ctx.method) || !ctx.path.startsWith('/api/') || isStreamUpload(ctx.method, ctx.path)) return next();
   // Checked before reading, so a wrong type is never buffered.
   if (declaresBody(ctx)) checkMediaType(ctx);
   const text = (await readText(ctx)).trim();

@@ -12,6 +12,7 @@ import { effectiveFormation } from '../runtime/scheduler.js';
 import { eachLimited } from '../shared/each-limited.js';
 import { getApp, getFormation, isStopped, listApps } from '../store/apps.js';
 import { startCutDeploySweep } from './cut-deploys.js';
+import { startBackupSchedules } from './backup-schedules.js';
 import { currentRelease, type Platform } from './platform.js';
 
 async function reconcileAll(p: Platform): Promise<void> {
@@ -56,6 +57,7 @@ export async function startRuntimeRole(p: Platform): Promise<() => Promise<void>
   const deploys = startDeployWorker(redis, config.build.concurrency, (data, control) => processDeploy(data, control, deps));
   await reconcileAll(p);
   const cutDeploys = await startCutDeploySweep(p);
+  const stopBackups = await startBackupSchedules(p);
   const supervisor = await p.supervise({
     currentRelease: (app) => currentRelease(redis, app),
     knows: async (app) => (await getApp(redis, app)) !== undefined,
@@ -70,5 +72,6 @@ export async function startRuntimeRole(p: Platform): Promise<() => Promise<void>
     await Promise.all([...activeBuilds].map((id) =>
       failBuildNow(redis, id, 'the Berth server shut down during this deploy', config.build.logMaxLines)));
     await deploys.close();
+    await stopBackups();
   };
 }

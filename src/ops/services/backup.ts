@@ -5,8 +5,8 @@
 //   in a throwaway container -> only then `succeeded` -> retention.
 // Any step that fails ends the record `failed` with the reason, removes the
 // file, sets the service's last backup to failed (the dashboard's red badge),
-// records an audit event for a scheduled run (the API's audit records a
-// manual one), and throws, so a manual run exits non-zero.
+// is audited (a scheduled run here, with its reason; a manual one by the
+// API), and throws, so a manual run exits non-zero.
 import { PassThrough } from 'node:stream';
 import { runCheckContainer } from '../../docker/check-container.js';
 import { BerthError, asBerthError, badRequest } from '../../shared/errors.js';
@@ -30,10 +30,7 @@ export function parseKeep(raw: unknown): number | undefined {
   return n;
 }
 
-/** Who asked, for the audit event of a failed manual run. */
-export interface BackupActor { readonly user: string; readonly via: string; readonly source: string }
-
-export async function servicesBackup(input: { name: unknown; keep?: unknown; trigger?: BackupTrigger; actor?: BackupActor }, deps: OpsDeps): Promise<{ backup: BackupRecord }> {
+export async function servicesBackup(input: { name: unknown; keep?: unknown; trigger?: BackupTrigger }, deps: OpsDeps): Promise<{ backup: BackupRecord }> {
   const keep = parseKeep(input.keep);
   const ctx = await requireService(input.name, deps);
   const files = openBackupFiles(deps.config.backups);
@@ -57,7 +54,8 @@ export async function servicesBackup(input: { name: unknown; keep?: unknown; tri
   }
   await updateBackup(deps.redis, rec);
   await setServiceField(deps.redis, rec.service, 'lastBackup', JSON.stringify(lastBackupOf(rec)));
-  if (rec.trigger === 'schedule' || rec.status === 'failed') await audit(rec, input.actor, deps);
+  // A manual run is audited by the API as services:backup (with backup_failed); a scheduled one only here.
+  if (rec.trigger === 'schedule') await audit(rec, deps);
   if (rec.status === 'failed') {
     throw new BerthError('backup_failed', 500, `backup ${rec.id} of ${rec.service} failed: ${rec.error}`, {
       expose: true, hint: `it is listed as failed in berth services:backups ${rec.service}; fix the cause and run berth services:backup ${rec.service} again`,
@@ -113,9 +111,9 @@ export function lastBackupOf(rec: BackupRecord): Record<string, unknown> {
   return { id: rec.id, status: rec.status, at: new Date(rec.finishedAt ?? rec.startedAt).toISOString(), size: rec.size ?? null, ...(rec.error ? { error: rec.error } : {}) };
 }
 
-async function audit(rec: BackupRecord, actor: BackupActor | undefined, deps: OpsDeps): Promise<void> {
+async function audit(rec: BackupRecord, deps: OpsDeps): Promise<void> {
   await auditRecord({
-    ...(actor ?? { user: 'scheduler', via: 'server', source: deps.config.workerName }),
+    user: 'scheduler', via: 'server', source: deps.config.workerName,
     action: 'services:backup', detail: `${rec.service} ${rec.id}${rec.error ? `: ${rec.error.slice(0, 300)}` : ''}`,
     result: rec.status === 'succeeded' ? 'ok' : 'failed', ...(rec.error ? { error: 'backup_failed' } : {}),
   }, deps);

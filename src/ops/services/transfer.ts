@@ -5,13 +5,16 @@
 // short file that looks whole. An import is bounded in size, cut when it
 // stalls, and under the backup deadline as a whole.
 import { PassThrough, Transform, type Readable } from 'node:stream';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError, conflict } from '../../shared/errors.js';
 import type { OpsDeps } from '../deps.js';
 import { requireService } from './lookup.js';
 import { waitReady } from './ready.js';
 
 export async function servicesExport(input: { name: unknown; signal?: AbortSignal }, deps: OpsDeps): Promise<{ filename: string; stream: Readable }> {
   const ctx = await requireService(input.name, deps);
+  // Checked before the answer starts: once it has, a failure can only cut the stream.
+  const st = await ctx.runtime.state(ctx.record.name);
+  if (st.state !== 'running') throw conflict('service_not_running', `${ctx.record.name} is ${st.state}, so it cannot be exported`, `start it with berth services:restart ${ctx.record.name}`);
   const out = new PassThrough();
   const signal = AbortSignal.any([AbortSignal.timeout(deps.config.backups.timeoutMs), ...(input.signal ? [input.signal] : [])]);
   void ctx.kind.backup(ctx.runtime.handle(ctx.spec), ctx.secrets, out, signal)
