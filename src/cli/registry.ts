@@ -21,6 +21,7 @@ import { metaGroup } from './commands/meta.js';
 import { accessGroup } from './commands/access.js';
 import { eventsGroup } from './commands/events.js';
 import { servicesGroup } from './commands/services.js';
+import { serviceBackupsGroup } from './commands/service-backups.js';
 
 export interface CommandContext {
   readonly out: Output;
@@ -66,7 +67,7 @@ export interface CommandGroup {
 }
 
 export const COMMAND_GROUPS: readonly CommandGroup[] = [
-  appsGroup, configGroup, releasesGroup, psGroup, logsGroup, buildsGroup, runGroup, resourceGroup, domainsGroup, certsGroup, servicesGroup, accessGroup, eventsGroup, authGroup, metaGroup,
+  appsGroup, configGroup, releasesGroup, psGroup, logsGroup, buildsGroup, runGroup, resourceGroup, domainsGroup, certsGroup, servicesGroup, serviceBackupsGroup, accessGroup, eventsGroup, authGroup, metaGroup,
 ];
 
 export class Registry {
