@@ -27,7 +27,8 @@ export function localBackupFiles(dir: string): BackupFiles {
         await rename(temp, target);
         return { size };
       } catch (err) {
-        await rm(temp, { force: true });
+        // Its directory may be what failed (not a directory, gone): the write's error is the one to report.
+        await rm(temp, { force: true }).catch(() => undefined);
         throw storeError(err, `could not write ${target}`);
       }
     },

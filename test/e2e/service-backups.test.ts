@@ -192,7 +192,7 @@ describe('service backups', () => {
     const dump = path.join(files, 'db.dump');
     const exported = await cli(`services:export ${db} > ${dump}`);
     assert.equal(exported.code, 0, exported.stderr);
-    assert.ok(statSync(dump).size > 10_000);
+    assert.ok(statSync(dump).size > 1000, `dump of ${statSync(dump).size} bytes`);
     psql(copy, 'DROP TABLE visits;');
     const imported = await cli(`services:import ${copy} < ${dump}`);
     assert.equal(imported.code, 0, imported.stderr);
