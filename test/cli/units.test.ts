@@ -116,7 +116,7 @@ test('did-you-mean: typos, transpositions, prefixes and bare verbs', () => {
   assert.deepEqual(didYouMean('cofnig', names), ['config']);
   assert.deepEqual(didYouMean('releses', names), ['releases']);
   assert.deepEqual(didYouMean('resource', names), ['resource:limit', 'resource:report']);
-  assert.deepEqual(didYouMean('destory', names), ['apps:destroy']);
+  assert.deepEqual(didYouMean('destory', names), ['apps:destroy', 'services:destroy']);
   assert.deepEqual(didYouMean('xyzzy', names), []);
   assert.deepEqual(registry.suggest('scael'), ['ps:scale']);
 });

@@ -12,6 +12,8 @@ import { api, sse } from '../helpers/api.js';
 import { push, sampleRepo } from '../helpers/git.js';
 import { viaRouter } from '../helpers/http.js';
 import { removeAppObjects } from '../helpers/docker.js';
+import { launchBrowser, openPage, signInWith } from '../helpers/browser.js';
+import { runBerthCli } from '../helpers/cli.js';
 
 const hex = () => randomBytes(3).toString('hex');
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
@@ -48,6 +50,7 @@ describe('backing services', () => {
     const out = res.events.filter((e) => e.event === 'message').map((e) => e.data.text).join('');
     return { code: res.events.find((e) => e.event === 'exit')?.data.code as number | undefined, out };
   }
+  const cli = (...args: string[]) => runBerthCli(args, { HOME: berth.dataDir, BERTH_URL: `http://127.0.0.1:${berth.apiPort}`, BERTH_TOKEN: berth.token }, 120_000);
   const tcp = (host: string, port: number) => `timeout 5 bash -c 'exec 3<>/dev/tcp/${host}/${port}' && echo open || echo closed`;
 
   before(async () => {
@@ -117,6 +120,9 @@ describe('backing services', () => {
     assert.match(check, /^ok: visits: \d+/);
     assert.deepEqual((await call('GET', `/services/${db}`)).body.service.links, [{ app, envVar: 'DATABASE_URL' }]);
     assert.equal((await call('POST', `/services/${db}/links`, { app })).status, 409, 'a second link to the same app is refused');
+    const listed = await cli('services');
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, new RegExp(`${db}\\s+postgres\\s+running.*${app} \\(DATABASE_URL\\)`));
   });
 
   test('only the linked app reaches the database: not another app by name or by address', async () => {
@@ -136,6 +142,29 @@ describe('backing services', () => {
     assert.match(r.body.error.message, new RegExp(`linked to ${app}`));
     assert.match(r.body.error.hint, new RegExp(`berth services:unlink ${db} ${app}`));
     assert.equal((await call('DELETE', `/services/${db}`)).status, 400, 'and needs --confirm');
+    const refused = await cli('services:destroy', db, '--confirm', db);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, new RegExp(`${db} is linked to ${app}; unlink it first`));
+  });
+
+  test('the dashboard\'s Services page lists the service, its status and the linked app', async () => {
+    const browser = await launchBrowser();
+    try {
+      const { page, problems } = await openPage(await browser.newContext());
+      const base = `http://127.0.0.1:${berth.apiPort}`;
+      await signInWith(page, base, berth.token);
+      await page.getByRole('link', { name: 'Services', exact: true }).click();
+      const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: db, exact: true }) });
+      await row.waitFor({ timeout: 15_000 });
+      const text = await row.innerText();
+      assert.match(text, /postgres/);
+      assert.match(text, /Running/);
+      assert.match(text, new RegExp(`${app}\\s+DATABASE_URL`));
+      assert.equal(await row.getByRole('link', { name: app }).getAttribute('href'), `/apps/${app}`);
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+    }
   });
 
   test('data survives a service restart and a redeploy of the app', async () => {
@@ -157,7 +186,7 @@ describe('backing services', () => {
     const linked = await call('POST', `/services/${cache}/links`, { app });
     assert.equal(linked.body.envVar, 'REDIS_URL', JSON.stringify(linked.body));
     const ping = await run(app, `u=\${REDIS_URL#redis://:}; pw=\${u%%@*}; hp=\${u#*@}; exec 3<>/dev/tcp/\${hp%%:*}/6379;
-      printf 'PING\\r\\nAUTH %s\\r\\nPING\\r\\n' "$pw" >&3; timeout 3 head -c 200 <&3 || true`);
+      printf 'PING\\r\\nAUTH %s\\r\\nPING\\r\\nQUIT\\r\\n' "$pw" >&3; timeout 5 cat <&3 || true`);
     assert.match(ping.out, /NOAUTH/, `without the password: ${ping.out}`);
     assert.match(ping.out, /\+OK\r?\n\+PONG/, ping.out);
   });
@@ -177,5 +206,12 @@ describe('backing services', () => {
       assert.equal(docker('volume', 'ls', '-q', '--filter', `label=berth.service=${name}`), '');
     }
     assert.deepEqual((await call('GET', '/services')).body.services, []);
+    const events = (await call('GET', '/events?n=200')).body.events as { action: string; detail?: string; result: string }[];
+    const seen = (action: string, detail: string, result = 'ok') => events.some((e) => e.action === action && e.detail === detail && e.result === result);
+    assert.ok(seen('services:create', `postgres ${db}`), JSON.stringify(events.map((e) => [e.action, e.detail, e.result])));
+    assert.ok(seen('services:link', `${db} ${app}`));
+    assert.ok(seen('services:destroy', db, 'failed'), 'the refused destroy is in the audit log');
+    assert.ok(seen('services:unlink', `${db} ${app}`));
+    assert.ok(seen('services:destroy', db));
   });
 });
