@@ -50,5 +50,7 @@ function storeError(err: unknown, what: string): BerthError {
   if (e.name === 'AbortError') return new BerthError('backup_aborted', 500, `${what}: aborted`, { cause: err, expose: true });
   const hint = e.code === 'EACCES' || e.code === 'EROFS' ? 'make the backup directory writable by Berth (BERTH_DATA_DIR/backups)'
     : e.code === 'ENOSPC' ? 'free disk space under BERTH_DATA_DIR, or send backups to S3 (BERTH_BACKUP_S3_BUCKET)' : undefined;
-  return new BerthError('backup_store_failed', 500, `${what}: ${e.code ?? ''}${e.code ? ' ' : ''}${e.message}`.trim(), { cause: err, expose: true, hint });
+  // Node's messages start with the code already (EACCES: permission denied, ...).
+  const text = e.code && !e.message.startsWith(e.code) ? `${e.code}: ${e.message}` : e.message;
+  return new BerthError('backup_store_failed', 500, `${what}: ${text}`, { cause: err, expose: true, hint });
 }
