@@ -73,6 +73,13 @@ const ROWS: readonly Row[] = [
   ['post', '/services/{name}/promote', 'services:promote', "Make it the app's DATABASE_URL/REDIS_URL ({ app }) (admin)"],
   ['get', '/services/{name}/logs', 'services:logs', 'The service container\'s last lines (?lines, default 100)'],
   ['post', '/services/{name}/restart', 'services:restart', 'Restart; answers once it accepts connections again (admin)'],
+  ['get', '/services/{name}/backups', 'services:backups', 'Backups (size, duration, status, check, error) and the schedule with its next run'],
+  ['post', '/services/{name}/backups', 'services:backup', 'Back up now ({ keep? }); 201 only once the written backup passed its check, else 500 backup_failed with the reason (admin)'],
+  ['put', '/services/{name}/backups/schedule', 'services:backups:schedule', 'Schedule backups ({ cron: five fields, UTC; keep }) (admin)'],
+  ['delete', '/services/{name}/backups/schedule', 'services:backups:unschedule', 'Stop scheduled backups (admin)'],
+  ['post', '/services/{name}/restore', 'services:restore', 'Restore a good backup ({ backup, to? }: to creates a new service) (admin)'],
+  ['post', '/services/{name}/export', 'services:export', 'The service\'s dump (pg_dump -Fc or RDB) as application/octet-stream (admin)'],
+  ['put', '/services/{name}/import', 'services:import', 'Restore a dump sent as the application/octet-stream body (admin)'],
 ];
 
 const errorSchema = {

@@ -23,6 +23,7 @@ import { eventsGroup } from './commands/events.js';
 import { servicesGroup } from './commands/services.js';
 import { storageGroup } from './commands/storage.js';
 import { cronGroup } from './commands/cron.js';
+import { serviceBackupsGroup } from './commands/service-backups.js';
 
 export interface CommandContext {
   readonly out: Output;
@@ -68,7 +69,7 @@ export interface CommandGroup {
 }
 
 export const COMMAND_GROUPS: readonly CommandGroup[] = [
-  appsGroup, configGroup, releasesGroup, psGroup, logsGroup, buildsGroup, runGroup, cronGroup, resourceGroup, domainsGroup, certsGroup, storageGroup, servicesGroup, accessGroup, eventsGroup, authGroup, metaGroup,
+  appsGroup, configGroup, releasesGroup, psGroup, logsGroup, buildsGroup, runGroup, cronGroup, resourceGroup, domainsGroup, certsGroup, storageGroup, servicesGroup, serviceBackupsGroup, accessGroup, eventsGroup, authGroup, metaGroup,
 ];
 
 export class Registry {

@@ -92,6 +92,7 @@ export interface BerthConfig {
     /** A new web process must still run this long after it answered, before traffic moves (Dokku's wait); 0 by default. */
     readonly settleMs: number;
   };
+  readonly backups: BackupsConfig;
   readonly dashboard: {
     /** A dashboard session ends this long after sign-in. */
     readonly sessionTtlMs: number;
@@ -183,6 +184,34 @@ export interface BerthConfig {
   };
 }
 
+export interface BackupsConfig {
+  /** Where backups go when no S3 bucket is set: <dir>/<service>/<id>.<ext>. */
+  readonly dir: string;
+  /** Set: backups go to this S3-compatible bucket instead (README "Backups"). */
+  readonly s3: S3BackupConfig | undefined;
+  /** A backup (dump, upload, check) must finish within this, or it fails. */
+  readonly timeoutMs: number;
+  /** An export or import stream may stay silent this long before it is cut. */
+  readonly streamIdleMs: number;
+  /** An import may send at most this many bytes. */
+  readonly maxImportBytes: number;
+  /** Backup records kept per service (the files of the ones dropped are removed too). */
+  readonly keptRecords: number;
+  /** S3 multipart part size: the most memory one upload holds. */
+  readonly s3PartBytes: number;
+}
+
+export interface S3BackupConfig {
+  readonly bucket: string;
+  /** Unset: AWS's own endpoint for the region; set: path-style requests to it (MinIO, s3rver, Garage). */
+  readonly endpoint: string | undefined;
+  readonly region: string;
+  readonly accessKeyId: string | undefined;
+  readonly secretAccessKey: string | undefined;
+  /** Key prefix inside the bucket, e.g. `berth/`. */
+  readonly prefix: string;
+}
+
 export interface RegistryConfig {
   /** `host:port`, as nodes reach it (and as /etc/docker/certs.d/<host:port> names it). */
   readonly address: string;
@@ -240,6 +269,29 @@ function num(env: Env, name: string, fallback: number): number {
 }
 
 const MiB = 1024 * 1024;
+
+function backupsOf(env: Env, dataDir: string): BackupsConfig {
+  const bucket = env.BERTH_BACKUP_S3_BUCKET || undefined;
+  const endpoint = env.BERTH_BACKUP_S3_ENDPOINT || undefined;
+  if (endpoint && !/^https?:\/\/[^\s/]+/.test(endpoint)) throw new Error(`BERTH_BACKUP_S3_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
+  if (!bucket && endpoint) throw new Error('BERTH_BACKUP_S3_ENDPOINT is set but BERTH_BACKUP_S3_BUCKET is not: set the bucket too');
+  const prefix = env.BERTH_BACKUP_S3_PREFIX ?? '';
+  return Object.freeze({
+    dir: path.join(dataDir, 'backups'),
+    s3: bucket ? Object.freeze({
+      bucket, endpoint, prefix: prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix,
+      region: env.BERTH_BACKUP_S3_REGION || 'us-east-1',
+      accessKeyId: env.BERTH_BACKUP_S3_ACCESS_KEY_ID || undefined,
+      secretAccessKey: env.BERTH_BACKUP_S3_SECRET_ACCESS_KEY || undefined,
+    }) : undefined,
+    timeoutMs: int(env, 'BERTH_BACKUP_TIMEOUT_SEC', 3600, 1) * 1000,
+    streamIdleMs: int(env, 'BERTH_BACKUP_STREAM_IDLE_SEC', 60, 1) * 1000,
+    maxImportBytes: int(env, 'BERTH_BACKUP_MAX_IMPORT_MB', 10_240, 1) * MiB,
+    keptRecords: 200,
+    // S3's smallest part (but the last) is 5 MiB.
+    s3PartBytes: int(env, 'BERTH_BACKUP_S3_PART_MB', 8, 5) * MiB,
+  });
+}
 
 function defaultDataDir(): string {
   return process.getuid?.() === 0 ? '/var/lib/berth' : path.join(homedir(), '.local/share/berth');
@@ -385,6 +437,7 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       concurrency: int(env, 'BERTH_CRON_CONCURRENCY', 4, 1),
       allowSeconds: ['1', 'on', 'true', 'yes'].includes((env.BERTH_CRON_ALLOW_SECONDS ?? '').toLowerCase()),
     }),
+    backups: backupsOf(env, dataDir),
   });
 }
 

@@ -3,6 +3,7 @@
 // local connections inside the container use peer auth, so exec'd commands
 // need no password, and every TCP client needs it (scram-sha-256).
 import type { ServiceKind, ServiceSecrets } from './service-kind.js';
+import { postgresBackup } from './postgres-backup.js';
 
 const DB = 'postgres';
 
@@ -18,10 +19,7 @@ export function postgresKind(image: string): ServiceKind {
     // Over TCP, so it passes only once the real server (not initdb) listens.
     healthCommand: () => ['pg_isready', '-q', '-h', '127.0.0.1', '-p', '5432', '-U', 'postgres'],
     versionCommand: () => ['psql', '-XtAc', 'SHOW server_version', DB],
-    backupExtension: 'dump',
-    // svc-backup fills these in (issue 21 item 2).
-    backup: async () => { throw new Error('postgres backups are not implemented yet'); },
-    verifyCommand: () => ['pg_restore', '--list'],
-    restore: async () => { throw new Error('postgres restores are not implemented yet'); },
+    // pg_dump -Fc, checked by pg_restore reading every block, restored in one transaction (postgres-backup.ts).
+    ...postgresBackup(DB),
   };
 }

@@ -3,6 +3,7 @@
 // reaches redis-server through the environment, not its argv, so `ps` in the
 // container does not show it; redis-cli reads it from REDISCLI_AUTH.
 import type { ServiceKind, ServiceSecrets } from './service-kind.js';
+import { redisBackup } from './redis-backup.js';
 
 export function redisKind(image: string): ServiceKind {
   return {
@@ -20,10 +21,7 @@ export function redisKind(image: string): ServiceKind {
     url: (host, s) => `redis://:${encodeURIComponent(s.password)}@${host}:6379`,
     healthCommand: () => ['/bin/sh', '-c', 'redis-cli -h 127.0.0.1 ping | grep -qx PONG'],
     versionCommand: () => ['/bin/sh', '-c', "redis-cli -h 127.0.0.1 info server | sed -n 's/^redis_version://p' | tr -d '\\r'"],
-    backupExtension: 'rdb',
-    // svc-backup fills these in (issue 21 item 2).
-    backup: async () => { throw new Error('redis backups are not implemented yet'); },
-    verifyCommand: () => ['/bin/sh', '-c', 'f=$(mktemp) && cat > "$f" && redis-check-rdb "$f"'],
-    restore: async () => { throw new Error('redis restores are not implemented yet'); },
+    // An RDB snapshot, checked by redis-check-rdb, restored offline as dump.rdb and the AOF base (redis-backup.ts).
+    ...redisBackup('/data'),
   };
 }
