@@ -218,6 +218,8 @@ info "CLI: /usr/local/bin/berth -> $repo/dist/main/index.js"
 # --- 5. Stack images ------------------------------------------------------------
 
 "$repo/deploy/stack/build.sh"
+# The backing-service images (postgres, redis) on that stack; idempotent too.
+"$repo/deploy/stack/services.sh"
 
 # --- 6. Start Berth -------------------------------------------------------------
 

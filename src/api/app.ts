@@ -29,6 +29,8 @@ import { eventsRoutes } from './routes/events.js';
 import { secretsRoutes } from './routes/secrets.js';
 import { statusRoutes } from './routes/status.js';
 import { workersRoutes } from './routes/workers.js';
+import { serviceBackupsRoutes } from './routes/service-backups.js';
+import { servicesRoutes } from './routes/services.js';
 import { storageRoutes } from './routes/storage.js';
 import { cronRoutes } from './routes/cron.js';
 import { notFound } from '../shared/errors.js';
@@ -40,7 +42,7 @@ export interface ApiDeps extends OpsDeps {
 
 /** Namespaces add their routes here, in this order. */
 export type RouteRegistrar = (router: ApiRouter, deps: OpsDeps) => void;
-export const API_ROUTES: readonly RouteRegistrar[] = [appsRoutes, configRoutes, releasesRoutes, psRoutes, logsRoutes, domainsRoutes, certsRoutes, metricsRoutes, statusRoutes, accessRoutes, eventsRoutes, secretsRoutes, workersRoutes, storageRoutes, cronRoutes];
+export const API_ROUTES: readonly RouteRegistrar[] = [appsRoutes, configRoutes, releasesRoutes, psRoutes, logsRoutes, domainsRoutes, certsRoutes, metricsRoutes, statusRoutes, accessRoutes, eventsRoutes, secretsRoutes, workersRoutes, storageRoutes, cronRoutes, servicesRoutes, serviceBackupsRoutes];
 
 /** What is served next to the API on the same origin (the dashboard). */
 export interface ApiFront {

@@ -45,6 +45,18 @@ const ACTIONS: readonly [string, RegExp, string, Detail?][] = [
   ['DELETE', /^\/keys\/[^/]+$/, 'keys:remove', (c) => decodeURIComponent(c.path.split('/').pop() ?? '')],
   ['POST', /^\/secrets\/rotate-key$/, 'secrets:rotate-key'],
   ['POST', /^\/sign-in$/, 'auth:sign-in'],
+  ['POST', /^\/services$/, 'services:create', (c) => `${str(body(c).kind)} ${str(body(c).name)}`],
+  ['DELETE', /^\/services\/([^/]+)\/links\/([^/]+)$/, 'services:unlink', (c) => c.path.split('/').slice(-3).filter((_, i) => i !== 1).join(' ')],
+  ['POST', /^\/services\/([^/]+)\/links$/, 'services:link', (c) => `${c.path.split('/').at(-2)} ${str(body(c).app)}`],
+  ['POST', /^\/services\/([^/]+)\/promote$/, 'services:promote', (c) => `${c.path.split('/').at(-2)} ${str(body(c).app)}`],
+  ['POST', /^\/services\/([^/]+)\/restart$/, 'services:restart', (c) => c.path.split('/').at(-2)],
+  ['DELETE', /^\/services\/([^/]+)$/, 'services:destroy', (c) => c.path.split('/').pop()],
+  ['POST', /^\/services\/[^/]+\/backups$/, 'services:backup', (c) => c.path.split('/').at(-2)],
+  ['PUT', /^\/services\/[^/]+\/backups\/schedule$/, 'services:backups:schedule', (c) => `${c.path.split('/').at(-3)} ${str(body(c).cron)} keep ${str(body(c).keep)}`],
+  ['DELETE', /^\/services\/[^/]+\/backups\/schedule$/, 'services:backups:unschedule', (c) => c.path.split('/').at(-3)],
+  ['POST', /^\/services\/[^/]+\/restore$/, 'services:restore', (c) => `${c.path.split('/').at(-2)} ${str(body(c).backup)}${body(c).to ? ` to ${str(body(c).to)}` : ''}`],
+  ['POST', /^\/services\/[^/]+\/export$/, 'services:export', (c) => c.path.split('/').at(-2)],
+  ['PUT', /^\/services\/[^/]+\/import$/, 'services:import', (c) => c.path.split('/').at(-2)],
 ];
 
 function nameOf(ctx: Context, apiPath: string): { action: string; detail?: string } {

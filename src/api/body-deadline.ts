@@ -4,13 +4,14 @@
 // a socket and a koa handler forever. Git (its own deadlines, src/git/) and
 // the local hook's tar upload (/internal/) are left out.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isStreamUpload } from './stream-uploads.js';
 
 export function withBodyDeadline(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
   timeoutMs: number,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    if (!req.url?.startsWith('/internal/')) {
+    if (!req.url?.startsWith('/internal/') && !isStreamUpload(req.method, req.url)) {
       const timer = setTimeout(() => {
         // A request without a body is complete at once: only a stalled upload is cut.
         if (req.complete) return;

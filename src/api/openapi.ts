@@ -64,6 +64,22 @@ const ROWS: readonly Row[] = [
   ['post', '/storage/directories', 'storage:ensure-directory', 'Make <storage root>/<name>, owned by the app user ({ name }) (admin)'],
   ['get', '/apps/{app}/cron', 'cron:list', "The live release's app.json cron jobs: next run, running, last runs (?runs=N, up to 100)"],
   ['post', '/apps/{app}/cron/{id}/run', 'cron:run', 'Run a scheduled job now (admin); SSE output, then event: exit ({ code, outcome })'],
+  ['get', '/services', 'services', 'List backing services with status and links'],
+  ['post', '/services', 'services:create', 'Create a service ({ kind: postgres|redis, name }); answers once it accepts connections (admin)'],
+  ['get', '/services/{name}', 'services:info', 'Status, version, size on disk, links, last backup'],
+  ['delete', '/services/{name}', 'services:destroy', 'Destroy a service and its data (?confirm=<name>); refused while linked (admin)'],
+  ['post', '/services/{name}/links', 'services:link', 'Link to an app ({ app }): sets DATABASE_URL/REDIS_URL or <NAME>_URL in a new release (admin)'],
+  ['delete', '/services/{name}/links/{app}', 'services:unlink', 'Unlink from an app: unsets its var in a new release (admin)'],
+  ['post', '/services/{name}/promote', 'services:promote', "Make it the app's DATABASE_URL/REDIS_URL ({ app }) (admin)"],
+  ['get', '/services/{name}/logs', 'services:logs', 'The service container\'s last lines (?lines, default 100)'],
+  ['post', '/services/{name}/restart', 'services:restart', 'Restart; answers once it accepts connections again (admin)'],
+  ['get', '/services/{name}/backups', 'services:backups', 'Backups (size, duration, status, check, error) and the schedule with its next run'],
+  ['post', '/services/{name}/backups', 'services:backup', 'Back up now ({ keep? }); 201 only once the written backup passed its check, else 500 backup_failed with the reason (admin)'],
+  ['put', '/services/{name}/backups/schedule', 'services:backups:schedule', 'Schedule backups ({ cron: five fields, UTC; keep }) (admin)'],
+  ['delete', '/services/{name}/backups/schedule', 'services:backups:unschedule', 'Stop scheduled backups (admin)'],
+  ['post', '/services/{name}/restore', 'services:restore', 'Restore a good backup ({ backup, to? }: to creates a new service) (admin)'],
+  ['post', '/services/{name}/export', 'services:export', 'The service\'s dump (pg_dump -Fc or RDB) as application/octet-stream (admin)'],
+  ['put', '/services/{name}/import', 'services:import', 'Restore a dump sent as the application/octet-stream body (admin)'],
 ];
 
 const errorSchema = {

@@ -46,6 +46,26 @@ export class ApiClient {
     return readSse(res.body, opts.signal);
   }
 
+  /**
+   * A request whose body or answer is bytes, not JSON (services:export and
+   * services:import): the Response of a 2xx answer, its body unread.
+   */
+  async raw(method: string, path: string, opts: { body?: AsyncIterable<Uint8Array>; signal?: AbortSignal } = {}): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: 'application/octet-stream, application/json', 'user-agent': this.userAgent };
+    if (opts.body) headers['content-type'] = 'application/octet-stream';
+    let res: Response;
+    try {
+      res = await fetch(this.url(path), { method, headers, signal: opts.signal, body: opts.body as BodyInit | undefined, ...(opts.body ? { duplex: 'half' } : {}) } as RequestInit);
+    } catch (err) {
+      if ((err as Error).name === 'AbortError') throw err;
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new BerthError('unreachable', 503, `the ${method} ${path} stream to ${this.baseUrl} broke: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+        { hint: 'check that `berth server` is running there; see its log for the reason' });
+    }
+    if (!res.ok) throw await errorFrom(res, method, path);
+    return res;
+  }
+
   url(path: string, query?: RequestOptions['query']): string {
     const u = new URL(`${this.baseUrl}/api/v1${path}`);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));

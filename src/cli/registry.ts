@@ -20,8 +20,10 @@ import { certsGroup } from './commands/certs.js';
 import { metaGroup } from './commands/meta.js';
 import { accessGroup } from './commands/access.js';
 import { eventsGroup } from './commands/events.js';
+import { servicesGroup } from './commands/services.js';
 import { storageGroup } from './commands/storage.js';
 import { cronGroup } from './commands/cron.js';
+import { serviceBackupsGroup } from './commands/service-backups.js';
 
 export interface CommandContext {
   readonly out: Output;
@@ -67,7 +69,7 @@ export interface CommandGroup {
 }
 
 export const COMMAND_GROUPS: readonly CommandGroup[] = [
-  appsGroup, configGroup, releasesGroup, psGroup, logsGroup, buildsGroup, runGroup, cronGroup, resourceGroup, domainsGroup, certsGroup, storageGroup, accessGroup, eventsGroup, authGroup, metaGroup,
+  appsGroup, configGroup, releasesGroup, psGroup, logsGroup, buildsGroup, runGroup, cronGroup, resourceGroup, domainsGroup, certsGroup, storageGroup, servicesGroup, serviceBackupsGroup, accessGroup, eventsGroup, authGroup, metaGroup,
 ];
 
 export class Registry {

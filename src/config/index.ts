@@ -2,6 +2,7 @@
 // object, so a test or an operator can see every knob in one place.
 import { availableParallelism, homedir, hostname } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface BerthConfig {
   readonly dataDir: string;
@@ -91,6 +92,7 @@ export interface BerthConfig {
     /** A new web process must still run this long after it answered, before traffic moves (Dokku's wait); 0 by default. */
     readonly settleMs: number;
   };
+  readonly backups: BackupsConfig;
   readonly dashboard: {
     /** A dashboard session ends this long after sign-in. */
     readonly sessionTtlMs: number;
@@ -138,6 +140,21 @@ export interface BerthConfig {
       readonly checkIntervalMs: number;
     };
   };
+  /** Backing services (issue 21): images built by deploy/stack/services.sh, each service's limits and deadlines. */
+  readonly services: {
+    readonly images: { readonly postgres: string; readonly redis: string };
+    /** Builds a missing image on the first services:create. */
+    readonly buildScript: string;
+    readonly memoryBytes: number;
+    readonly cpus: number;
+    readonly pidsLimit: number;
+    /** services:create returns once the service accepts connections, or fails after this. */
+    readonly readyTimeoutMs: number;
+    /** The image build on the first create. */
+    readonly buildTimeoutMs: number;
+    /** A command exec'd in a service (health, version, size). */
+    readonly execTimeoutMs: number;
+  };
   /** The SSH listener's bounds before a client has authenticated (src/git/ssh-gate.ts). */
   readonly sshGate: {
     /** From TCP accept: the version line must arrive within this... */
@@ -165,6 +182,34 @@ export interface BerthConfig {
     /** Test only: accept six-field schedules (seconds first) so a test's "minute" is short. */
     readonly allowSeconds: boolean;
   };
+}
+
+export interface BackupsConfig {
+  /** Where backups go when no S3 bucket is set: <dir>/<service>/<id>.<ext>. */
+  readonly dir: string;
+  /** Set: backups go to this S3-compatible bucket instead (README "Backups"). */
+  readonly s3: S3BackupConfig | undefined;
+  /** A backup (dump, upload, check) must finish within this, or it fails. */
+  readonly timeoutMs: number;
+  /** An export or import stream may stay silent this long before it is cut. */
+  readonly streamIdleMs: number;
+  /** An import may send at most this many bytes. */
+  readonly maxImportBytes: number;
+  /** Backup records kept per service (the files of the ones dropped are removed too). */
+  readonly keptRecords: number;
+  /** S3 multipart part size: the most memory one upload holds. */
+  readonly s3PartBytes: number;
+}
+
+export interface S3BackupConfig {
+  readonly bucket: string;
+  /** Unset: AWS's own endpoint for the region; set: path-style requests to it (MinIO, s3rver, Garage). */
+  readonly endpoint: string | undefined;
+  readonly region: string;
+  readonly accessKeyId: string | undefined;
+  readonly secretAccessKey: string | undefined;
+  /** Key prefix inside the bucket, e.g. `berth/`. */
+  readonly prefix: string;
 }
 
 export interface RegistryConfig {
@@ -224,6 +269,29 @@ function num(env: Env, name: string, fallback: number): number {
 }
 
 const MiB = 1024 * 1024;
+
+function backupsOf(env: Env, dataDir: string): BackupsConfig {
+  const bucket = env.BERTH_BACKUP_S3_BUCKET || undefined;
+  const endpoint = env.BERTH_BACKUP_S3_ENDPOINT || undefined;
+  if (endpoint && !/^https?:\/\/[^\s/]+/.test(endpoint)) throw new Error(`BERTH_BACKUP_S3_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
+  if (!bucket && endpoint) throw new Error('BERTH_BACKUP_S3_ENDPOINT is set but BERTH_BACKUP_S3_BUCKET is not: set the bucket too');
+  const prefix = env.BERTH_BACKUP_S3_PREFIX ?? '';
+  return Object.freeze({
+    dir: path.join(dataDir, 'backups'),
+    s3: bucket ? Object.freeze({
+      bucket, endpoint, prefix: prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix,
+      region: env.BERTH_BACKUP_S3_REGION || 'us-east-1',
+      accessKeyId: env.BERTH_BACKUP_S3_ACCESS_KEY_ID || undefined,
+      secretAccessKey: env.BERTH_BACKUP_S3_SECRET_ACCESS_KEY || undefined,
+    }) : undefined,
+    timeoutMs: int(env, 'BERTH_BACKUP_TIMEOUT_SEC', 3600, 1) * 1000,
+    streamIdleMs: int(env, 'BERTH_BACKUP_STREAM_IDLE_SEC', 60, 1) * 1000,
+    maxImportBytes: int(env, 'BERTH_BACKUP_MAX_IMPORT_MB', 10_240, 1) * MiB,
+    keptRecords: 200,
+    // S3's smallest part (but the last) is 5 MiB.
+    s3PartBytes: int(env, 'BERTH_BACKUP_S3_PART_MB', 8, 5) * MiB,
+  });
+}
 
 function defaultDataDir(): string {
   return process.getuid?.() === 0 ? '/var/lib/berth' : path.join(homedir(), '.local/share/berth');
@@ -312,6 +380,19 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       signInFreeFailures: int(env, 'BERTH_SIGNIN_FREE_FAILURES', 5, 1),
       streamBufferBytes: int(env, 'BERTH_STREAM_BUFFER_KB', 1024, 16) * 1024,
     }),
+    services: Object.freeze({
+      images: Object.freeze({
+        postgres: env.BERTH_SERVICE_POSTGRES_IMAGE || 'berth/service-postgres:15',
+        redis: env.BERTH_SERVICE_REDIS_IMAGE || 'berth/service-redis:7',
+      }),
+      buildScript: env.BERTH_SERVICES_BUILD_SCRIPT || fileURLToPath(new URL('../../deploy/stack/services.sh', import.meta.url)),
+      memoryBytes: int(env, 'BERTH_SERVICE_MEMORY_MB', 512, 64) * MiB,
+      cpus: num(env, 'BERTH_SERVICE_CPUS', 1),
+      pidsLimit: int(env, 'BERTH_SERVICE_PIDS_LIMIT', 512, 32),
+      readyTimeoutMs: int(env, 'BERTH_SERVICE_READY_TIMEOUT_SEC', 120, 5) * 1000,
+      buildTimeoutMs: int(env, 'BERTH_SERVICE_BUILD_TIMEOUT_SEC', 900, 30) * 1000,
+      execTimeoutMs: 30_000,
+    }),
     router: Object.freeze({
       upstreamTimeoutMs: int(env, 'BERTH_ROUTER_TIMEOUT_SEC', 30, 1) * 1000,
       tlsPort: env.BERTH_ROUTER_TLS_PORT ? int(env, 'BERTH_ROUTER_TLS_PORT', 443) : int(env, 'BERTH_ROUTER_PORT', 80) === 80 ? 443 : undefined,
@@ -356,6 +437,7 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       concurrency: int(env, 'BERTH_CRON_CONCURRENCY', 4, 1),
       allowSeconds: ['1', 'on', 'true', 'yes'].includes((env.BERTH_CRON_ALLOW_SECONDS ?? '').toLowerCase()),
     }),
+    backups: backupsOf(env, dataDir),
   });
 }
 

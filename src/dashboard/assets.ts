@@ -15,7 +15,7 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml', '.map': 'application/json',
 };
 /** Page routes the browser may load directly; the page routes itself. */
-const PAGE = /^\/((apps(\/[a-z0-9-]+(\/[a-z]+)?)?|access)\/?)?$/;
+const PAGE = /^\/((apps(\/[a-z0-9-]+(\/[a-z]+)?)?|access|services)\/?)?$/;
 const MISSING = '<!doctype html><title>Berth</title><p>The dashboard is not built: run <code>npm run build</code> on the server.</p>';
 
 export const defaultPublicDir = () => fileURLToPath(new URL('./public/', import.meta.url));

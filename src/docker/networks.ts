@@ -24,14 +24,28 @@ let creating: Promise<unknown> = Promise.resolve();
 
 /** The app's network name, created (labelled, with its own /24) if missing. */
 export async function ensureAppNetwork(docker: Docker, app: string, pool = DEFAULT_NETWORK_POOL): Promise<string> {
-  const name = appNetworkName(app);
-  if (await networkExists(docker, name)) return name;
-  const turn = creating.then(() => createAppNetwork(docker, app, name, pool));
+  return ensureBerthNetwork(docker, { name: appNetworkName(app), labels: { [LABEL.app]: app, [LABEL.role]: 'network' }, bridge: appBridgeName(app) }, pool);
+}
+
+export interface BerthNetworkSpec {
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  /** The Linux bridge name; starts with BRIDGE_PREFIX so the firewall covers it. */
+  readonly bridge: string;
+  /** No route out (a backing service's own network needs none). */
+  readonly internal?: boolean;
+}
+
+/** A labelled bridge network with its own /24 from the pool, created if missing (apps, backing services). */
+export async function ensureBerthNetwork(docker: Docker, spec: BerthNetworkSpec, pool = DEFAULT_NETWORK_POOL): Promise<string> {
+  if (await networkExists(docker, spec.name)) return spec.name;
+  const turn = creating.then(() => createBerthNetwork(docker, spec, pool));
   creating = turn.catch(() => {});
   return turn;
 }
 
-async function createAppNetwork(docker: Docker, app: string, name: string, pool: string): Promise<string> {
+async function createBerthNetwork(docker: Docker, spec: BerthNetworkSpec, pool: string): Promise<string> {
+  const { name } = spec;
   // Subnets another process (a second Berth on this Docker) is taking right now.
   const taken = new Set<string>();
   let last = '';
@@ -43,14 +57,15 @@ async function createAppNetwork(docker: Docker, app: string, name: string, pool:
         Name: name,
         Driver: 'bridge',
         CheckDuplicate: true,
-        Labels: { [LABEL.app]: app, [LABEL.role]: 'network' },
+        Internal: spec.internal === true,
+        Labels: spec.labels,
         IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] },
         Options: {
-          'com.docker.network.bridge.name': appBridgeName(app),
+          'com.docker.network.bridge.name': spec.bridge,
           // Replicas and process types of one app may talk to each other.
           'com.docker.network.bridge.enable_icc': 'true',
           // Outbound (npm registry, package mirrors) stays possible.
-          'com.docker.network.bridge.enable_ip_masquerade': 'true',
+          'com.docker.network.bridge.enable_ip_masquerade': spec.internal ? 'false' : 'true',
         },
       });
       return name;
@@ -65,7 +80,7 @@ async function createAppNetwork(docker: Docker, app: string, name: string, pool:
   throw new BerthError('network_create_failed', 500, `could not create the Docker network ${name}: ${last}`);
 }
 
-async function networkExists(docker: Docker, name: string): Promise<boolean> {
+export async function networkExists(docker: Docker, name: string): Promise<boolean> {
   try {
     await docker.getNetwork(name).inspect();
     return true;

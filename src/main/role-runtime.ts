@@ -14,6 +14,7 @@ import { eachLimited } from '../shared/each-limited.js';
 import { getApp, getFormation, isStopped, listApps } from '../store/apps.js';
 import { startCutDeploySweep } from './cut-deploys.js';
 import { startCronDuty } from './cron-duty.js';
+import { startBackupSchedules } from './backup-schedules.js';
 import { currentRelease, type Platform } from './platform.js';
 
 async function reconcileAll(p: Platform): Promise<void> {
@@ -59,6 +60,7 @@ export async function startRuntimeRole(p: Platform): Promise<() => Promise<void>
   await reconcileAll(p);
   const cutDeploys = await startCutDeploySweep(p);
   const cron = await startCronDuty(p);
+  const stopBackups = await startBackupSchedules(p);
   const supervisor = await p.supervise({
     currentRelease: (app) => currentRelease(redis, app),
     knows: async (app) => (await getApp(redis, app)) !== undefined,
@@ -75,5 +77,6 @@ export async function startRuntimeRole(p: Platform): Promise<() => Promise<void>
     await Promise.all([...activeBuilds].map((id) =>
       failBuildNow(redis, id, 'the Berth server shut down during this deploy', config.build.logMaxLines)));
     await deploys.close();
+    await stopBackups();
   };
 }

@@ -4,6 +4,7 @@ import type { BuildLog } from '../shared/build-log.js';
 import { RELEASE_PROCESS, type Release } from '../shared/types.js';
 import type { AppName } from '../shared/app-name.js';
 import type { ResourceLimits } from '../store/apps.js';
+import type { ServiceRuntime } from './service-runtime.js';
 
 /** Process type -> replica count. */
 export type Formation = Record<string, number>;
@@ -78,6 +79,8 @@ export interface Scheduler {
   runAndCommit(release: Release, opts: Omit<RunOptions, 'detach'>): Promise<{ code: number }>;
   /** Brings routes back in line with what is running, e.g. after a restart. */
   reconcile(app: AppName, current: Release | undefined, formation: Formation): Promise<void>;
+  /** Backing services (postgres, redis) on this scheduler; absent where they are not supported yet. */
+  readonly services?: ServiceRuntime;
 }
 
 /**

@@ -116,14 +116,15 @@ test('did-you-mean: typos, transpositions, prefixes and bare verbs', () => {
   assert.deepEqual(didYouMean('cofnig', names), ['config']);
   assert.deepEqual(didYouMean('releses', names), ['releases']);
   assert.deepEqual(didYouMean('resource', names), ['resource:limit', 'resource:report']);
-  assert.deepEqual(didYouMean('destory', names), ['apps:destroy']);
+  assert.deepEqual(didYouMean('destory', names), ['apps:destroy', 'services:destroy']);
   assert.deepEqual(didYouMean('xyzzy', names), []);
   assert.deepEqual(registry.suggest('scael'), ['ps:scale']);
 });
 
 test('registry: every command has a summary and examples; names are namespace:verb', () => {
   for (const c of registry.commands) {
-    assert.match(c.name, /^[a-z]+(:[a-z-]+)?$/, c.name);
+    // A verb may have a sub-verb, as Heroku's pg:backups:schedule (services:backups:schedule).
+    assert.match(c.name, /^[a-z]+(:[a-z-]+){0,2}$/, c.name);
     assert.ok(c.summary && c.examples.length > 0, c.name);
   }
   for (const name of ['apps', 'apps:create', 'apps:info', 'apps:destroy', 'config', 'config:get', 'config:set', 'config:unset', 'releases', 'rollback',

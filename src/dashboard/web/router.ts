@@ -1,4 +1,4 @@
-// History-API routing: / (apps), /apps/:app, /apps/:app/:tab and /access. The server
+// History-API routing: / (apps), /apps/:app, /apps/:app/:tab, /access and /services. The server
 // answers each of these paths with the same page.
 import { signal } from '@preact/signals';
 
@@ -11,11 +11,12 @@ export function navigate(to: string): void {
   window.scrollTo(0, 0);
 }
 
-export type Route = { page: 'apps' } | { page: 'access' } | { page: 'app'; app: string; tab: string } | { page: 'missing' };
+export type Route = { page: 'apps' } | { page: 'access' } | { page: 'services' } | { page: 'app'; app: string; tab: string } | { page: 'missing' };
 
 export function parseRoute(p: string): Route {
   if (p === '/' || p === '/apps' || p === '/apps/') return { page: 'apps' };
   if (p === '/access' || p === '/access/') return { page: 'access' };
+  if (p === '/services' || p === '/services/') return { page: 'services' };
   const m = /^\/apps\/([a-z0-9-]+)(?:\/([a-z]+))?\/?$/.exec(p);
   return m ? { page: 'app', app: m[1]!, tab: m[2] ?? 'overview' } : { page: 'missing' };
 }

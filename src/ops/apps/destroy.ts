@@ -12,6 +12,7 @@ import { deleteTraffic } from '../../store/routes.js';
 import { waitForAppLease } from '../../pipeline/app-lease.js';
 import { requireApp } from '../app-lookup.js';
 import type { OpsDeps } from '../deps.js';
+import { dropAppLinks } from '../services/link.js';
 
 export async function appsDestroy(
   input: { app: unknown; confirm: unknown; purgeStorage?: boolean }, deps: OpsDeps,
@@ -23,6 +24,8 @@ export async function appsDestroy(
   const lease = await waitForAppLease(deps.redis, app.name, 60_000);
   let keptVolumes: string[];
   try {
+    // Services leave the app's network first, or Docker would refuse to remove it.
+    await dropAppLinks(app.name, deps);
     ({ keptVolumes } = await deps.scheduler.destroy(app.name, { purgeStorage: input.purgeStorage === true }));
     await rm(path.join(deps.config.dataDir, 'repos', `${app.name}.git`), { recursive: true, force: true });
     await syncCronSchedules(deps.redis, app.name, []);

@@ -16,6 +16,7 @@ import { appProcesses, containerEnv, type LocalDeps } from './processes.js';
 import { psLocal } from './ps.js';
 import { refreshRoutes } from './routes.js';
 import { scaleLocal } from './scale.js';
+import { localServiceRuntime } from './services.js';
 import { processMounts } from '../storage-mounts.js';
 import { listStorageVolumes, removeStorageVolumes, STORAGE_LABEL } from '../../docker/storage.js';
 
@@ -50,6 +51,7 @@ export function dockerLocalScheduler(deps: LocalDeps): Scheduler {
     deploy: (release, formation, log, opts) => deployLocal(deps, release, formation, log, opts),
     scale: (release, formation, log, resources) => scaleLocal(deps, release, formation, log, resources),
     ps: (app) => psLocal(deps, app),
+    services: localServiceRuntime(deps),
 
     async reconcile(app, current, formation) {
       if (!current) return;

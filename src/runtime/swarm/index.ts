@@ -13,6 +13,7 @@ import { retireLocalContainers } from './local-leftovers.js';
 import { psSwarm } from './ps.js';
 import { refreshSwarmRoutes } from './routes.js';
 import { scaleSwarm } from './scale.js';
+import { swarmServiceRuntime } from './service-runtime.js';
 import { appServices, removeOverlay, type SwarmDeps } from './services.js';
 
 export type { SwarmDeps } from './services.js';
@@ -30,6 +31,7 @@ export function swarmScheduler(deps: SwarmDeps): Scheduler {
     deploy: (release, formation, log, opts) => deploySwarm(deps, release, formation, log, opts),
     scale: (release, formation, log, resources) => scaleSwarm(deps, release, formation, log, resources),
     ps: (app) => psSwarm(deps, app),
+    services: swarmServiceRuntime(deps),
     run: (release, opts) => local.run(release, opts),
     runAndCommit: (release, opts) => local.runAndCommit(release, opts),
 
