@@ -1,7 +1,7 @@
 // What a scheduler does for backing services (issue 21): run one service's
 // container with its volume, put it on a linked app's network and take it off,
-// and give the kind a handle to exec in it. docker-local implements it;
-// a scheduler without it (swarm, for now) refuses services with a clear error.
+// and give the kind a handle to exec in it. docker-local and swarm implement
+// it; a scheduler without it refuses services with a clear error (501).
 export interface ServiceSpec {
   readonly name: string;
   readonly kind: string;

@@ -24,7 +24,7 @@ export function ServicesPage() {
   useEffect(() => { document.title = 'Services · Berth'; void load.run(); }, []);
   return html`<main id="main" class="page">
     <div class="page-head"><h1>Services</h1></div>
-    <p class="muted">Databases for your apps. Link one with <code>berth services:link &lt;service&gt; &lt;app&gt;</code>: the app gets DATABASE_URL or REDIS_URL, and only linked apps can reach it.</p>
+    <p class="muted">Databases for your apps. Link one with <code>${'berth services:link <service> <app>'}</code>: the app gets DATABASE_URL or REDIS_URL, and only linked apps can reach it.</p>
     <${ErrorBox} error=${load.error} />
     ${list === null ? (load.error ? null : html`<${Loading} what="services" />`) : html`<${Panel} title="Backing services">
       ${list.length ? html`<div class="scrollx"><table class="plain"><thead><tr><th scope="col">Service</th><th scope="col">Kind</th><th scope="col">Status</th><th scope="col">Linked to</th><th scope="col">Last backup</th><th scope="col">Created</th></tr></thead>

@@ -34,7 +34,7 @@ export function Cron({ app, info }: TabProps) {
     api<{ jobs: Job[] }>('GET', `/apps/${enc(app)}/cron?runs=10`).then((r) => setJobs(r.jobs), setError);
   }, [app, info.currentRelease]);
   return html`<${Panel} title="Scheduled jobs">
-    <p class="muted">From app.json <code>cron</code> of the live release; times in UTC. Output is in the app's log as <code>cron.&lt;id&gt;</code>; run one now with <code>berth cron:run ${app} &lt;id&gt;</code>.</p>
+    <p class="muted">From app.json <code>cron</code> of the live release; times in UTC. Output is in the app's log as <code>${'cron.<id>'}</code>; run one now with <code>berth cron:run ${app} ${'<id>'}</code>.</p>
     <${ErrorBox} error=${error} />
     ${jobs === null ? (error ? null : html`<${Loading} what="scheduled jobs" />`) : jobs.length === 0 ? html`<p>No scheduled jobs. Add them to app.json: <code>"cron": [{ "command": "...", "schedule": "@daily" }]</code></p>` : html`
     <table class="plain cron"><thead><tr><th scope="col">Job</th><th scope="col">Schedule</th><th scope="col">Next run</th><th scope="col">Last runs</th></tr></thead><tbody>
