@@ -168,6 +168,8 @@ describe('app.json cron: scheduled one-offs of the live release', () => {
       assert.notEqual(red, ok);
       assert.ok(await row(slow).locator('[data-outcome="timeout"]').count() > 0);
       assert.ok(await row(slow).locator('[data-outcome="skipped"]').count() > 0);
+      // Text as a person reads it: an entity escaped twice showed as "cron.&lt;id&gt;".
+      assert.match(await page.locator('main').innerText(), /as cron\.<id>; run one now with berth cron:run \S+ <id>/);
       await axeCheck(page, 'cron tab');
       assert.deepEqual(problems, []);
     } finally {

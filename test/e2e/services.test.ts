@@ -161,6 +161,8 @@ describe('backing services', () => {
       assert.match(text, /Running/);
       assert.match(text, new RegExp(`${app}\\s+DATABASE_URL`));
       assert.equal(await row.getByRole('link', { name: app }).getAttribute('href'), `/apps/${app}`);
+      // Text as a person reads it: an entity escaped twice showed as "&lt;service&gt;".
+      assert.match(await page.locator('main').innerText(), /berth services:link <service> <app>/);
       assert.deepEqual(problems, []);
     } finally {
       await browser.close();
