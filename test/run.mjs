@@ -9,7 +9,7 @@
 // a long file does not start last and hold the run open alone. A file's
 // output is printed whole when it ends, so lanes never interleave. A file
 // that disturbs the machine for others (restarts an engine, fills a disk,
-// loads every core) says `// berth-test: exclusive` in its first lines and
+// loads every core) says `// berth-test: exclusive` in its first 20 lines and
 // runs alone, after the others. The run ends with the slowest ten files and
 // one `N passed, N failed` line.
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -32,7 +32,7 @@ if (files.length === 0) { console.error('no test files matched'); process.exit(1
 let timings = {};
 try { timings = JSON.parse(readFileSync(timingsFile, 'utf8')); } catch { /* first run: alphabetical */ }
 const rel = (f) => path.relative(root, f);
-const isExclusive = (f) => readFileSync(f, 'utf8').split('\n', 8).some((l) => /^\/\/ berth-test: exclusive\b/.test(l));
+const isExclusive = (f) => readFileSync(f, 'utf8').split('\n', 20).some((l) => /^\/\/ berth-test: exclusive\b/.test(l));
 const longestFirst = (a, b) => (timings[rel(b)] ?? 60) - (timings[rel(a)] ?? 60);
 const exclusive = files.filter(isExclusive).sort(longestFirst);
 const shared = files.filter((f) => !exclusive.includes(f)).sort(longestFirst);
