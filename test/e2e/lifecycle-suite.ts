@@ -243,7 +243,8 @@ export function describeLifecycle(title: string, engineOf: () => AppEngine | Pro
       }
       // The route switch comes before the release is marked current; the routers hear of it over pub/sub.
       const rolledBack = Date.now() + 500;
-      await sleep(3000);
+      // At least a dozen requests after it, however slow a loaded machine makes each one.
+      for (const until = Date.now() + 20_000; Date.now() < until && seen.filter((x) => x.at > rolledBack).length < 15;) await sleep(250);
       stop = true;
       await loop;
       rows = (await call('GET', `/apps/${crasher}/releases`)).body.releases;
