@@ -13,24 +13,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startBerth, type Berth } from '../helpers/berth.js';
+import { removeServiceObjects } from '../helpers/docker.js';
 import { api } from '../helpers/api.js';
 import { BIN } from '../helpers/cli.js';
 import { startTestS3, type TestS3 } from '../helpers/s3rver.js';
 
 const hex = () => randomBytes(3).toString('hex');
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', timeout: 60_000 }).trim();
-
-function removeServiceObjects(names: string[]): void {
-  for (const n of names) {
-    const f = ['--filter', `label=berth.service=${n}`];
-    const ids = docker('ps', '-aq', ...f);
-    if (ids) docker('rm', '-f', ...ids.split('\n'));
-    for (const kind of ['network', 'volume']) {
-      const found = docker(kind, 'ls', '-q', ...f);
-      if (found) { try { docker(kind, 'rm', ...found.split('\n')); } catch { /* gone meanwhile */ } }
-    }
-  }
-}
 
 describe('service backups', () => {
   let berth: Berth;

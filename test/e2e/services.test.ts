@@ -11,25 +11,12 @@ import { startBerth, ROOT, type Berth } from '../helpers/berth.js';
 import { api, sse } from '../helpers/api.js';
 import { push, sampleRepo } from '../helpers/git.js';
 import { viaRouter } from '../helpers/http.js';
-import { removeAppObjects } from '../helpers/docker.js';
+import { removeAppObjects, removeServiceObjects } from '../helpers/docker.js';
 import { launchBrowser, openPage, signInWith } from '../helpers/browser.js';
 import { runBerthCli } from '../helpers/cli.js';
 
 const hex = () => randomBytes(3).toString('hex');
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
-
-/** Everything a test's services left, by their label only. */
-function removeServiceObjects(names: string[]): void {
-  for (const n of names) {
-    const f = ['--filter', `label=berth.service=${n}`];
-    const ids = docker('ps', '-aq', ...f);
-    if (ids) docker('rm', '-f', ...ids.split('\n'));
-    for (const kind of ['network', 'volume']) {
-      const found = docker(kind, 'ls', '-q', ...f);
-      if (found) { try { docker(kind, 'rm', ...found.split('\n')); } catch { /* gone meanwhile */ } }
-    }
-  }
-}
 
 describe('backing services', () => {
   let berth: Berth;

@@ -30,3 +30,16 @@ export function removeAppObjects(apps: string[]): void {
     if (nets) { try { docker('network', 'rm', ...nets.split('\n')); } catch { /* in use by a straggler: fine */ } }
   }
 }
+
+/** Everything a test's backing services left (containers, networks, volumes), by their label only. */
+export function removeServiceObjects(names: string[]): void {
+  for (const n of names) {
+    const f = ['--filter', `label=berth.service=${n}`];
+    const ids = docker('ps', '-aq', ...f);
+    if (ids) docker('rm', '-f', ...ids.split('\n'));
+    for (const kind of ['network', 'volume']) {
+      const found = docker(kind, 'ls', '-q', ...f);
+      if (found) { try { docker(kind, 'rm', ...found.split('\n')); } catch { /* gone meanwhile */ } }
+    }
+  }
+}
