@@ -58,6 +58,17 @@ describe('dashboard: process counts and the latency chart', () => {
     // All in one minute: a burst that crosses a minute boundary would draw a line even before the fix.
     if (new Date().getSeconds() > 45) await sleep((61 - new Date().getSeconds()) * 1000);
     for (let i = 0; i < 60; i++) assert.equal((await viaRouter(berth.routerPort, `${app}.localhost`)).status, 200);
+    // The router flushes its buckets each second and the tab reloads each half
+    // minute: open it only once the API has the burst, or the first load can
+    // miss it and the next comes too late.
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const res = await fetch(`http://127.0.0.1:${berth.apiPort}/api/v1/apps/${app}/metrics?minutes=60`, { headers: { authorization: `Bearer ${berth.token}` } });
+      const series = ((await res.json()) as { series: { count: number }[] }).series;
+      if (series.reduce((a, p) => a + p.count, 0) >= 60) break;
+      assert.ok(Date.now() < deadline, `the router's metrics never reached 60 requests: ${JSON.stringify(series.filter((p) => p.count))}`);
+      await sleep(250);
+    }
     await page.goto(`http://127.0.0.1:${berth.apiPort}/apps/${app}/metrics`);
     await page.locator('.panel', { hasText: /[1-9]\d* requests/ }).waitFor({ timeout: 30_000 });
     await page.locator('.chart-box canvas').nth(1).waitFor();
