@@ -42,7 +42,7 @@ function rateLimit(deps: AuthDeps): Middleware {
     if (n > deps.config.access.apiRateLimit) {
       const wait = Math.ceil(windowLeftMs(MINUTE) / 1000);
       ctx.set('Retry-After', String(wait));
-      throw new BerthError('rate_limited', 429, `${credential.kind} "${credential.name}" made more than ${deps.config.access.apiRateLimit} requests this minute`,
+      throw new BerthError('rate_limited', `${credential.kind} "${credential.name}" made more than ${deps.config.access.apiRateLimit} requests this minute`,
         { hint: `wait ${wait}s, or raise BERTH_API_RATE_LIMIT on the server` });
     }
     await next();

@@ -33,7 +33,7 @@ import { serviceBackupsRoutes } from './routes/service-backups.js';
 import { servicesRoutes } from './routes/services.js';
 import { storageRoutes } from './routes/storage.js';
 import { cronRoutes } from './routes/cron.js';
-import { notFound } from '../shared/errors.js';
+import { fail } from '../shared/errors.js';
 
 export interface ApiDeps extends OpsDeps {
   readonly hookSecret: string;
@@ -80,7 +80,7 @@ export function createApi(deps: ApiDeps, extra: readonly RouteRegistrar[] = [], 
   app.use(api.router.routes());
   app.use(api.router.allowedMethods({ throw: false }));
   app.use((ctx) => {
-    if (ctx.status === 404 && !ctx.body) throw notFound('not_found', `no route ${ctx.method} ${ctx.path}`, 'see /api/v1/openapi.json');
+    if (ctx.status === 404 && !ctx.body) throw fail('not_found', `no route ${ctx.method} ${ctx.path}`, 'see /api/v1/openapi.json');
   });
   return app;
 }

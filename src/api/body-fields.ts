@@ -2,7 +2,7 @@
 // names the fields it takes, and anything else is a 400 that names it, so a
 // typo ("restrat") is never silently ignored.
 import type { Context } from 'koa';
-import { badRequest } from '../shared/errors.js';
+import { fail } from '../shared/errors.js';
 
 export type Fields<K extends string> = { readonly [P in K]?: unknown };
 
@@ -15,11 +15,11 @@ export function bodyFields<K extends string>(ctx: Context, allowed: readonly K[]
   const out = Object.create(null) as Record<string, unknown>;
   if (body === undefined) return out as Fields<K>;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw badRequest('invalid_body', `the request body must be a JSON object${allowed.length ? ` with ${list(allowed)}` : ''}`);
+    throw fail('invalid_body', `the request body must be a JSON object${allowed.length ? ` with ${list(allowed)}` : ''}`);
   }
   for (const [key, value] of Object.entries(body)) {
     if (!(allowed as readonly string[]).includes(key)) {
-      throw badRequest('unknown_field', `unknown field ${show(key)} in the request body`,
+      throw fail('unknown_field', `unknown field ${show(key)} in the request body`,
         allowed.length ? `this request takes ${list(allowed)}` : 'this request takes no body');
     }
     out[key] = value;
@@ -35,7 +35,7 @@ const show = (v: unknown) => { const s = JSON.stringify(v) ?? String(v); return 
 export function booleanField(value: unknown, name: string, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean') {
-    throw badRequest('invalid_field', `"${name}" must be true or false (a JSON boolean), not ${show(value)}`);
+    throw fail('invalid_field', `"${name}" must be true or false (a JSON boolean), not ${show(value)}`);
   }
   return value;
 }
@@ -43,7 +43,7 @@ export function booleanField(value: unknown, name: string, fallback: boolean): b
 /** An optional JSON string field. */
 export function stringField(value: unknown, name: string): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw badRequest('invalid_field', `"${name}" must be a string, not ${show(value)}`);
+  if (typeof value !== 'string') throw fail('invalid_field', `"${name}" must be a string, not ${show(value)}`);
   return value;
 }
 
@@ -55,7 +55,7 @@ export function queryFlag(ctx: Context, name: string, fallback: boolean): boolea
   if (raw === undefined) return fallback;
   const value = typeof raw === 'string' && Object.hasOwn(FLAG, raw) ? FLAG[raw] : undefined;
   if (value === undefined) {
-    throw badRequest('invalid_query', `?${name}= must be true, false, 1 or 0 (given once), not ${show(raw)}`);
+    throw fail('invalid_query', `?${name}= must be true, false, 1 or 0 (given once), not ${show(raw)}`);
   }
   return value;
 }

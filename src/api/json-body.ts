@@ -2,7 +2,7 @@
 // 400/413/415 for anything else, so operations only ever see plain data.
 // Only /api/ paths: the hook endpoint (/internal/v1/receive) streams a tar.
 import type { Context, Next } from 'koa';
-import { BerthError, badRequest } from '../shared/errors.js';
+import { BerthError, fail } from '../shared/errors.js';
 
 declare module 'koa' {
   interface Request { body?: unknown }
@@ -14,8 +14,7 @@ const WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 // body with plain assignment; no Berth field is named like this.
 const FORBIDDEN_KEYS = new Set(['__proto__']);
 
-const unsupported = (got: string) => new BerthError('unsupported_media_type', 415,
-  `the request body must be JSON sent with Content-Type: application/json (got ${got ? JSON.stringify(got) : 'no Content-Type'})`,
+const unsupported = (got: string) => new BerthError('unsupported_media_type', `the request body must be JSON sent with Content-Type: application/json (got ${got ? JSON.stringify(got) : 'no Content-Type'})`,
   { hint: 'send the header "Content-Type: application/json"' });
 
 /** Whether the request says it carries a body (RFC 9110: Content-Length > 0 or Transfer-Encoding). */
@@ -50,11 +49,11 @@ async function readText(ctx: Context): Promise<string> {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(buf);
   } catch {
-    throw badRequest('invalid_json', 'the request body is not valid UTF-8');
+    throw fail('invalid_json', 'the request body is not valid UTF-8');
   }
 }
 
-const tooLarge = () => new BerthError('body_too_large', 413, 'the request body is larger than 1 MiB');
+const tooLarge = () => new BerthError('body_too_large', 'the request body is larger than 1 MiB');
 
 /** JSON.parse that refuses `__proto__` keys at any depth. */
 export function parseJson(text: string): unknown {
@@ -67,10 +66,10 @@ export function parseJson(text: string): unknown {
     });
   } catch (err) {
     // JSON.parse recurses: thousands of nested [ or { run out of stack. No Berth request nests beyond a few levels.
-    if (err instanceof RangeError) throw badRequest('invalid_json', 'the request body is nested too deeply to parse', 'no Berth request nests more than a few levels: send the fields the route takes');
-    throw badRequest('invalid_json', `the request body is not valid JSON: ${(err as Error).message}`);
+    if (err instanceof RangeError) throw fail('invalid_json', 'the request body is nested too deeply to parse', 'no Berth request nests more than a few levels: send the fields the route takes');
+    throw fail('invalid_json', `the request body is not valid JSON: ${(err as Error).message}`);
   }
-  if (bad !== undefined) throw badRequest('invalid_json', `the request body has a key named "${bad}", which is not allowed`);
+  if (bad !== undefined) throw fail('invalid_json', `the request body has a key named "${bad}", which is not allowed`);
   return value;
 }
 

@@ -3,6 +3,7 @@
 // is method, path, the CLI command it serves. A route without a row, or a row
 // without a route, fails test/unit/api-routes.test.ts.
 import type { RouteEntry } from './api-router.js';
+import { ERROR_CODES } from '../shared/error-codes.js';
 import { describePolicy } from './policy.js';
 
 type Row = readonly [method: string, path: string, command: string, summary: string];
@@ -82,10 +83,13 @@ const ROWS: readonly Row[] = [
   ['put', '/services/{name}/import', 'services:import', 'Restore a dump sent as the application/octet-stream body (admin)'],
 ];
 
-const errorSchema = {
+// Every code an error can carry, from the one table; each with its status
+// and default hint under `x-berth-error-codes`.
+const errorBody = {
   type: 'object',
-  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, hint: { type: 'string' } } } },
+  properties: { error: { type: 'object', properties: { code: { type: 'string', enum: Object.keys(ERROR_CODES).sort() }, message: { type: 'string' }, hint: { type: 'string' } } } },
 };
+const errorSchema = { $ref: '#/components/schemas/Error' };
 
 /** The table's rows, for the test that matches them to the routes. */
 export const OPENAPI_ROWS = ROWS;
@@ -124,7 +128,8 @@ export function openApiDocument(routes: readonly RouteEntry[]): object {
     openapi: '3.0.3',
     info: { title: 'Berth API', version: '1' },
     servers: [{ url: '/api/v1' }],
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: { Error: errorBody } },
+    'x-berth-error-codes': ERROR_CODES,
     security: [{ bearer: [] }],
     paths,
   };

@@ -22,7 +22,7 @@ export function ownOrigin(ctx: Context, trustProxy: boolean): string {
 export const isSecure = (ctx: Context, trustProxy: boolean) => ownOrigin(ctx, trustProxy).startsWith('https:');
 
 const forbidden = (message: string) =>
-  new BerthError('csrf_rejected', 403, message, { hint: 'reload the dashboard and try again; requests from other sites are refused' });
+  new BerthError('csrf_rejected', message, { hint: 'reload the dashboard and try again; requests from other sites are refused' });
 
 function sameToken(a: string, b: string): boolean {
   const x = Buffer.from(a);

@@ -16,7 +16,7 @@ export async function readProcfile(sourceDir: string): Promise<ProcessTypes | un
   });
   if (!info) return undefined;
   if (!info.isFile()) {
-    throw new BerthError('invalid_procfile', 422, 'the Procfile at the repo root is not a file', { hint: 'make Procfile a plain text file of "type: command" lines' });
+    throw new BerthError('procfile_not_a_file', 'the Procfile at the repo root is not a file', { hint: 'make Procfile a plain text file of "type: command" lines' });
   }
   // parseProcfile checks the real limit; this only bounds what is read.
   if (info.size > READ_LIMIT) checkProcfileSize(info.size);

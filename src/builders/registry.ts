@@ -18,7 +18,6 @@ export function builderRegistry(docker: Docker, config: BerthConfig): readonly B
 export async function selectBuilder(builders: readonly Builder[], input: BuildInput): Promise<Builder> {
   for (const b of builders) if (await b.detect(input)) return b;
   const files = (await readdir(input.sourceDir).catch(() => [] as string[])).slice(0, 20);
-  throw new BerthError('no_builder_detected', 422,
-    `no way to build this app was detected: looked for ${builders.map((b) => b.name).join(', ')}`,
+  throw new BerthError('no_builder_detected', `no way to build this app was detected: looked for ${builders.map((b) => b.name).join(', ')}`,
     { hint: `files at the repo root: ${files.join(' ') || '(none)'}. Add a Dockerfile, commit, and push again` });
 }

@@ -58,8 +58,7 @@ export async function checkSymlinks(root: string): Promise<void> {
     const target = await readlink(path.join(root, ...link));
     const res = await resolve(root, link.slice(0, -1), target, { n: 0 });
     if (!res.inside) {
-      throw new BerthError('symlink_outside_repo', 422,
-        `the symlink ${link.join('/')} points to ${JSON.stringify(target)}, ${res.why}`, { hint: HINT });
+      throw new BerthError('symlink_outside_repo', `the symlink ${link.join('/')} points to ${JSON.stringify(target)}, ${res.why}`, { hint: HINT });
     }
   }
 }

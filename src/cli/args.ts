@@ -29,7 +29,7 @@ export interface ParseOptions {
   readonly stopAfter?: (parsed: { positionals: string[]; flags: FlagValues }) => boolean;
 }
 
-export const usageError = (message: string, hint?: string) => new BerthError('invalid_usage', 400, message, { hint });
+export const usageError = (message: string, hint?: string) => new BerthError('invalid_usage', message, { hint });
 
 function lookup(specs: readonly FlagSpec[], raw: string): FlagSpec {
   const long = raw.startsWith('--');

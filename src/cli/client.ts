@@ -29,7 +29,7 @@ export class ApiClient {
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new BerthError('bad_response', 502, `the server answered ${method} ${path} with something other than JSON: ${text.slice(0, 200)}`);
+      throw new BerthError('bad_response', `the server answered ${method} ${path} with something other than JSON: ${text.slice(0, 200)}`);
     }
   }
 
@@ -39,9 +39,9 @@ export class ApiClient {
    */
   async stream(method: string, path: string, opts: RequestOptions = {}): Promise<AsyncGenerator<SseEvent>> {
     const res = await this.send(method, path, opts, 'text/event-stream');
-    if (!res.body) throw new BerthError('bad_response', 502, `the server sent no stream for ${method} ${path}`);
+    if (!res.body) throw new BerthError('bad_response', `the server sent no stream for ${method} ${path}`);
     if (!res.headers.get('content-type')?.includes('text/event-stream')) {
-      throw new BerthError('bad_response', 502, `expected an event stream from ${method} ${path}, got ${res.headers.get('content-type') ?? 'nothing'}`);
+      throw new BerthError('bad_response', `expected an event stream from ${method} ${path}, got ${res.headers.get('content-type') ?? 'nothing'}`);
     }
     return readSse(res.body, opts.signal);
   }
@@ -59,7 +59,7 @@ export class ApiClient {
     } catch (err) {
       if ((err as Error).name === 'AbortError') throw err;
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new BerthError('unreachable', 503, `the ${method} ${path} stream to ${this.baseUrl} broke: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+      throw new BerthError('unreachable', `the ${method} ${path} stream to ${this.baseUrl} broke: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
         { hint: 'check that `berth server` is running there; see its log for the reason' });
     }
     if (!res.ok) throw await errorFrom(res, method, path);
@@ -84,7 +84,7 @@ export class ApiClient {
     } catch (err) {
       if ((err as Error).name === 'AbortError') throw err;
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new BerthError('unreachable', 503, `could not reach Berth at ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+      throw new BerthError('unreachable', `could not reach Berth at ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
         { hint: 'check BERTH_URL (or run berth login), and that `berth server` is running there' });
     }
     if (!res.ok) throw await errorFrom(res, method, path);
@@ -93,14 +93,26 @@ export class ApiClient {
 }
 
 /** The server's `{ error: { code, message, hint } }`, or a plain sentence. */
-async function errorFrom(res: Response, method: string, path: string): Promise<BerthError> {
+/**
+ * A failure the server answered with. Its code is the server's, which may be
+ * newer than this CLI's table (shared/error-codes.ts), so it is kept as
+ * text, with the server's status, rather than made a BerthError.
+ */
+export class ServerAnswer extends Error {
+  constructor(readonly code: string, readonly status: number, message: string, readonly hint?: string) {
+    super(message);
+    this.name = 'ServerAnswer';
+  }
+}
+
+async function errorFrom(res: Response, method: string, path: string): Promise<ServerAnswer> {
   const text = await res.text().catch(() => '');
   let body: ApiErrorBody | undefined;
   try { body = JSON.parse(text) as ApiErrorBody; } catch { /* not JSON: a proxy's page, say */ }
   const e = body?.error;
-  if (e?.message) return new BerthError(e.code ?? 'error', res.status, e.message, { hint: e.hint });
+  if (e?.message) return new ServerAnswer(e.code ?? 'error', res.status, e.message, e.hint);
   const snippet = text.trim().split('\n')[0]?.slice(0, 200);
-  return new BerthError('http_error', res.status, `${method} ${path} failed: ${res.status} ${res.statusText}${snippet ? ` (${snippet})` : ''}`);
+  return new ServerAnswer('http_error', res.status, `${method} ${path} failed: ${res.status} ${res.statusText}${snippet ? ` (${snippet})` : ''}`);
 }
 
 /** `127.0.0.1:3000` and `http://host:3000/` both become `http://host:3000`. */
@@ -110,9 +122,9 @@ export function normalizeUrl(raw: string): string {
   try {
     u = new URL(withScheme);
   } catch {
-    throw new BerthError('invalid_url', 400, `"${raw}" is not a URL`, { hint: 'for example: http://127.0.0.1:3000' });
+    throw new BerthError('invalid_url', `"${raw}" is not a URL`, { hint: 'for example: http://127.0.0.1:3000' });
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new BerthError('invalid_url', 400, `"${raw}" is not an http(s) URL`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new BerthError('invalid_url', `"${raw}" is not an http(s) URL`);
   return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
 }
 

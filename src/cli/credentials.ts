@@ -23,7 +23,7 @@ export async function readCredentials(file: string): Promise<Partial<Credentials
       token: typeof parsed.token === 'string' ? parsed.token : undefined,
     };
   } catch {
-    throw new BerthError('bad_credentials', 400, `${file} is not valid JSON`, { hint: 'run berth login again, or delete the file' });
+    throw new BerthError('bad_credentials', `${file} is not valid JSON`, { hint: 'run berth login again, or delete the file' });
   }
 }
 
@@ -64,5 +64,5 @@ export async function resolveServer(config: CliConfig): Promise<Credentials> {
   const hint = config.local.isRoot
     ? `run berth login, or set BERTH_URL and BERTH_TOKEN (on the Berth host, root uses ${config.local.adminTokenFile}, which is missing: is BERTH_DATA_DIR right?)`
     : 'run berth login, or set BERTH_URL and BERTH_TOKEN (e.g. BERTH_URL=http://127.0.0.1:3000 BERTH_TOKEN=<token>), or run berth as root on the Berth host (sudo berth ...)';
-  throw new BerthError('not_logged_in', 401, `no Berth server configured (${missing} not set, and no stored login)`, { hint });
+  throw new BerthError('not_logged_in', `no Berth server configured (${missing} not set, and no stored login)`, { hint });
 }

@@ -7,7 +7,7 @@
 import { loadCliConfig, type CliConfig } from '../config/cli.js';
 import { BerthError } from '../shared/errors.js';
 import { parseArgs, usageError } from './args.js';
-import { ApiClient } from './client.js';
+import { ApiClient, ServerAnswer } from './client.js';
 import { resolveServer } from './credentials.js';
 import { commandHelp, commandNames, flagsOf, generalHelp, usageLine } from './help.js';
 import { Output, processIo, type CliIo } from './output.js';
@@ -100,7 +100,7 @@ function unknownCommand(out: Output, name: string): number {
 }
 
 function reportError(out: Output, cmd: Command, err: unknown): number {
-  if (err instanceof BerthError) {
+  if (err instanceof BerthError || err instanceof ServerAnswer) {
     out.error(err.message, err.hint);
     if (err.status === 401 && err.code !== 'not_logged_in') out.error('Run berth login, or check BERTH_TOKEN.');
     if (err.code === 'invalid_usage') out.info(`See berth ${cmd.name} --help.`);

@@ -43,7 +43,7 @@ export async function buildImage(docker: Docker, input: BuildImageInput): Promis
     return await readBuildStream(stream, input.onLine, input.memoryBytes);
   } catch (err) {
     if (abort.signal.aborted) {
-      throw new BerthError('build_timeout', 422, `the Docker build took longer than ${Math.round(input.timeoutMs / 1000)} s and was stopped`,
+      throw new BerthError('build_timeout', `the Docker build took longer than ${Math.round(input.timeoutMs / 1000)} s and was stopped`,
         { hint: 'make the build faster, or raise BERTH_BUILD_TIMEOUT_SEC on the server' });
     }
     throw err;
@@ -86,13 +86,13 @@ function readBuildStream(stream: NodeJS.ReadableStream, onLine: (line: string) =
         const oom = /exit code: 137\b/.test(failed);
         const refused = refusedStep(failed);
         if (refused) return reject(refused);
-        reject(new BerthError(oom ? 'build_out_of_memory' : 'dockerfile_build_failed', 422, `the Docker build failed: ${failed.trim()}`, {
+        reject(new BerthError(oom ? 'build_out_of_memory' : 'dockerfile_build_failed', `the Docker build failed: ${failed.trim()}`, {
           hint: oom
             ? `exit code 137 means the step was killed, usually for using more than the build memory limit (${Math.round(memoryBytes / 1048576)} MiB); use less, or raise BERTH_BUILD_MEMORY_MB on the server`
             : 'fix the failing Dockerfile step shown above, commit, and push again',
         }));
       } else if (!imageId) {
-        reject(new BerthError('dockerfile_build_failed', 422, 'the Docker build ended without producing an image'));
+        reject(new BerthError('dockerfile_build_failed', 'the Docker build ended without producing an image'));
       } else resolve(imageId);
     });
   });
@@ -106,25 +106,24 @@ function refusedStep(failed: string): BerthError | undefined {
     ?? (/network\.host|entitlement.*network/i.test(failed) ? 'network' : /security\.insecure|entitlement.*insecure/i.test(failed) ? 'security' : undefined);
   if (flag) {
     const what = flag === 'network' ? 'host networking (RUN --network=host)' : 'privileged build steps (RUN --security=insecure)';
-    return new BerthError('dockerfile_step_refused', 422, `the Docker build failed: Berth builds never get ${what}`,
+    return new BerthError('dockerfile_step_refused', `the Docker build failed: Berth builds never get ${what}`,
       { hint: `remove --${flag}=... from the RUN line in the Dockerfile, commit, and push again` });
   }
   if (/frontend gateway|dockerfile\/(manifests|dockerfile)/i.test(failed)) {
-    return new BerthError('dockerfile_frontend_unavailable', 422, 'the Docker build failed: the `# syntax=` frontend image cannot be pulled on this server',
+    return new BerthError('dockerfile_frontend_unavailable', 'the Docker build failed: the `# syntax=` frontend image cannot be pulled on this server',
       { hint: 'remove the `# syntax=` line at the top of the Dockerfile to use the built-in frontend, commit, and push again' });
   }
   // Secret and SSH mounts ask the client's session, and a git push has none. BuildKit says
   // so in more than one way: after a wait, only "no active session"; or at once, that
   // the key or secret was not forwarded (seen while other builds ran on the engine).
   if (/no active session|no SSH key .* forwarded from the client|secret \S+ not found/i.test(failed)) {
-    return new BerthError('dockerfile_mount_refused', 422, 'the Docker build failed: a RUN --mount=type=secret or --mount=type=ssh step needs a secret or an SSH agent from the client, which a git push cannot send',
+    return new BerthError('dockerfile_mount_refused', 'the Docker build failed: a RUN --mount=type=secret or --mount=type=ssh step needs a secret or an SSH agent from the client, which a git push cannot send',
       { hint: 'remove the mount from the Dockerfile: build steps get what they need from files in the repo, and the app gets secrets from config vars at run time' });
   }
   // COPY, ADD and bind mounts read the build context; a path outside it surfaces as a cache-key error naming BuildKit's temp dirs.
   if (/failed to compute cache key/i.test(failed) && /not found|no such file or directory/i.test(failed)) {
     const missing = /"([^"]+)": not found/.exec(failed)?.[1] ?? /buildkit-mount\d+(\/[^:\s]*)/.exec(failed)?.[1];
-    return new BerthError('dockerfile_path_missing', 422,
-      `the Docker build failed: a COPY, ADD or RUN --mount=type=bind names ${missing ? `"${missing}", ` : 'a path '}which is not in the pushed repository`,
+    return new BerthError('dockerfile_path_missing', `the Docker build failed: a COPY, ADD or RUN --mount=type=bind names ${missing ? `"${missing}", ` : 'a path '}which is not in the pushed repository`,
       { hint: 'these read from the repository (the build context), never from the server: commit the file, or fix the path, and push again' });
   }
   return undefined;

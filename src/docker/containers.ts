@@ -126,7 +126,7 @@ export async function stopAndRemove(docker: Docker, id: string, timeoutSec: numb
   const c = docker.getContainer(id);
   const info = await inspectContainer(docker, id);
   if (!info) return;
-  if (!isBerthOwned(info.labels)) throw new BerthError('not_berth_owned', 500, `refusing to remove container ${id}: it has no ${LABEL.app} label`);
+  if (!isBerthOwned(info.labels)) throw new BerthError('not_berth_owned', `refusing to remove container ${id}: it has no ${LABEL.app} label`);
   await c.stop({ t: timeoutSec }).catch(ignoreGone);
   // v: an image's VOLUMEs become anonymous volumes no later container uses; without it every redeploy leaves one behind.
   await c.remove({ force: true, v: true }).catch(ignoreGone);
@@ -188,7 +188,7 @@ export async function tagImage(docker: Docker, source: string, repo: string, tag
 export async function removeImage(docker: Docker, ref: string): Promise<void> {
   const img = await inspectImage(docker, ref);
   if (!img) return;
-  if (!isBerthOwned(img.labels)) throw new BerthError('not_berth_owned', 500, `refusing to remove image ${ref}: it has no ${LABEL.app} label`);
+  if (!isBerthOwned(img.labels)) throw new BerthError('not_berth_owned', `refusing to remove image ${ref}: it has no ${LABEL.app} label`);
   await docker.getImage(ref).remove({ noprune: false }).catch(ignoreGone);
 }
 
@@ -196,7 +196,7 @@ export async function removeImage(docker: Docker, ref: string): Promise<void> {
 export async function stopContainer(docker: Docker, id: string, timeoutSec: number): Promise<void> {
   const info = await inspectContainer(docker, id);
   if (!info) return;
-  if (!isBerthOwned(info.labels)) throw new BerthError('not_berth_owned', 500, `refusing to stop container ${id}: it has no ${LABEL.app} label`);
+  if (!isBerthOwned(info.labels)) throw new BerthError('not_berth_owned', `refusing to stop container ${id}: it has no ${LABEL.app} label`);
   await docker.getContainer(id).stop({ t: timeoutSec }).catch(ignoreGone);
 }
 

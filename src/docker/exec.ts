@@ -33,7 +33,7 @@ function boundedSink(): { sink: Writable; text(): string } {
 
 function deadline(opts: ExecOptions, what: string): { signal: AbortSignal; done(): void } {
   const ctl = new AbortController();
-  const timer = opts.timeoutMs ? setTimeout(() => ctl.abort(new BerthError('exec_timeout', 504, `${what} took longer than ${Math.round(opts.timeoutMs! / 1000)} s`)), opts.timeoutMs) : undefined;
+  const timer = opts.timeoutMs ? setTimeout(() => ctl.abort(new BerthError('exec_timeout', `${what} took longer than ${Math.round(opts.timeoutMs! / 1000)} s`)), opts.timeoutMs) : undefined;
   const onAbort = () => ctl.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) onAbort();
@@ -74,7 +74,7 @@ export async function execIn(docker: Docker, container: string, cmd: readonly st
     return { code: info.ExitCode ?? -1, stderr: err.text() };
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 409) {
-      throw new BerthError('service_not_running', 409, `${container} is not running`, { hint: 'start it with services:restart' });
+      throw new BerthError('service_not_running', `${container} is not running`, { hint: 'start it with services:restart' });
     }
     throw err;
   } finally {

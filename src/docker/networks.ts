@@ -77,7 +77,7 @@ async function createBerthNetwork(docker: Docker, spec: BerthNetworkSpec, pool: 
       await sleep(50 + Math.random() * 100);
     }
   }
-  throw new BerthError('network_create_failed', 500, `could not create the Docker network ${name}: ${last}`);
+  throw new BerthError('network_create_failed', `could not create the Docker network ${name}: ${last}`);
 }
 
 export async function networkExists(docker: Docker, name: string): Promise<boolean> {
@@ -100,7 +100,7 @@ export async function removeAppNetwork(docker: Docker, app: string): Promise<voi
     if ((err as { statusCode?: number }).statusCode === 404) return;
     throw err;
   }
-  if (!isBerthOwned(labels)) throw new BerthError('not_berth_owned', 500, `refusing to remove network ${appNetworkName(app)}: it has no ${LABEL.app} label`);
+  if (!isBerthOwned(labels)) throw new BerthError('not_berth_owned', `refusing to remove network ${appNetworkName(app)}: it has no ${LABEL.app} label`);
   await net.remove().catch((err: { statusCode?: number }) => { if (err.statusCode !== 404) throw err; });
 }
 
@@ -110,11 +110,11 @@ async function freeSubnet(docker: Docker, pool: string, taken: ReadonlySet<strin
   const used = [...listed, ...taken];
   const ranges = used.map(cidrRange);
   const [base, bits] = cidrRange(pool);
-  if (bits > 24) throw new BerthError('bad_network_pool', 500, `BERTH_APP_NETWORK_POOL must be /24 or larger, got ${pool}`);
+  if (bits > 24) throw new BerthError('bad_network_pool', `BERTH_APP_NETWORK_POOL must be /24 or larger, got ${pool}`);
   for (let s = base[0]; s <= base[1]; s += 256) {
     if (!ranges.some(([[a, b]]) => s <= b && s + 255 >= a)) return `${ipString(s)}/24`;
   }
-  throw new BerthError('network_pool_exhausted', 503, `no free /24 subnet left in ${pool} for a new app network`,
+  throw new BerthError('network_pool_exhausted', `no free /24 subnet left in ${pool} for a new app network`,
     { hint: 'destroy unused apps, or give BERTH_APP_NETWORK_POOL a larger range' });
 }
 

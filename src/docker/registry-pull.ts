@@ -7,8 +7,7 @@ import { BerthError } from '../shared/errors.js';
 import type { Docker } from './client.js';
 import { registryAuth, registryRef } from './registry-push.js';
 
-const failed = (registry: RegistryConfig, ref: string, why: string) => new BerthError('registry_pull_failed', 502,
-  `pulling ${ref} from the registry ${registry.address} failed: ${why}`, {
+const failed = (registry: RegistryConfig, ref: string, why: string) => new BerthError('registry_pull_failed', `pulling ${ref} from the registry ${registry.address} failed: ${why}`, {
     hint: 'check BERTH_REGISTRY, BERTH_REGISTRY_USER/_PASSWORD on this node and that its Docker engine trusts the registry (deploy/workers.md)',
   });
 

@@ -35,8 +35,7 @@ function splitRef(ref: string): { repo: string; tag: string } {
   return at > slash ? { repo: ref.slice(0, at), tag: ref.slice(at + 1) } : { repo: ref, tag: 'latest' };
 }
 
-const failed = (registry: RegistryConfig, why: string) => new BerthError('registry_push_failed', 502,
-  `pushing the image to the registry ${registry.address} failed: ${why}`, {
+const failed = (registry: RegistryConfig, why: string) => new BerthError('registry_push_failed', `pushing the image to the registry ${registry.address} failed: ${why}`, {
     hint: 'check BERTH_REGISTRY, BERTH_REGISTRY_USER/_PASSWORD and that this engine trusts the registry (deploy/swarm.md)',
   });
 

@@ -40,7 +40,7 @@ async function ensureVolume(docker: Docker, spec: ServiceContainerSpec): Promise
   const name = serviceVolumeName(spec.name);
   const existing = await docker.getVolume(name).inspect().catch((err) => { if (gone(err)) return undefined; throw err; });
   if (existing && !owned(existing.Labels, spec.name)) {
-    throw new BerthError('service_volume_foreign', 409, `a Docker volume named ${name} exists but was not made by Berth for ${spec.name}`,
+    throw new BerthError('service_volume_foreign', `a Docker volume named ${name} exists but was not made by Berth for ${spec.name}`,
       { hint: `choose another service name, or remove that volume (docker volume rm ${name})` });
   }
   if (!existing) await docker.createVolume({ Name: name, Labels: { ...serviceLabels(spec.name, spec.kind), 'berth.volume': 'service-data' } });
@@ -56,7 +56,7 @@ export async function ensureServiceContainer(docker: Docker, spec: ServiceContai
   const name = serviceContainerName(spec.name);
   const found = await docker.getContainer(name).inspect().catch((err) => { if (gone(err)) return undefined; throw err; });
   if (found && !owned(found.Config.Labels, spec.name)) {
-    throw new BerthError('service_container_foreign', 409, `a Docker container named ${name} exists but was not made by Berth`, { hint: 'choose another service name' });
+    throw new BerthError('service_container_foreign', `a Docker container named ${name} exists but was not made by Berth`, { hint: 'choose another service name' });
   }
   if (!found) {
     const hardening = await hardeningFor(docker, spec.image);
@@ -123,7 +123,7 @@ export async function removeServiceObjects(docker: Docker, name: string, opts: {
   const c = docker.getContainer(serviceContainerName(name));
   const info = await c.inspect().catch((err) => { if (gone(err)) return undefined; throw err; });
   if (info) {
-    if (!owned(info.Config.Labels, name)) throw new BerthError('not_berth_owned', 500, `refusing to remove ${info.Name}: it has no ${SERVICE_LABEL}=${name} label`);
+    if (!owned(info.Config.Labels, name)) throw new BerthError('not_berth_owned', `refusing to remove ${info.Name}: it has no ${SERVICE_LABEL}=${name} label`);
     await c.stop({ t: 30 }).catch(() => {});
     await c.remove({ force: true }).catch((err) => { if (!gone(err)) throw err; });
   }

@@ -8,7 +8,7 @@
 import { lstat, mkdir, chown, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
-import { BerthError, badRequest } from '../shared/errors.js';
+import { BerthError, fail } from '../shared/errors.js';
 import { storageVolumeName, type StorageMount } from '../shared/storage-mount.js';
 import type { Docker } from './client.js';
 import { berthLabels, isBerthOwned, LABEL } from './labels.js';
@@ -55,7 +55,7 @@ export async function ensureStorageVolume(docker: Docker, app: string, name: str
   const existing = await docker.getVolume(volume).inspect().catch((err) => { if (statusOf(err) === 404) return undefined; throw err; });
   if (existing) {
     if (!isBerthOwned(existing.Labels) || existing.Labels[LABEL.app] !== app || existing.Labels[STORAGE_LABEL] !== name) {
-      throw new BerthError('storage_volume_foreign', 409, `a Docker volume named ${volume} exists but is not ${app}'s storage`,
+      throw new BerthError('storage_volume_foreign', `a Docker volume named ${volume} exists but is not ${app}'s storage`,
         { hint: `rename or remove that volume, or mount another name` });
     }
     return volume;
@@ -65,7 +65,7 @@ export async function ensureStorageVolume(docker: Docker, app: string, name: str
     await chownVolume(docker, app, volume, owner);
   } catch (err) {
     await docker.getVolume(volume).remove().catch(() => {});
-    throw new BerthError('storage_init_failed', 500, `could not give the new volume ${volume} to uid ${owner.uid}: ${(err as Error).message}`,
+    throw new BerthError('storage_init_failed', `could not give the new volume ${volume} to uid ${owner.uid}: ${(err as Error).message}`,
       { hint: `check that the image ${owner.image} exists (deploy/stack/build.sh builds it)`, expose: true });
   }
   return volume;
@@ -79,12 +79,12 @@ export async function resolveStorageDir(source: string, root: string): Promise<s
   try {
     [real, realRoot] = await Promise.all([realpath(source), realpath(root)]);
   } catch {
-    throw badRequest('storage_dir_missing', `the directory ${source} does not exist`, `run berth storage:ensure-directory ${path.basename(source)} first`);
+    throw fail('storage_dir_missing', `the directory ${source} does not exist`, `run berth storage:ensure-directory ${path.basename(source)} first`);
   }
   if (!real.startsWith(`${realRoot}/`)) {
-    throw badRequest('mount_source_denied', `${source} leads to ${real}, outside Berth's storage root (a symlink out of the root)`, hint);
+    throw fail('mount_source_denied', `${source} leads to ${real}, outside Berth's storage root (a symlink out of the root)`, hint);
   }
-  if (!(await stat(real)).isDirectory()) throw badRequest('mount_source_denied', `${source} is not a directory`, hint);
+  if (!(await stat(real)).isDirectory()) throw fail('mount_source_denied', `${source} is not a directory`, hint);
   return real;
 }
 
@@ -107,7 +107,7 @@ export async function ensureStorageDirectory(name: string, owner: Pick<StorageOw
   const dir = path.join(owner.root, name);
   const existing = await lstat(dir).catch(() => undefined);
   if (existing && !existing.isDirectory()) {
-    throw badRequest('mount_source_denied', `${dir} exists and is not a directory (a symlink or a file)`, `remove it, then run berth storage:ensure-directory ${name} again`);
+    throw fail('mount_source_denied', `${dir} exists and is not a directory (a symlink or a file)`, `remove it, then run berth storage:ensure-directory ${name} again`);
   }
   if (!existing) await mkdir(dir, { mode: 0o755 });
   await chown(dir, owner.uid, owner.gid);
@@ -126,7 +126,7 @@ export async function removeStorageVolumes(docker: Docker, app: string): Promise
   for (const name of names) {
     const v = docker.getVolume(name);
     const labels = (await v.inspect()).Labels;
-    if (labels?.[LABEL.app] !== app || !labels[STORAGE_LABEL]) throw new BerthError('not_berth_owned', 500, `refusing to remove volume ${name}: it is not ${app}'s storage`);
+    if (labels?.[LABEL.app] !== app || !labels[STORAGE_LABEL]) throw new BerthError('not_berth_owned', `refusing to remove volume ${name}: it is not ${app}'s storage`);
     await removeWhenFree(v, name);
   }
   return names;
@@ -142,7 +142,7 @@ async function removeWhenFree(v: Dockerode.Volume, name: string, tries = 40): Pr
     } catch (err) {
       if (statusOf(err) === 404) return;
       if (statusOf(err) !== 409 || i >= tries) {
-        throw new BerthError('storage_in_use', 409, `the volume ${name} is still in use`, { hint: `remove it later with: docker volume rm ${name}`, cause: err });
+        throw new BerthError('storage_in_use', `the volume ${name} is still in use`, { hint: `remove it later with: docker volume rm ${name}`, cause: err });
       }
       await new Promise((r) => setTimeout(r, 500));
     }

@@ -16,7 +16,7 @@ export async function ensureCacheVolume(docker: Docker, app: string): Promise<st
   });
   if (existing) {
     if (!isBerthOwned(existing.Labels)) {
-      throw new BerthError('cache_volume_foreign', 409, `a Docker volume named ${name} exists but was not made by Berth`,
+      throw new BerthError('cache_volume_foreign', `a Docker volume named ${name} exists but was not made by Berth`,
         { hint: `rename or remove that volume (docker volume rm ${name}) so Berth can keep ${app}'s build cache there` });
     }
     return name;
@@ -38,14 +38,14 @@ export async function removeCacheVolume(docker: Docker, app: string): Promise<bo
     throw err;
   }
   if (!isBerthOwned(labels) || labels?.[LABEL.app] !== app) {
-    throw new BerthError('not_berth_owned', 500, `refusing to remove volume ${name}: it has no ${LABEL.app}=${app} label`);
+    throw new BerthError('not_berth_owned', `refusing to remove volume ${name}: it has no ${LABEL.app}=${app} label`);
   }
   try {
     await volume.remove();
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return false;
     if ((err as { statusCode?: number }).statusCode === 409) {
-      throw new BerthError('cache_in_use', 409, `the build cache of ${app} is in use by a running build`,
+      throw new BerthError('cache_in_use', `the build cache of ${app} is in use by a running build`,
         { hint: 'wait for the build to finish, then clear the cache again' });
     }
     throw err;

@@ -19,20 +19,20 @@ export function advertise(service: GitService, dir: string, res: ServerResponse,
     let stderr = '';
     let failed: BerthError | undefined;
     const stop = (err: BerthError) => { failed ??= err; ps.kill('SIGKILL'); };
-    const timer = setTimeout(() => stop(new BerthError('git_timeout', 504, `git took over ${Math.round(timeoutMs / 1000)} s to list the refs`, { expose: true })), timeoutMs);
-    ps.on('error', (err) => stop(new BerthError('git_failed', 500, `cannot run git: ${err.message}`, { expose: false })));
-    ps.stdout.on('error', (err) => stop(new BerthError('git_failed', 500, err.message, { expose: false })));
+    const timer = setTimeout(() => stop(new BerthError('git_refs_timeout', `git took over ${Math.round(timeoutMs / 1000)} s to list the refs`, { expose: true })), timeoutMs);
+    ps.on('error', (err) => stop(new BerthError('git_failed', `cannot run git: ${err.message}`, { expose: false })));
+    ps.stdout.on('error', (err) => stop(new BerthError('git_failed', err.message, { expose: false })));
     ps.stderr.on('data', (d: Buffer) => { if (stderr.length < 4000) stderr += d.toString(); });
     ps.stdout.on('data', (d: Buffer) => {
       size += d.length;
-      if (size > MAX_ADVERTISEMENT) stop(new BerthError('too_many_refs', 500, 'the ref advertisement is too large', { expose: false }));
+      if (size > MAX_ADVERTISEMENT) stop(new BerthError('too_many_refs', 'the ref advertisement is too large', { expose: false }));
       else out.push(d);
     });
     // A client that leaves mid-way does not keep git running.
-    res.on('close', () => { if (!res.writableFinished) stop(new BerthError('client_gone', 499, 'client went away')); });
+    res.on('close', () => { if (!res.writableFinished) stop(new BerthError('client_gone', 'client went away')); });
     ps.on('close', (code) => {
       clearTimeout(timer);
-      if (!failed && code !== 0) failed = new BerthError('git_failed', 500, `git ${service} --advertise-refs exited ${code}: ${stderr.trim()}`, { expose: false });
+      if (!failed && code !== 0) failed = new BerthError('git_failed', `git ${service} --advertise-refs exited ${code}: ${stderr.trim()}`, { expose: false });
       if (failed) replyError(res, failed);
       else if (!res.destroyed) {
         res.writeHead(200, { 'content-type': `application/x-git-${service}-advertisement`, ...NO_CACHE });

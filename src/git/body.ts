@@ -17,7 +17,7 @@ const DECODERS: Record<string, (() => zlib.Gunzip | zlib.Inflate) | undefined> =
 };
 
 export function unsupportedEncoding(value: string): BerthError {
-  return new BerthError('unsupported_encoding', 415, `Content-Encoding "${value.slice(0, 60)}" is not supported on git requests`,
+  return new BerthError('unsupported_encoding', `Content-Encoding "${value.slice(0, 60)}" is not supported on git requests`,
     { hint: 'send the body as is, or gzip / deflate encoded' });
 }
 
@@ -51,8 +51,8 @@ export function bodyError(err: unknown, encoding: string | undefined): BerthErro
   if (err instanceof BerthError) return err;
   const e = err as NodeJS.ErrnoException;
   if (typeof e?.code === 'string' && e.code.startsWith('Z_')) {
-    return new BerthError('bad_encoding', 400, `the request body is not valid ${encoding ?? 'data'} (${e.code})`,
+    return new BerthError('bad_encoding', `the request body is not valid ${encoding ?? 'data'} (${e.code})`,
       { hint: 'send a body that matches its Content-Encoding header', cause: err });
   }
-  return new BerthError('bad_body', 400, `the request body could not be read (${e?.message ?? String(err)})`, { cause: err });
+  return new BerthError('bad_body', `the request body could not be read (${e?.message ?? String(err)})`, { cause: err });
 }

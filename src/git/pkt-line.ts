@@ -4,7 +4,7 @@
 // is what lets the receiver refuse garbage at once, decide whether a push
 // may create an app, and end the "commands" deadline.
 import type { Readable } from 'node:stream';
-import { BerthError, badRequest } from '../shared/errors.js';
+import { BerthError, fail } from '../shared/errors.js';
 
 export const FLUSH = '0000';
 const MAX_PKT = 65520;
@@ -20,7 +20,7 @@ export interface PushCommands {
 /** The raw bytes read so far: the section up to and including the flush, and what followed it. */
 export interface Head { readonly section: Buffer; readonly rest: Buffer }
 
-const notGit = (what: string) => badRequest('not_a_git_request', `this is not a git request: ${what}`,
+const notGit = (what: string) => fail('not_a_git_request', `this is not a git request: ${what}`,
   'use a git client: git push / git fetch with the remote http://<user>:<token>@<host>/<app>.git');
 
 /** Splits complete pkt-lines off the front of buf; returns them and where the first flush ends, if seen. */
@@ -55,8 +55,7 @@ export function readHead(stream: Readable, opts: { maxBytes: number; timeoutMs: 
       stream.pause();
       if (head) resolve(head); else reject(err);
     };
-    const timer = setTimeout(() => done(new BerthError('git_timeout', 408,
-      `no git commands arrived within ${Math.round(opts.timeoutMs / 1000)} s`,
+    const timer = setTimeout(() => done(new BerthError('git_timeout', `no git commands arrived within ${Math.round(opts.timeoutMs / 1000)} s`,
       { hint: 'the server waits BERTH_GIT_RECEIVE_TIMEOUT_SEC for a push to start; check the network, then push again' })), opts.timeoutMs);
     const onEnd = () => done(notGit(buf.length ? 'the body ends inside the command list' : 'the body is empty'));
     const onData = (chunk: Buffer) => {
@@ -104,7 +103,7 @@ export function parsePushCommands(section: Buffer): PushCommands {
     const [old, neu, ref, ...extra] = text.split(' ');
     if (!old || !neu || !ref || extra.length || !OID.test(old) || !OID.test(neu)) throw notGit(`bad ref-update command ${JSON.stringify(text.slice(0, 120))}`);
     if (!REF.test(ref)) {
-      throw new BerthError('ref_not_allowed', 400, `"${ref.slice(0, 200)}" cannot be pushed: Berth takes branches (refs/heads/...) and tags (refs/tags/...)`,
+      throw new BerthError('ref_not_allowed', `"${ref.slice(0, 200)}" cannot be pushed: Berth takes branches (refs/heads/...) and tags (refs/tags/...)`,
         { hint: 'push a branch, e.g. git push berth main' });
     }
     updates.push({ old, new: neu, ref });

@@ -12,12 +12,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { nonCanonical, nonCanonicalError } from '../shared/canonical-path.js';
+import { appNotFound } from '../ops/app-lookup.js';
 import { authCheckToken, tokenFromHeader } from '../ops/auth/check-token.js';
 import type { OpsDeps } from '../ops/deps.js';
 import { auditRecord } from '../ops/audit/record.js';
 import { allows, forbidden, type Principal } from '../shared/access.js';
 import { parseAppName, type AppName } from '../shared/app-name.js';
-import { BerthError, badRequest, notFound } from '../shared/errors.js';
+import { BerthError, fail } from '../shared/errors.js';
 import { failure } from '../shared/push-output.js';
 import { getApp } from '../store/apps.js';
 import { redisUnavailable } from '../store/redis-health.js';
@@ -50,7 +51,7 @@ export function gitHandler(deps: Deps): GitHandler {
     const rawPath = (req.url ?? '/').split('?')[0]!;
     if (rawPath.includes('\\') || DOT_SEGMENT.test(rawPath)) {
       req.resume();
-      replyError(res, badRequest('non_canonical_git_url', 'the git URL must be /<app>.git/... as git sends it: no "." or ".." segments (also encoded) and no backslashes',
+      replyError(res, fail('non_canonical_git_url', 'the git URL must be /<app>.git/... as git sends it: no "." or ".." segments (also encoded) and no backslashes',
         'use the remote URL the server gave you, for example http://<server>/<app>.git'));
       return true;
     }
@@ -114,20 +115,20 @@ export const pusherEnv = (principal: Principal, source: string, via = 'git-http'
 
 function requireMethod(req: IncomingMessage, method: 'GET' | 'POST'): void {
   if (req.method === method || (method === 'GET' && req.method === 'HEAD')) return;
-  throw new BerthError(method === 'GET' ? 'method_get' : 'method_post', 405, `${req.method} is not allowed here: git sends ${method}`);
+  throw new BerthError(method === 'GET' ? 'method_get' : 'method_post', `${req.method} is not allowed here: git sends ${method}`);
 }
 
 function requireMediaType(req: IncomingMessage, want: string): void {
   const got = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (got === want) return;
-  throw new BerthError('unsupported_media_type', 415, `Content-Type must be ${want}, not ${got ? `"${got.slice(0, 80)}"` : 'missing'}`,
+  throw new BerthError('unsupported_media_type', `Content-Type must be ${want}, not ${got ? `"${got.slice(0, 80)}"` : 'missing'}`,
     { hint: 'use a git client (git push / git fetch); other bodies are not taken here' });
 }
 
 async function infoRefs(deps: Deps, app: AppName, url: URL, res: ServerResponse): Promise<void> {
   const param = url.searchParams.get('service');
   if (param !== 'git-receive-pack' && param !== 'git-upload-pack') {
-    throw badRequest('bad_service', `info/refs needs ?service=git-upload-pack or ?service=git-receive-pack${param ? `, not "${param.slice(0, 60)}"` : ''}`,
+    throw fail('bad_service', `info/refs needs ?service=git-upload-pack or ?service=git-receive-pack${param ? `, not "${param.slice(0, 60)}"` : ''}`,
       'Berth speaks smart HTTP only: use git 1.6.6 or newer');
   }
   const service = param.slice('git-'.length) as GitService;
@@ -146,7 +147,6 @@ async function sendHead(deps: Deps, app: AppName, res: ServerResponse): Promise<
   res.end(head);
 }
 
-const appNotFound = (app: AppName) => notFound('app_not_found', `app "${app}" does not exist`, 'push to it first, or create it with apps:create');
 
 async function receivePack(deps: Deps, app: AppName, body: Readable, encoding: string | undefined,
   req: IncomingMessage, res: ServerResponse, early: () => unknown, env: Record<string, string>): Promise<void> {
@@ -182,7 +182,7 @@ async function uploadPack(deps: Deps, app: AppName, body: Readable, encoding: st
   const head = await readHead(body, { maxBytes: 65536, timeoutMs, firstLineOnly: true }).catch((err) => { throw bodyError(err, encoding); });
   if (head.section.toString('latin1') === FLUSH) return probe(body, head.rest, 'upload-pack', res, timeoutMs, encoding);
   if (!head.section.subarray(4, 9).equals(Buffer.from('want '))) {
-    throw badRequest('not_a_git_request', 'this is not a git fetch: it must start with a "want" line', 'use git fetch / git clone');
+    throw fail('not_a_git_request', 'this is not a git fetch: it must start with a "want" line', 'use git fetch / git clone');
   }
   await runService({ service: 'upload-pack', dir, head: Buffer.concat([head.section, head.rest]), body, encoding, req, res, timeoutMs });
 }
@@ -190,7 +190,7 @@ async function uploadPack(deps: Deps, app: AppName, body: Readable, encoding: st
 /** git's probe before a large request: a lone flush-pkt, answered with nothing, as git itself does. */
 async function probe(body: Readable, rest: Buffer, service: GitService, res: ServerResponse, timeoutMs: number, encoding: string | undefined): Promise<void> {
   const extra = rest.length + (await drain(body, timeoutMs, encoding));
-  if (extra > 0) throw badRequest('not_a_git_request', 'this is not a git request: data after an empty command list');
+  if (extra > 0) throw fail('not_a_git_request', 'this is not a git request: data after an empty command list');
   res.writeHead(200, { 'content-type': `application/x-git-${service}-result`, 'cache-control': 'no-cache' });
   res.end();
 }
@@ -199,7 +199,7 @@ async function probe(body: Readable, rest: Buffer, service: GitService, res: Ser
 function drain(body: Readable, timeoutMs: number, encoding: string | undefined): Promise<number> {
   return new Promise((resolve, reject) => {
     let n = 0;
-    const stalled = () => done(new BerthError('git_timeout', 408, `the request body stalled for ${Math.round(timeoutMs / 1000)} s`));
+    const stalled = () => done(new BerthError('git_timeout', `the request body stalled for ${Math.round(timeoutMs / 1000)} s`));
     const timer = setTimeout(stalled, timeoutMs);
     const onData = (c: Buffer) => { n += c.length; timer.refresh(); };
     const onEnd = () => done();

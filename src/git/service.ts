@@ -31,7 +31,7 @@ export interface ServiceRun {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-const timeout = (what: string, ms: number) => new BerthError('git_timeout', 408, `${what} for ${Math.round(ms / 1000)} s; gave up`,
+const timeout = (what: string, ms: number) => new BerthError('git_timeout', `${what} for ${Math.round(ms / 1000)} s; gave up`,
   { hint: 'the server allows BERTH_GIT_RECEIVE_TIMEOUT_SEC of silence; check the network, then try again' });
 
 /** Resolves once git has exited and the response is over (answered or closed). */
@@ -54,7 +54,7 @@ export function runService(run: ServiceRun): Promise<void> {
   };
 
   res.on('error', () => kill());
-  ps.on('error', (err) => fail(new BerthError('git_failed', 500, `cannot run git ${service}: ${err.message}`, { expose: false })));
+  ps.on('error', (err) => fail(new BerthError('git_failed', `cannot run git ${service}: ${err.message}`, { expose: false })));
   ps.stderr.on('data', (d: Buffer) => { if (stderr.length < 4000) stderr += d.toString(); });
   // EPIPE: git stopped reading (a bad or oversized pack); what it says on stdout is the answer.
   ps.stdin.on('error', () => { body.unpipe(); body.resume(); });
@@ -100,7 +100,7 @@ export function runService(run: ServiceRun): Promise<void> {
       if (!clientGone() && !res.writableEnded) {
         if (res.headersSent) res.end();
         else if (code === 0) { res.writeHead(200, { 'content-type': `application/x-git-${service}-result`, ...NO_CACHE }); res.end(); }
-        else replyError(res, new BerthError('git_refused', 400, `git could not read the request: ${firstLine(stderr) || `exit ${code ?? signal}`}`));
+        else replyError(res, new BerthError('git_refused', `git could not read the request: ${firstLine(stderr) || `exit ${code ?? signal}`}`));
       }
       if (!bodyDone) { body.unpipe(); body.resume(); }
       resolve();

@@ -2,7 +2,7 @@
 // app's repository, in the forms git sends for ssh://git@host:port/<app>.git
 // and git@host:<app> ('/app.git', 'app.git', 'app'). Anything else is refused.
 import { parseAppName, type AppName } from '../shared/app-name.js';
-import { badRequest } from '../shared/errors.js';
+import { fail } from '../shared/errors.js';
 
 export interface GitCommand { readonly service: 'git-receive-pack' | 'git-upload-pack'; readonly app: AppName }
 
@@ -12,7 +12,7 @@ export function parseGitCommand(command: string): GitCommand {
   const m = COMMAND.exec(command.trim());
   if (!m) {
     const shown = command.length > 60 ? `${command.slice(0, 60)}…` : command;
-    throw badRequest('ssh_command_refused', `"${shown}" is not allowed here: this SSH server only takes git push and git fetch`,
+    throw fail('ssh_command_refused', `"${shown}" is not allowed here: this SSH server only takes git push and git fetch`,
       'push with: git push ssh://git@<host>:<port>/<app>.git main');
   }
   const repo = (m[2] ?? m[3] ?? m[4] ?? '').replace(/^\/+/, '').replace(/\/+$/, '').replace(/\.git$/, '');

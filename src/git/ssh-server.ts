@@ -11,11 +11,12 @@ import type { Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ServerChannel, Session } from 'ssh2';
 import { fingerprintOf } from '../ops/access/ssh-key.js';
+import { appNotFound } from '../ops/app-lookup.js';
 import { auditRecord } from '../ops/audit/record.js';
 import { authCheckKey, authCheckRate, authFailed, type AuthOrigin } from '../ops/auth/check-token.js';
 import type { OpsDeps } from '../ops/deps.js';
 import { allows, forbidden } from '../shared/access.js';
-import { asBerthError, notFound, unauthorized } from '../shared/errors.js';
+import { asBerthError, unauthorized } from '../shared/errors.js';
 import { getKey } from '../store/access.js';
 import { getApp } from '../store/apps.js';
 import { pusherEnv } from './receiver.js';
@@ -145,7 +146,7 @@ async function runGit(channel: ServerChannel, command: string, fingerprint: stri
   }
   const known = (await getApp(deps.redis, app)) !== undefined;
   if (service === 'git-upload-pack' && (!known || !repoExists(repoPath(deps.config, app)))) {
-    throw notFound('app_not_found', `app "${app}" does not exist`, 'push to it first, or create it with apps:create');
+    throw appNotFound(app);
   }
   // As over HTTP: a new app's push goes to an incoming repo, which becomes
   // the app's only if the hook created the app (a push to main or master).

@@ -42,7 +42,7 @@ export async function stopPid(pid: number, graceMs: number): Promise<void> {
 /** Starts `berth server --role router` detached and waits until it has written its pid file. */
 async function spawnRouter(config: BerthConfig): Promise<number> {
   const script = process.argv[1];
-  if (!script) throw new BerthError('router_start_failed', 500, 'cannot tell which script to start the router with');
+  if (!script) throw new BerthError('router_start_failed', 'cannot tell which script to start the router with');
   // stdout and stderr are the server's (its log file under install.sh and
   // systemd), and stay open when the server dies.
   const child = spawn(process.execPath, [...withServerFlags(process.execArgv), script, 'server', '--role', 'router'], {
@@ -56,13 +56,13 @@ async function spawnRouter(config: BerthConfig): Promise<number> {
   if (pid === undefined) await sleep(50);
   for (const end = Date.now() + READY_DEADLINE_MS; Date.now() < end; await sleep(100)) {
     if (exit !== undefined || pid === undefined) {
-      throw new BerthError('router_start_failed', 500, `the router process ${exit ?? 'did not start'} (its reason is logged above)`,
+      throw new BerthError('router_start_failed', `the router process ${exit ?? 'did not start'} (its reason is logged above)`,
         { hint: `is another program using port ${config.routerPort}? Set BERTH_ROUTER_PORT to change it.` });
     }
     if ((await readRouterPid(config)) === pid) return pid;
   }
   await stopPid(pid!, 2000);
-  throw new BerthError('router_start_failed', 500, `the router process did not write ${routerPidPath(config)} within ${READY_DEADLINE_MS / 1000} s`);
+  throw new BerthError('router_start_failed', `the router process did not write ${routerPidPath(config)} within ${READY_DEADLINE_MS / 1000} s`);
 }
 
 /** The router left running by a server that died, if it is still ours and still serving. */

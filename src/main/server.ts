@@ -23,7 +23,7 @@ export interface RunningServer { close(): Promise<void> }
 function buildsHere(roles: readonly Role[], config: BerthConfig): boolean {
   if (config.build.runHere) return true;
   if (!roles.includes('api')) {
-    throw new BerthError('worker_without_builds', 400, 'berth server --role worker with BERTH_BUILDS=off would do nothing',
+    throw new BerthError('worker_without_builds', 'berth server --role worker with BERTH_BUILDS=off would do nothing',
       { hint: 'unset BERTH_BUILDS on build workers; it is for the app node (BERTH_BUILDS=off there sends builds to the workers)' });
   }
   console.log('berth: BERTH_BUILDS=off: this server takes no builds; build workers (berth server --role worker) run them');

@@ -2,7 +2,7 @@
 // a rollback or a scale. Builds wait in the queue; API calls wait here a
 // little, then get a 409 that says why.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { conflict } from '../shared/errors.js';
+import { fail } from '../shared/errors.js';
 import { appDeployLease, tryLease, type Lease } from '../store/locks.js';
 import type { RedisHandle } from '../store/redis.js';
 
@@ -27,7 +27,7 @@ export async function waitForAppLease(r: RedisHandle, app: string, waitMs: numbe
     const held = await tryAppLease(r, app);
     if (held) return held;
     if (Date.now() > deadline) {
-      throw conflict('deploy_in_progress', `another deploy of ${app} is in progress`, 'wait for it to finish (see `berth builds`), then try again');
+      throw fail('deploy_in_progress', `another deploy of ${app} is in progress`, 'wait for it to finish (see `berth builds`), then try again');
     }
     await sleep(250);
   }

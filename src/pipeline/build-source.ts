@@ -29,7 +29,7 @@ export async function ensureSource(deps: SourceDeps, buildId: string): Promise<v
   if (await stat(file).then(() => true, () => false)) return;
   const tar = await getBuildSource(deps.redis, buildId);
   if (!tar) {
-    throw new BerthError('build_source_missing', 422, `the pushed source of build ${buildId} is not on worker ${deps.config.workerName} nor in Redis`,
+    throw new BerthError('build_source_missing', `the pushed source of build ${buildId} is not on worker ${deps.config.workerName} nor in Redis`,
       { hint: 'the server that received the push keeps it on its disk only while it builds itself: set BERTH_BUILDS=off there when build workers run elsewhere, then push again' });
   }
   await mkdir(buildsDir(deps.config), { recursive: true });

@@ -60,17 +60,17 @@ const OFF = ['0', 'off', 'false', 'no'];
 export function checkWatchVars(vars: Readonly<Record<string, string>>): void {
   const flag = vars.BERTH_AUTO_ROLLBACK;
   if (flag !== undefined && flag !== '' && ![...ON, ...OFF].includes(flag.toLowerCase())) {
-    throw new BerthError('invalid_config_value', 400, `BERTH_AUTO_ROLLBACK must be on or off, not "${flag}"`,
+    throw new BerthError('invalid_config_value', `BERTH_AUTO_ROLLBACK must be on or off, not "${flag}"`,
       { hint: 'berth config:set <app> BERTH_AUTO_ROLLBACK=off turns the rollback after go-live off for this app' });
   }
   const sec = vars.BERTH_WATCH_SEC;
   if (sec !== undefined && sec !== '' && !(/^\d{1,5}$/.test(sec) && Number(sec) <= 3600)) {
-    throw new BerthError('invalid_config_value', 400, `BERTH_WATCH_SEC must be a whole number of seconds from 0 to 3600, not "${sec}"`,
+    throw new BerthError('invalid_config_value', `BERTH_WATCH_SEC must be a whole number of seconds from 0 to 3600, not "${sec}"`,
       { hint: 'e.g. berth config:set <app> BERTH_WATCH_SEC=120 (0 turns the watch off)' });
   }
   const settle = vars.BERTH_SETTLE_SEC;
   if (settle !== undefined && settle !== '' && !(/^\d{1,3}$/.test(settle) && Number(settle) <= 600)) {
-    throw new BerthError('invalid_config_value', 400, `BERTH_SETTLE_SEC must be a whole number of seconds from 0 to 600, not "${settle}"`,
+    throw new BerthError('invalid_config_value', `BERTH_SETTLE_SEC must be a whole number of seconds from 0 to 600, not "${settle}"`,
       { hint: 'e.g. berth config:set <app> BERTH_SETTLE_SEC=10: a new web process must still run 10 s after it answered' });
   }
 }

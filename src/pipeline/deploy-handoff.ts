@@ -52,11 +52,10 @@ async function requireImage(deps: PipelineDeps, image: string, worker: string, l
     log.step(`Pulling v${image.split(':v').pop()} from the registry ${registry.address}`);
     await log.flush();
     return pullImage(deps.docker, registry, image).catch((err: BerthError) => {
-      throw new BerthError(err.code, err.status, `${err.message} (built by worker ${worker}: did worker ${worker} push it? It pushes when BERTH_REGISTRY is set there)`, { hint: err.hint });
+      throw new BerthError(err.code, `${err.message} (built by worker ${worker}: did worker ${worker} push it? It pushes when BERTH_REGISTRY is set there)`, { hint: err.hint });
     });
   }
-  throw new BerthError('image_not_on_node', 422,
-    `${image} was built by worker ${worker} on another Docker engine and is not on this node's`,
+  throw new BerthError('image_not_on_node', `${image} was built by worker ${worker} on another Docker engine and is not on this node's`,
     { hint: 'configure the image registry (deploy/swarm.md) so build workers push and app nodes pull, or run the worker against this node\'s Docker' });
 }
 
@@ -72,7 +71,7 @@ export async function processDeploy(data: DeployJobData, control: JobControl, de
   const beat = setInterval(() => void touchBuild(r, build.id, HEARTBEAT_TTL_MS).catch(() => {}), HEARTBEAT_TTL_MS / 3);
   try {
     const release = await getRelease(r, build.app, data.version);
-    if (!release) throw new BerthError('release_missing', 500, `release v${data.version} of ${build.app} is gone`);
+    if (!release) throw new BerthError('release_missing', `release v${data.version} of ${build.app} is gone`);
     const current = (await getApp(r, build.app))?.currentRelease ?? 0;
     if (current > release.version) {
       await updateBuild(r, build.id, { status: 'superseded', finishedAt: Date.now(), release: release.version });

@@ -33,7 +33,7 @@ async function releasePhase(release: Release, log: BuildLog, deps: DeployDeps): 
   });
   if (partial) log.raw(partial);
   if ('code' in result && result.code !== 0) {
-    throw new BerthError('release_phase_failed', 422, `the release command exited with code ${result.code}`,
+    throw new BerthError('release_phase_failed', `the release command exited with code ${result.code}`,
       { hint: 'fix the `release:` command in the Procfile (its output is above); nothing was deployed' });
   }
 }
@@ -61,7 +61,7 @@ export async function deployRelease(release: Release, log: BuildLog, deps: Deplo
 /** A failed boot names what the build warned about as its likely cause. */
 function withBootHints(err: unknown, release: Release): unknown {
   if (!(err instanceof BerthError) || !err.code.startsWith('boot_') || !release.bootHints?.length) return err;
-  const why = new BerthError(err.code, err.status, `${err.message}; likely cause (the build warned): ${release.bootHints.join('; ')}`,
+  const why = new BerthError(err.code, `${err.message}; likely cause (the build warned): ${release.bootHints.join('; ')}`,
     { hint: err.hint, cause: err });
   return Object.assign(why, { logLines: (err as { logLines?: string[] }).logLines });
 }

@@ -30,7 +30,7 @@ function lineSink(log: BuildLog): { onOutput: (s: 'stdout' | 'stderr', text: str
 
 function failed(phase: 'predeploy' | 'postdeploy', code: number, signal: AbortSignal, timeoutMs: number, hint: string): BerthError {
   const why = signal.aborted ? `took longer than ${Math.round(timeoutMs / 1000)} s and was stopped` : `exited with code ${code}`;
-  return new BerthError(`${phase}_failed`, 422, `app.json's scripts.dokku.${phase} ${why}`, { hint });
+  return new BerthError(`${phase}_failed`, `app.json's scripts.dokku.${phase} ${why}`, { hint });
 }
 
 export async function runPredeploy(release: Release, command: string | undefined, log: BuildLog, deps: ScriptDeps): Promise<void> {
@@ -41,7 +41,7 @@ export async function runPredeploy(release: Release, command: string | undefined
   const { code } = await deps.scheduler.runAndCommit(release, { command, process: 'predeploy', onOutput: sink.onOutput, signal })
     .catch((err: Error) => {
       // E.g. an image without /bin/sh: the user's to fix, so say what Docker said.
-      throw new BerthError('predeploy_failed', 422, `app.json's scripts.dokku.predeploy could not run in the new image: ${err.message}`,
+      throw new BerthError('predeploy_failed', `app.json's scripts.dokku.predeploy could not run in the new image: ${err.message}`,
         { hint: 'predeploy runs under /bin/sh in the built image; nothing was deployed' });
     })
     .finally(() => sink.end());
@@ -70,7 +70,7 @@ export async function runPostdeploy(release: Release, command: string | undefine
       `v${release.version} is live and serving: postdeploy runs after the switch. Fix scripts.dokku.postdeploy in app.json (its output is above)`);
   } catch (err) {
     sink.end();
-    return new BerthError('postdeploy_failed', 500, `app.json's scripts.dokku.postdeploy could not run: ${(err as Error).message}`,
+    return new BerthError('postdeploy_failed', `app.json's scripts.dokku.postdeploy could not run: ${(err as Error).message}`,
       { expose: true, hint: `v${release.version} is live and serving` });
   }
 }

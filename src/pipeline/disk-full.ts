@@ -48,8 +48,7 @@ function causeLine(err: unknown): string {
 
 /** The BerthError a full disk becomes; `dir` is the build's working space. */
 export async function diskFullError(err: unknown, dir: string, dataDir: string, what = 'the build'): Promise<BerthError> {
-  return new BerthError('disk_full', 507,
-    `the disk is full: ${what} ran out of space (${causeLine(err)}); its working space ${dir} has ${await freeText(dir)}`, {
+  return new BerthError('disk_full', `the disk is full: ${what} ran out of space (${causeLine(err)}); its working space ${dir} has ${await freeText(dir)}`, {
       cause: err,
       expose: true,
       hint: `free space on the Berth host, then push again: see df -h ${dataDir} /var/lib/docker; remove unused images `

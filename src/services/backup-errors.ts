@@ -10,7 +10,7 @@ export function lastWords(stderr: string, lines = 3): string {
 
 export function kindStepFailed(tool: string, code: number, stderr: string): BerthError {
   const said = lastWords(stderr);
-  return new BerthError('backup_step_failed', 500, `${tool} exited with code ${code}${said ? `: ${said}` : ''}`, {
+  return new BerthError('backup_step_failed', `${tool} exited with code ${code}${said ? `: ${said}` : ''}`, {
     expose: true,
     hint: code === 137 ? 'it was killed (out of memory, or stopped at its deadline)' : 'see `berth services:logs <service>` for the server side',
   });

@@ -1,6 +1,6 @@
 // The kinds Berth offers, in this order (services:create's help and the
 // dashboard list them so). A new kind is one file plus one line here.
-import { badRequest } from '../shared/errors.js';
+import { fail } from '../shared/errors.js';
 import { postgresKind } from './postgres.js';
 import { redisKind } from './redis.js';
 import type { ServiceKind, ServiceKindName } from './service-kind.js';
@@ -16,7 +16,7 @@ export function kindOf(images: KindImages, raw: unknown): ServiceKind {
   const found = all.find((k) => k.kind === raw);
   if (!found) {
     const shown = typeof raw === 'string' ? `"${raw.slice(0, 40)}"` : 'missing';
-    throw badRequest('invalid_service_kind', `unknown service kind ${shown}: use ${all.map((k) => k.kind).join(' or ')}`,
+    throw fail('invalid_service_kind', `unknown service kind ${shown}: use ${all.map((k) => k.kind).join(' or ')}`,
       'for example: berth services:create postgres db');
   }
   return found;

@@ -4,7 +4,7 @@
 //   read             every GET, nothing else
 //   deploy:<a>,<b>   push to and read the named apps only
 import { parseAppName, type AppName } from './app-name.js';
-import { badRequest, BerthError } from './errors.js';
+import { BerthError, fail } from './errors.js';
 
 export type Scope =
   | { readonly kind: 'admin' }
@@ -26,7 +26,7 @@ export const USER_NAME_PATTERN = /^[a-z][a-z0-9._-]{0,31}$/;
 
 export function parseUserName(raw: unknown): string {
   if (typeof raw !== 'string' || !USER_NAME_PATTERN.test(raw)) {
-    throw badRequest('invalid_user_name', `invalid user name ${JSON.stringify(raw)}: use 1-32 lowercase letters, digits, '.', '_' and '-', starting with a letter`,
+    throw fail('invalid_user_name', `invalid user name ${JSON.stringify(raw)}: use 1-32 lowercase letters, digits, '.', '_' and '-', starting with a letter`,
       'for example: berth users:add alice');
   }
   return raw;
@@ -40,7 +40,7 @@ export function parseScope(raw: unknown): Scope {
     const names = raw.slice('deploy:'.length).split(',').map((s) => s.trim()).filter(Boolean);
     if (names.length > 0) return { kind: 'deploy', apps: [...new Set(names.map(parseAppName))].sort() };
   }
-  throw badRequest('invalid_scope', `invalid scope ${JSON.stringify(raw)}: use admin, read or deploy:<app>[,<app>...]`,
+  throw fail('invalid_scope', `invalid scope ${JSON.stringify(raw)}: use admin, read or deploy:<app>[,<app>...]`,
     'for example: --scope deploy:my-app');
 }
 
@@ -78,7 +78,7 @@ export function intersectScopes(granted: readonly Scope[], role: readonly Scope[
 
 export function forbidden(principal: Principal, action: Action, app?: AppName): BerthError {
   const what = action === 'admin' ? 'this needs an admin token' : `${principal.credential.kind} "${principal.credential.name}" may not ${action} ${app ? `app "${app}"` : 'here'}`;
-  return new BerthError('forbidden', 403, `${what} (its scope: ${principal.scopes.map(formatScope).join(' ') || 'none'})`,
+  return new BerthError('forbidden', `${what} (its scope: ${principal.scopes.map(formatScope).join(' ') || 'none'})`,
     { hint: principal.credential.kind === 'key'
       ? `an SSH key acts with its user's role: ask an admin to give user "${principal.user}" that right (see berth users)`
       : 'ask an admin for a token with the right scope: berth tokens:create --scope ...' });
@@ -88,7 +88,7 @@ export function forbidden(principal: Principal, action: Action, app?: AppName): 
 export function parseDuration(raw: unknown): number {
   const m = typeof raw === 'string' ? /^(\d{1,6})([smhdw])$/.exec(raw.trim()) : null;
   if (!m || Number(m[1]) === 0) {
-    throw badRequest('invalid_expiry', `invalid expiry ${JSON.stringify(raw)}: use a number and s, m, h, d or w`, 'for example: --expires 30d');
+    throw fail('invalid_expiry', `invalid expiry ${JSON.stringify(raw)}: use a number and s, m, h, d or w`, 'for example: --expires 30d');
   }
   const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
   return Number(m[1]) * unit;

@@ -1,10 +1,10 @@
 // Shape checks for app.json, each failing with a message that names the
 // exact key (formation.web.quantity) and says what was expected instead.
-import { badRequest } from './errors.js';
+import { fail } from './errors.js';
 
 export type Obj = Record<string, unknown>;
 
-export const appJsonError = (msg: string) => badRequest('invalid_app_json', `app.json: ${msg}`, 'fix app.json, commit, and push again');
+export const appJsonError = (msg: string) => fail('invalid_app_json', `app.json: ${msg}`, 'fix app.json, commit, and push again');
 
 export const isObject = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
 

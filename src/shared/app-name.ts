@@ -1,4 +1,4 @@
-import { badRequest } from './errors.js';
+import { fail } from './errors.js';
 
 // Validated once at the edge; everything inside takes the branded type so an
 // unchecked string cannot reach a Docker name, a path or a Redis key.
@@ -13,18 +13,17 @@ export const RESERVED_APP_NAMES: ReadonlySet<string> = new Set([
 
 export function parseAppName(raw: unknown): AppName {
   if (typeof raw !== 'string' || raw.length === 0) {
-    throw badRequest('invalid_app_name', 'an app name is required');
+    throw fail('invalid_app_name', 'an app name is required');
   }
   if (!APP_NAME_PATTERN.test(raw) || raw.endsWith('-')) {
     const shown = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
-    throw badRequest(
-      'invalid_app_name',
+    throw fail('invalid_app_name',
       `invalid app name "${shown}": use 1-30 lowercase letters, digits and dashes, starting with a letter`,
       'for example: my-app',
     );
   }
   if (RESERVED_APP_NAMES.has(raw)) {
-    throw badRequest('reserved_app_name', `the app name "${raw}" is reserved by Berth`, 'choose another name');
+    throw fail('reserved_app_name', `the app name "${raw}" is reserved by Berth`, 'choose another name');
   }
   return raw as AppName;
 }

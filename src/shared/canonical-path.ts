@@ -2,7 +2,7 @@
 // dashboard and git over HTTP): `//`, `.` and `..` segments, backslashes,
 // NUL, malformed escapes, and percent-encoded characters that never need
 // encoding (`%41` for `A`, `%2e` for `.`) are refused before anything else.
-import { badRequest, type BerthError } from './errors.js';
+import { fail, type BerthError } from './errors.js';
 // RFC 3986 unreserved: ALPHA, DIGIT, '-', '.', '_', '~'.
 const ENCODED_UNRESERVED = /%(?:3[0-9]|4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a]|2[de]|5f|7e)/i;
 const BAD_ESCAPE = /%(?![0-9a-f]{2})/i;
@@ -21,6 +21,6 @@ export function nonCanonical(rawPath: string): string | undefined {
 }
 
 export function nonCanonicalError(reason: string): BerthError {
-  return badRequest('non_canonical_path', `${reason}: send each path in its one canonical form`, 'see /api/v1/openapi.json for the paths the API serves');
+  return fail('non_canonical_path', `${reason}: send each path in its one canonical form`, 'see /api/v1/openapi.json for the paths the API serves');
 }
 

@@ -3,7 +3,7 @@
 // line, never silently skipped. The limits keep every command well inside
 // what one execve argument can carry (Linux: 128 KiB), so an over-long one
 // fails the build before any release is made instead of every start.
-import { badRequest } from './errors.js';
+import { fail } from './errors.js';
 import type { ProcessTypes } from './types.js';
 
 export const PROCFILE_LIMITS = Object.freeze({
@@ -24,28 +24,28 @@ const LONG_HINT = 'move the long command into a script in the repo (for example 
 
 export function checkProcfileSize(bytes: number): void {
   if (bytes > PROCFILE_LIMITS.fileBytes) {
-    throw badRequest('invalid_procfile', `the Procfile is ${Math.ceil(bytes / 1024)} KiB, more than the limit of ${KiB(PROCFILE_LIMITS.fileBytes)}`, LONG_HINT);
+    throw fail('invalid_procfile', `the Procfile is ${Math.ceil(bytes / 1024)} KiB, more than the limit of ${KiB(PROCFILE_LIMITS.fileBytes)}`, LONG_HINT);
   }
 }
 
 function parseLine(raw: string, n: number): [type: string, command: string] {
   const m = LINE.exec(raw.trim());
   if (!m) {
-    throw badRequest('invalid_procfile', `Procfile line ${n} is not "type: command": ${shown(raw)}`,
+    throw fail('invalid_procfile', `Procfile line ${n} is not "type: command": ${shown(raw)}`,
       'each line must look like "web: node server.js"; process types use letters, digits, _ and -');
   }
   const type = m[1]!;
   const command = m[2]!.trim();
   if (type.length > PROCFILE_LIMITS.typeNameLength) {
-    throw badRequest('invalid_procfile', `Procfile line ${n}: the process type name is longer than ${PROCFILE_LIMITS.typeNameLength} characters`, 'use a short name such as "web" or "worker"');
+    throw fail('invalid_procfile', `Procfile line ${n}: the process type name is longer than ${PROCFILE_LIMITS.typeNameLength} characters`, 'use a short name such as "web" or "worker"');
   }
-  if (OBJECT_KEYS.has(type)) throw badRequest('invalid_procfile', `Procfile line ${n}: "${type}" cannot be a process type name`, 'choose another name, such as "web" or "worker"');
+  if (OBJECT_KEYS.has(type)) throw fail('invalid_procfile', `Procfile line ${n}: "${type}" cannot be a process type name`, 'choose another name, such as "web" or "worker"');
   const bytes = Buffer.byteLength(command);
   if (bytes > PROCFILE_LIMITS.commandBytes) {
-    throw badRequest('invalid_procfile',
+    throw fail('invalid_procfile',
       `Procfile line ${n}: the command of "${type}" is ${Math.ceil(bytes / 1024)} KiB, more than the limit of ${KiB(PROCFILE_LIMITS.commandBytes)} per command`, LONG_HINT);
   }
-  if (command.includes('\0')) throw badRequest('invalid_procfile', `Procfile line ${n}: the command of "${type}" contains a NUL byte`, 'remove it');
+  if (command.includes('\0')) throw fail('invalid_procfile', `Procfile line ${n}: the command of "${type}" contains a NUL byte`, 'remove it');
   return [type, command];
 }
 
@@ -57,10 +57,10 @@ export function parseProcfile(text: string): ProcessTypes {
     if (line === '' || line.startsWith('#')) return;
     const [type, command] = parseLine(raw, i + 1);
     if (Object.hasOwn(types, type)) {
-      throw badRequest('invalid_procfile', `Procfile line ${i + 1} repeats the process type "${type}"`, 'keep one line per process type');
+      throw fail('invalid_procfile', `Procfile line ${i + 1} repeats the process type "${type}"`, 'keep one line per process type');
     }
     if (Object.keys(types).length >= PROCFILE_LIMITS.processTypes) {
-      throw badRequest('invalid_procfile', `Procfile line ${i + 1}: more than ${PROCFILE_LIMITS.processTypes} process types`, 'run related processes from one type, or split the app');
+      throw fail('invalid_procfile', `Procfile line ${i + 1}: more than ${PROCFILE_LIMITS.processTypes} process types`, 'run related processes from one type, or split the app');
     }
     types[type] = command;
   });

@@ -4,7 +4,7 @@
 //   paths. The filesystem checks (realpath) live in src/docker/storage.ts.
 // A bare name is a Docker volume Berth owns; an absolute path is a host
 // directory, and only one under the storage root is ever accepted.
-import { badRequest } from './errors.js';
+import { fail, type ErrorCode } from './errors.js';
 
 export type MountKind = 'volume' | 'dir';
 
@@ -43,8 +43,8 @@ const DOCKER_SOCKET = /(^|\/)docker\.sock$/;
 
 const TARGET_HINT = 'mount under a directory of your own, e.g. /app/uploads or /data';
 
-function refuse(code: string, message: string, hint: string): never {
-  throw badRequest(code, message, hint);
+function refuse(code: ErrorCode, message: string, hint: string): never {
+  throw fail(code, message, hint);
 }
 
 export function checkTarget(target: string): string {

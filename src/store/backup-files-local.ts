@@ -47,10 +47,10 @@ export function localBackupFiles(dir: string): BackupFiles {
 function storeError(err: unknown, what: string): BerthError {
   if (err instanceof BerthError) return err;
   const e = err as NodeJS.ErrnoException;
-  if (e.name === 'AbortError') return new BerthError('backup_aborted', 500, `${what}: aborted`, { cause: err, expose: true });
+  if (e.name === 'AbortError') return new BerthError('backup_aborted', `${what}: aborted`, { cause: err, expose: true });
   const hint = e.code === 'EACCES' || e.code === 'EROFS' ? 'make the backup directory writable by Berth (BERTH_DATA_DIR/backups)'
     : e.code === 'ENOSPC' ? 'free disk space under BERTH_DATA_DIR, or send backups to S3 (BERTH_BACKUP_S3_BUCKET)' : undefined;
   // Node's messages start with the code already (EACCES: permission denied, ...).
   const text = e.code && !e.message.startsWith(e.code) ? `${e.code}: ${e.message}` : e.message;
-  return new BerthError('backup_store_failed', 500, `${what}: ${text}`, { cause: err, expose: true, hint });
+  return new BerthError('backup_store_failed', `${what}: ${text}`, { cause: err, expose: true, hint });
 }

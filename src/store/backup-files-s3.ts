@@ -108,5 +108,5 @@ function s3Error(err: unknown, what: string): BerthError {
   const hint = e.name === 'NoSuchBucket' ? 'create the bucket, or fix BERTH_BACKUP_S3_BUCKET'
     : /credential|AccessDenied|Signature/i.test(`${e.name} ${e.message}`) ? 'check BERTH_BACKUP_S3_ACCESS_KEY_ID and BERTH_BACKUP_S3_SECRET_ACCESS_KEY'
       : 'check BERTH_BACKUP_S3_ENDPOINT and that the bucket answers';
-  return new BerthError('backup_store_failed', 500, `${what}: ${e.name ?? 'Error'}: ${e.message ?? String(err)}`, { cause: err, expose: true, hint });
+  return new BerthError('backup_store_failed', `${what}: ${e.name ?? 'Error'}: ${e.message ?? String(err)}`, { cause: err, expose: true, hint });
 }

@@ -28,13 +28,13 @@ export function openBackupFiles(config: BackupsConfig): BackupFiles {
 const SAFE = /^[a-z0-9][a-z0-9._-]{0,120}$/;
 export function checkBackupPath(service: string, file: string): void {
   if (!SAFE.test(service) || !SAFE.test(file) || file.includes('..')) {
-    throw new BerthError('backup_path_invalid', 400, `not a backup name: ${service}/${file}`, {
+    throw new BerthError('backup_path_invalid', `not a backup name: ${service}/${file}`, {
       hint: 'use a backup id from `berth services:backups <service>`',
     });
   }
 }
 
 export const backupMissing = (service: string, file: string) =>
-  new BerthError('backup_file_missing', 404, `the file of backup ${file} of ${service} is not in the backup store`, {
+  new BerthError('backup_file_missing', `the file of backup ${file} of ${service} is not in the backup store`, {
     hint: 'it was removed from the store by hand, or the store changed (BERTH_BACKUP_S3_*); list good ones with `berth services:backups`',
   });

@@ -37,8 +37,7 @@ const isLoopback = (addr: string) => addr === 'localhost' || addr === '::1' || a
 export function checkEmbeddedExposure(o: EmbeddedRedisOptions): void {
   const open = (o.bind ?? []).filter((a) => !isLoopback(a));
   if (open.length > 0 && !o.password) {
-    throw new BerthError('redis_open_without_password', 500,
-      `BERTH_REDIS_BIND=${open.join(',')} would open the embedded Redis to other hosts without a password`,
+    throw new BerthError('redis_open_without_password', `BERTH_REDIS_BIND=${open.join(',')} would open the embedded Redis to other hosts without a password`,
       { hint: 'set BERTH_REDIS_PASSWORD (long and random: openssl rand -hex 32) or bind only 127.0.0.1; see deploy/workers.md' });
   }
 }
@@ -101,8 +100,7 @@ async function startOnce(dir: string, socketPath: string, o: EmbeddedRedisOption
   const child = spawnRedis(dir, socketPath, o);
   let exited = false;
   const spawnError = new Promise<never>((_, reject) => {
-    child.on('error', (err) => reject(new BerthError('redis_missing', 500,
-      `could not start redis-server: ${err.message}`, { hint: 'install redis-server (deploy/install.sh does) or set REDIS_URL' })));
+    child.on('error', (err) => reject(new BerthError('redis_missing', `could not start redis-server: ${err.message}`, { hint: 'install redis-server (deploy/install.sh does) or set REDIS_URL' })));
   });
   spawnError.catch(() => {});
   child.on('exit', () => { exited = true; });
@@ -112,7 +110,7 @@ async function startOnce(dir: string, socketPath: string, o: EmbeddedRedisOption
     if (ok) return child;
     if (exited || Date.now() > deadline) {
       if (!exited) child.kill('SIGKILL');
-      throw new BerthError('redis_start_failed', 500, `embedded redis-server did not start; see ${path.join(dir, 'redis.log')}`);
+      throw new BerthError('redis_start_failed', `embedded redis-server did not start; see ${path.join(dir, 'redis.log')}`);
     }
     await sleep(50);
   }

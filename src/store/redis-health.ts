@@ -75,7 +75,7 @@ export async function requestRedis(base: RedisHandle, opts: RequestRedisOptions)
 }
 
 export function redisUnavailable(reason: string): BerthError {
-  return new BerthError('redis_unavailable', 503, `Berth's Redis is not answering (${reason || 'unknown'}); nothing was changed`, {
+  return new BerthError('redis_unavailable', `Berth's Redis is not answering (${reason || 'unknown'}); nothing was changed`, {
     expose: true,
     hint: 'try again in a few seconds: Berth reconnects by itself (an embedded redis-server is restarted); if it persists, check redis-server and the server log',
   });

@@ -34,7 +34,7 @@ const where = (url: string | undefined) => url ? url.replace(/\/\/[^@/]*@/, '//*
 async function firstPing(client: Redis, url: string | undefined): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new BerthError('redis_unreachable', 503, `Redis at ${where(url)} did not answer within 20 s`,
+    timer = setTimeout(() => reject(new BerthError('redis_unreachable', `Redis at ${where(url)} did not answer within 20 s`,
       { hint: 'check REDIS_URL, that the port is open from this host, and rediss:// when the server speaks TLS' })), 20_000);
   });
   // The reply error below says it all; without a listener ioredis also prints it as unhandled.
@@ -45,7 +45,7 @@ async function firstPing(client: Redis, url: string | undefined): Promise<void> 
   } catch (err) {
     const msg = (err as Error).message;
     if (/NOAUTH|WRONGPASS|invalid password|invalid username-password/i.test(msg)) {
-      throw new BerthError('redis_auth_failed', 503, `Redis at ${where(url)} refused this server: ${msg}`,
+      throw new BerthError('redis_auth_failed', `Redis at ${where(url)} refused this server: ${msg}`,
         { hint: 'put the password in REDIS_URL, e.g. redis://:PASSWORD@host:6379 (rediss:// for TLS); it is the main server\'s BERTH_REDIS_PASSWORD' });
     }
     throw err;

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startBerth, ROOT, type Berth } from '../helpers/berth.js';
 import { commitFile, push, sampleRepo } from '../helpers/git.js';
-import { viaRouter } from '../helpers/http.js';
+import { LOOP_PAUSE_MS, viaRouter } from '../helpers/http.js';
 import { api } from '../helpers/api.js';
 import type { AppEngine } from '../helpers/app-engine.js';
 
@@ -77,6 +77,7 @@ export function describeDeploy(title: string, engineOf: () => AppEngine | Promis
             failures++;
             seen.set(String(err), (seen.get(String(err)) ?? 0) + 1);
           }
+          await sleep(LOOP_PAUSE_MS);
         }
       })();
       const res2 = await push(repo, berth.remote(app));

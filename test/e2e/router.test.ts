@@ -16,7 +16,7 @@ import tls from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, ROOT, startBerth, type Berth } from '../helpers/berth.js';
 import { commitFile, push, sampleRepo } from '../helpers/git.js';
-import { viaRouter } from '../helpers/http.js';
+import { LOOP_PAUSE_MS, viaRouter } from '../helpers/http.js';
 import { removeAppObjects } from '../helpers/docker.js';
 import { api } from '../helpers/api.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
@@ -160,6 +160,7 @@ describe('router end to end', () => {
           req.on('error', (e) => resolve(e.message));
         });
         note(`${p} ${status}`);
+        await sleep(LOOP_PAUSE_MS);
       }
     };
     // Quick requests on fresh and on pooled connections, plus requests still

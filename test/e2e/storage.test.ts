@@ -16,7 +16,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startBerth, ROOT, type Berth } from '../helpers/berth.js';
 import { git, push } from '../helpers/git.js';
-import { viaRouter } from '../helpers/http.js';
+import { LOOP_PAUSE_MS, viaRouter } from '../helpers/http.js';
 import { api } from '../helpers/api.js';
 import { runBerthCli } from '../helpers/cli.js';
 import { removeAppObjects } from '../helpers/docker.js';
@@ -132,6 +132,7 @@ describe('storage mounts', () => {
         } catch (err) {
           failures.push(`${name}: ${(err as Error).message}`);
         }
+        await sleep(LOOP_PAUSE_MS);
       }
     })();
     await sleep(500);

@@ -6,7 +6,7 @@ import { buildsCacheClear } from '../../ops/builds/cache-clear.js';
 import { runPrepare, runStart } from '../../ops/run/run.js';
 import type { OpsDeps } from '../../ops/deps.js';
 import { bodyFields, booleanField } from '../body-fields.js';
-import { badRequest } from '../../shared/errors.js';
+import { fail } from '../../shared/errors.js';
 import { openSse } from '../sse.js';
 import type { AppLogEntry } from '../../store/app-logs.js';
 
@@ -76,7 +76,7 @@ export function logsRoutes(router: ApiRouter, deps: OpsDeps): void {
     const body = bodyFields(ctx, ['command', 'detach']);
     const c = body.command;
     if (c !== undefined && typeof c !== 'string' && !(Array.isArray(c) && c.every((a) => typeof a === 'string'))) {
-      throw badRequest('invalid_field', `"command" must be a shell line (a string) or an argv list of strings, not ${Array.isArray(c) ? 'a list with other values' : c === null ? 'null' : typeof c === 'object' ? 'an object' : `a ${typeof c}`}`,
+      throw fail('invalid_field', `"command" must be a shell line (a string) or an argv list of strings, not ${Array.isArray(c) ? 'a list with other values' : c === null ? 'null' : typeof c === 'object' ? 'an object' : `a ${typeof c}`}`,
         'for example: { "command": "ls -la" } or { "command": ["ls", "-la"] }');
     }
     const run = await runPrepare({ app: ctx.params.app, command: body.command, detach: booleanField(body.detach, 'detach', false) }, deps);

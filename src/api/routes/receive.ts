@@ -30,7 +30,7 @@ function limitBytes(max: number): Transform {
     transform(chunk: Buffer, _enc, cb) {
       seen += chunk.length;
       if (seen > max) {
-        cb(new BerthError('push_too_large', 413, `the pushed tree is larger than ${Math.round(max / 1048576)} MiB`,
+        cb(new BerthError('push_too_large', `the pushed tree is larger than ${Math.round(max / 1048576)} MiB`,
           { hint: 'remove large files from the repo (or raise BERTH_MAX_PUSH_MB on the server)' }));
       } else cb(null, chunk);
     },

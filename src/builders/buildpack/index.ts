@@ -157,7 +157,7 @@ async function watchLayers(container: BuildContainer, slug: SlugMaker, done: Abo
 function reportProcessTypes(input: BuildInput, defaults: Record<string, string>, procfile: Record<string, string | null> | undefined): void {
   const types = new Set([...Object.keys(defaults), ...Object.keys(procfile ?? {})]);
   if (types.size === 0) {
-    throw new BerthError('no_process_types', 422, 'the app has no process types: there is no Procfile, and the buildpack gives no default',
+    throw new BerthError('no_process_types', 'the app has no process types: there is no Procfile, and the buildpack gives no default',
       { hint: 'add a Procfile that says how to start the app, such as "web: python app.py", commit, and push again' });
   }
   input.log.step('Discovering process types');

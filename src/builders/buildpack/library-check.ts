@@ -91,8 +91,7 @@ export async function checkSlugLibraries(input: LibraryCheckInput): Promise<void
   for (const [file, libs] of byFile) input.log.error(`${file} needs ${[...new Set(libs)].join(', ')}, which ${input.runImage} does not have`);
   await removeImage(input.docker, input.image).catch(() => {});
   const first = [...byFile.keys()][0]!;
-  throw new BerthError('slug_library_missing', 422,
-    `${byFile.size} file(s) in the slug, such as ${first}, need shared libraries the run stack lacks, so the app would fail at boot`,
+  throw new BerthError('slug_library_missing', `${byFile.size} file(s) in the slug, such as ${first}, need shared libraries the run stack lacks, so the app would fail at boot`,
     { hint: `if it is the runtime (say .heroku/node), pin an older version that works (engines.node in package.json, such as "22.x"); `
       + `if it is a native module, build it without that library, or deploy with a Dockerfile that installs the package; `
       + `set ${LIBRARY_CHECK_VAR}=off to deploy anyway` });

@@ -76,7 +76,7 @@ function resolveName(raw: string, where: string, notes: string[]): string {
     return name;
   }
   const known = DETECTION_ORDER.map((b) => b.name).join(', ');
-  throw new BerthError('unknown_buildpack', 422, `${where} names the buildpack "${raw}", which this server does not have`, {
+  throw new BerthError('unknown_buildpack', `${where} names the buildpack "${raw}", which this server does not have`, {
     hint: url
       ? `buildpacks are not fetched from URLs here; use one of the built-in buildpacks: ${known}`
       : `use one of the built-in buildpacks: ${known}`,

@@ -3,7 +3,7 @@
 // what failed and why, and a hint saying how to fix it.
 import { readdir } from 'node:fs/promises';
 import type { BuildRun } from '../../docker/build-container.js';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError, type ErrorCode } from '../../shared/errors.js';
 import { buildpackInfo, DETECTION_ORDER, type BuildpackPlan } from './order.js';
 
 export interface OutcomeContext {
@@ -21,7 +21,7 @@ async function rootFiles(dir: string): Promise<string> {
   return names.length === 0 ? '(none)' : names.slice(0, 25).join(' ') + (names.length > 25 ? ` ... (${names.length} in all)` : '');
 }
 
-const fail = (code: string, message: string, hint: string) => new BerthError(code, 422, message, { hint });
+const fail = (code: ErrorCode, message: string, hint: string) => new BerthError(code, message, { hint });
 
 /** Throws the failure the build ended with; returns when it succeeded. */
 export async function checkOutcome(ctx: OutcomeContext): Promise<void> {

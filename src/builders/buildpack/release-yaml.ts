@@ -14,7 +14,7 @@ const TYPE = /^[A-Za-z0-9_-]+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function invalid(buildpack: string, why: string): BerthError {
-  return new BerthError('buildpack_release_invalid', 422, `the ${buildpack} buildpack's bin/release printed invalid YAML: ${why}`,
+  return new BerthError('buildpack_release_invalid', `the ${buildpack} buildpack's bin/release printed invalid YAML: ${why}`,
     { hint: 'bin/release must print a YAML map such as "default_process_types: {web: npm start}"; fix the buildpack' });
 }
 

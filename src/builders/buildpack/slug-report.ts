@@ -36,8 +36,7 @@ export function checkSlugSize(log: BuildLog, f: SlugFigures, limits: SlugLimits)
   const biggest = [...f.layers.map((l) => ({ name: l.dest, bytes: l.bytes })), { name: 'the app\'s own files', bytes: f.appBytes }]
     .sort((a, b) => b.bytes - a.bytes)[0]!;
   if (f.totalBytes > limits.maxBytes) {
-    throw new BerthError('slug_too_large', 422,
-      `the slug is ${mb(f.totalBytes)}, over Berth's limit of ${mb(limits.maxBytes)} (the largest part: ${biggest.name}, ${mb(biggest.bytes)})`,
+    throw new BerthError('slug_too_large', `the slug is ${mb(f.totalBytes)}, over Berth's limit of ${mb(limits.maxBytes)} (the largest part: ${biggest.name}, ${mb(biggest.bytes)})`,
       { hint: 'move build-only packages to devDependencies (they are pruned), keep large files out of the repo, '
         + 'or raise BERTH_SLUG_MAX_MB on the server; nothing was deployed' });
   }

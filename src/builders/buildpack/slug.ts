@@ -38,7 +38,7 @@ export function parseLayers(text: string): Layer[] {
     if (!line.trim()) continue;
     const [dest = '', src = '', key = ''] = line.trim().split(/\s+/);
     if (!DEST.test(dest) || !src.startsWith('/') || !key || layers.some((l) => l.dest === dest)) {
-      throw new BerthError('buildpack_layers_invalid', 422, `a buildpack handed over an invalid layer: ${JSON.stringify(line.slice(0, 120))}`,
+      throw new BerthError('buildpack_layers_invalid', `a buildpack handed over an invalid layer: ${JSON.stringify(line.slice(0, 120))}`,
         { hint: 'each $BERTH_LAYERS line is "DEST SRC KEY": DEST relative to the app, SRC an absolute directory; fix the buildpack' });
     }
     layers.push({ dest, src, key });
@@ -104,7 +104,7 @@ export function slugMaker(ctx: SlugContext): SlugMaker {
   let run: Promise<{ id: string; size: number }> | undefined;
   const runImage = () => (run ??= inspectImage(ctx.docker, ctx.runImage).then((img) => {
     if (img) return img;
-    throw new BerthError('stack_image_missing', 500, `the run image ${ctx.runImage} is missing`,
+    throw new BerthError('stack_image_missing', `the run image ${ctx.runImage} is missing`,
       { hint: 'build the stack images on the server: ./deploy/stack/build.sh', expose: true });
   }));
   // Each layer's key covers the run image and every layer below it, so a

@@ -110,8 +110,7 @@ const destroy: Command = {
   async run({ api, app, out, flags }) {
     if (flags.confirm !== app) {
       const why = flags.confirm === undefined ? 'This destroys' : `--confirm ${String(flags.confirm)} does not match the app. This would destroy`;
-      throw new BerthError('confirmation_required', 400,
-        `${why} ${app}: its containers, images, repository, config, releases and logs, for good.`,
+      throw new BerthError('confirmation_required', `${why} ${app}: its containers, images, repository, config, releases and logs, for good.`,
         { hint: `to proceed, run: berth apps:destroy ${app} --confirm ${app}` });
     }
     const client = await api();

@@ -4,7 +4,7 @@
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import { BerthError } from '../../shared/errors.js';
-import { ApiClient, normalizeUrl } from '../client.js';
+import { ApiClient, normalizeUrl, ServerAnswer } from '../client.js';
 import { readCredentials, removeCredentials, writeCredentials } from '../credentials.js';
 import { withSpinner } from '../spinner.js';
 import type { Output } from '../output.js';
@@ -35,7 +35,7 @@ async function signIn(client: ApiClient): Promise<unknown> {
   try {
     return await client.request('POST', '/sign-in');
   } catch (err) {
-    if (err instanceof BerthError && err.status === 404) return client.request('GET', '/apps');
+    if (err instanceof ServerAnswer && err.status === 404) return client.request('GET', '/apps');
     throw err;
   }
 }
@@ -63,7 +63,7 @@ const login: Command = {
     if (!token && tty) token = await ask(out, 'Token: ', true);
     token ||= config.token;
     if (!url || !token) {
-      throw new BerthError('invalid_usage', 400, `missing ${!url ? '--url' : '--token'}`, { hint: 'for example: berth login --url http://127.0.0.1:3000 --token <token>' });
+      throw new BerthError('invalid_usage', `missing ${!url ? '--url' : '--token'}`, { hint: 'for example: berth login --url http://127.0.0.1:3000 --token <token>' });
     }
     const client = new ApiClient(normalizeUrl(url), token);
     await withSpinner(out, `Logging in to ${client.baseUrl}`, () => signIn(client));

@@ -80,7 +80,7 @@ const schedule: Command = {
   args: [2, 2],
   flags: [keepFlag],
   async run({ api, args, out, flags }) {
-    if (flags.keep === undefined) throw new BerthError('keep_required', 400, 'a schedule needs --keep N', { hint: `for example: berth services:backups:schedule ${args[0]} "${args[1]}" --keep 7` });
+    if (flags.keep === undefined) throw new BerthError('keep_required', 'a schedule needs --keep N', { hint: `for example: berth services:backups:schedule ${args[0]} "${args[1]}" --keep 7` });
     const body = await (await api()).request<{ schedule: Schedule; nextRun: string }>('PUT', `/services/${seg(args[0]!)}/backups/schedule`, { body: { cron: args[1], keep: flags.keep } });
     if (flags.json) return out.json(body);
     out.line(`${args[0]} is backed up at "${body.schedule.cron}" (UTC), keeping ${body.schedule.keep}; next run ${stamp(body.nextRun)}`);
@@ -129,9 +129,9 @@ const exportCmd: Command = {
   args: [1, 1],
   async run({ api, args, out, interrupted }) {
     const stdout = out.stdout as NodeJS.WritableStream & { isTTY?: boolean };
-    if (stdout.isTTY) throw new BerthError('stdout_is_terminal', 400, 'the dump is binary: send it to a file', { hint: `berth services:export ${args[0]} > ${args[0]}.dump` });
+    if (stdout.isTTY) throw new BerthError('stdout_is_terminal', 'the dump is binary: send it to a file', { hint: `berth services:export ${args[0]} > ${args[0]}.dump` });
     const res = await (await api()).raw('POST', `/services/${seg(args[0]!)}/export`, { signal: interrupted() });
-    if (!res.body) throw new BerthError('bad_response', 502, 'the server sent no dump');
+    if (!res.body) throw new BerthError('bad_response', 'the server sent no dump');
     let bytes = 0;
     try {
       for await (const chunk of Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>)) {
@@ -139,7 +139,7 @@ const exportCmd: Command = {
         if (!stdout.write(chunk as Buffer)) await new Promise((r) => stdout.once('drain', r));
       }
     } catch (err) {
-      throw new BerthError('export_cut', 502, `the export of ${args[0]} broke off after ${size(bytes)}: ${(err as Error).message}`, { hint: `the file is incomplete; see the server log, then run it again` });
+      throw new BerthError('export_cut', `the export of ${args[0]} broke off after ${size(bytes)}: ${(err as Error).message}`, { hint: `the file is incomplete; see the server log, then run it again` });
     }
     out.info(`Exported ${size(bytes)} of ${args[0]}`);
   },
@@ -155,7 +155,7 @@ const importCmd: Command = {
   args: [1, 1],
   async run({ api, args, out, flags, interrupted }) {
     const stdin = out.io.stdin;
-    if (stdin.isTTY) throw new BerthError('stdin_is_terminal', 400, 'pipe a dump in', { hint: `berth services:import ${args[0]} < ${args[0]}.dump` });
+    if (stdin.isTTY) throw new BerthError('stdin_is_terminal', 'pipe a dump in', { hint: `berth services:import ${args[0]} < ${args[0]}.dump` });
     const client = await api();
     const res = await withSpinner(out, `Importing into ${args[0]}`,
       () => client.raw('PUT', `/services/${seg(args[0]!)}/import`, { body: stdin as unknown as AsyncIterable<Uint8Array>, signal: interrupted() }));

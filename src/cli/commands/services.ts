@@ -151,7 +151,7 @@ const destroy: Command = {
     const name = args[0]!;
     if (flags.confirm !== name) {
       const why = flags.confirm === undefined ? 'This destroys' : `--confirm ${String(flags.confirm)} does not match the service. This would destroy`;
-      throw new BerthError('confirmation_required', 400, `${why} ${name} and all of its data.`, { hint: `to proceed, run: berth services:destroy ${name} --confirm ${name}` });
+      throw new BerthError('confirmation_required', `${why} ${name} and all of its data.`, { hint: `to proceed, run: berth services:destroy ${name} --confirm ${name}` });
     }
     const client = await api();
     const body = await withSpinner(out, `Destroying ${name}`, () => client.request('DELETE', `/services/${seg(name)}`, { query: { confirm: name } }));

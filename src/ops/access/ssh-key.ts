@@ -2,7 +2,7 @@
 // with ssh2's own parser, and its SHA256 fingerprint as ssh-keygen -lf prints it.
 import { createHash } from 'node:crypto';
 import ssh2 from 'ssh2';
-import { badRequest } from '../../shared/errors.js';
+import { fail } from '../../shared/errors.js';
 
 export const ACCEPTED_KEY_TYPES = ['ssh-ed25519', 'ssh-rsa', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521'];
 
@@ -12,16 +12,16 @@ export const fingerprintOf = (blob: Buffer) => `SHA256:${createHash('sha256').up
 
 export function parsePublicKey(raw: unknown): PublicKeyInfo {
   const hint = 'give the .pub file, for example: berth keys:add alice ~/.ssh/id_ed25519.pub';
-  if (typeof raw !== 'string' || raw.trim() === '') throw badRequest('invalid_public_key', 'no public key given', hint);
+  if (typeof raw !== 'string' || raw.trim() === '') throw fail('invalid_public_key', 'no public key given', hint);
   const text = raw.trim();
-  if (text.includes('PRIVATE KEY')) throw badRequest('private_key_given', 'that is a private key: never share it; give the .pub file next to it', hint);
-  if (text.split('\n').length > 1) throw badRequest('invalid_public_key', 'give one public key (one line)', hint);
+  if (text.includes('PRIVATE KEY')) throw fail('private_key_given', 'that is a private key: never share it; give the .pub file next to it', hint);
+  if (text.split('\n').length > 1) throw fail('invalid_public_key', 'give one public key (one line)', hint);
   const parsed = ssh2.utils.parseKey(text);
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
-  if (!key || key instanceof Error) throw badRequest('invalid_public_key', `not an OpenSSH public key (${key instanceof Error ? key.message : 'unreadable'})`, hint);
-  if (key.isPrivateKey()) throw badRequest('private_key_given', 'that is a private key: give the .pub file next to it', hint);
+  if (!key || key instanceof Error) throw fail('invalid_public_key', `not an OpenSSH public key (${key instanceof Error ? key.message : 'unreadable'})`, hint);
+  if (key.isPrivateKey()) throw fail('private_key_given', 'that is a private key: give the .pub file next to it', hint);
   if (!ACCEPTED_KEY_TYPES.includes(key.type)) {
-    throw badRequest('unsupported_key_type', `keys of type ${key.type} are not accepted: use ed25519 or RSA`, 'make one with: ssh-keygen -t ed25519');
+    throw fail('unsupported_key_type', `keys of type ${key.type} are not accepted: use ed25519 or RSA`, 'make one with: ssh-keygen -t ed25519');
   }
   const blob = key.getPublicSSH();
   return { type: key.type, comment: key.comment ?? '', publicKey: `${key.type} ${blob.toString('base64')}`, fingerprint: fingerprintOf(blob) };

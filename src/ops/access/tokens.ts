@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { formatScope, intersectScopes, parseDuration, parseScope, roleScopes, type Principal, type Scope } from '../../shared/access.js';
 import type { AppName } from '../../shared/app-name.js';
-import { badRequest, conflict, notFound } from '../../shared/errors.js';
+import { fail } from '../../shared/errors.js';
 import { getToken, listTokens, putToken, type TokenRecord } from '../../store/access.js';
 import { hashToken, type AuthDeps } from '../auth/check-token.js';
 import { requireUser } from './users.js';
@@ -23,7 +23,7 @@ export function tokenView(t: TokenRecord, now = Date.now()): TokenView {
 function parseScopes(raw: unknown): Scope[] {
   // "deploy:a,b" is one scope; several scopes are separated by spaces.
   const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.trim().split(/\s+/) : [];
-  if (list.length === 0) throw badRequest('invalid_scope', 'a token needs a scope: admin, read or deploy:<app>[,<app>...]', 'for example: --scope deploy:my-app');
+  if (list.length === 0) throw fail('invalid_scope', 'a token needs a scope: admin, read or deploy:<app>[,<app>...]', 'for example: --scope deploy:my-app');
   return list.map(parseScope);
 }
 
@@ -31,15 +31,15 @@ const sameScopes = (a: readonly Scope[], b: readonly Scope[]) => a.map(formatSco
 
 export async function tokensCreate(input: TokensCreateInput, principal: Principal, deps: AuthDeps): Promise<TokenView & { token: string }> {
   if (typeof input.name !== 'string' || !TOKEN_NAME.test(input.name)) {
-    throw badRequest('invalid_token_name', `invalid token name ${JSON.stringify(input.name)}: use up to 64 letters, digits, '.', '_' and '-'`, 'for example: --name ci');
+    throw fail('invalid_token_name', `invalid token name ${JSON.stringify(input.name)}: use up to 64 letters, digits, '.', '_' and '-'`, 'for example: --name ci');
   }
   const user = await requireUser(input.user ?? principal.user, deps);
   const scopes = parseScopes(input.scope);
   if (!sameScopes(intersectScopes(scopes, roleScopes(user.role, user.apps as AppName[])), scopes)) {
-    throw badRequest('scope_exceeds_role', `user "${user.name}" (${user.role}${user.apps.length ? ` on ${user.apps.join(',')}` : ''}) cannot hold a token with scope ${scopes.map(formatScope).join(' ')}`);
+    throw fail('scope_exceeds_role', `user "${user.name}" (${user.role}${user.apps.length ? ` on ${user.apps.join(',')}` : ''}) cannot hold a token with scope ${scopes.map(formatScope).join(' ')}`);
   }
   const active = (await listTokens(deps.redis)).filter((t) => tokenView(t).status === 'active');
-  if (active.some((t) => t.name === input.name)) throw conflict('token_exists', `an active token is already named "${input.name}"`, `revoke it first with berth tokens:revoke ${input.name}, or pick another name`);
+  if (active.some((t) => t.name === input.name)) throw fail('token_exists', `an active token is already named "${input.name}"`, `revoke it first with berth tokens:revoke ${input.name}, or pick another name`);
   const secret = `berth_${randomBytes(24).toString('base64url')}`;
   const now = Date.now();
   const record: TokenRecord = {
@@ -61,7 +61,7 @@ export async function tokensRevoke(input: { token: unknown }, deps: AuthDeps): P
   const ref = typeof input.token === 'string' ? input.token : '';
   const byId = ref ? await getToken(deps.redis, ref) : undefined;
   const found = byId ?? (await listTokens(deps.redis)).find((t) => t.name === ref && !t.revokedAt);
-  if (!found) throw notFound('token_not_found', `no token with id or name ${JSON.stringify(ref)}`, 'see berth tokens');
+  if (!found) throw fail('token_not_found', `no token with id or name ${JSON.stringify(ref)}`, 'see berth tokens');
   if (!found.revokedAt) {
     found.revokedAt = Date.now();
     await putToken(deps.redis, found);

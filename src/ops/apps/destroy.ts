@@ -3,7 +3,7 @@
 // Its storage volumes (its data) stay unless purgeStorage, and the answer names them.
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { badRequest } from '../../shared/errors.js';
+import { fail } from '../../shared/errors.js';
 import { deleteAppState } from '../../store/apps.js';
 import { syncCronSchedules } from '../../queue/cron-queue.js';
 import { removeAllDomains } from '../../store/domains.js';
@@ -19,7 +19,7 @@ export async function appsDestroy(
 ): Promise<{ destroyed: string; keptVolumes: string[]; purgedStorage: boolean }> {
   const app = await requireApp(input.app, deps);
   if (input.confirm !== app.name) {
-    throw badRequest('confirmation_required', `destroying ${app.name} needs confirmation`, `run: berth apps:destroy ${app.name} --confirm ${app.name}`);
+    throw fail('confirmation_required', `destroying ${app.name} needs confirmation`, `run: berth apps:destroy ${app.name} --confirm ${app.name}`);
   }
   const lease = await waitForAppLease(deps.redis, app.name, 60_000);
   let keptVolumes: string[];

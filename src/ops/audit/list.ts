@@ -2,7 +2,7 @@
 // some apps sees only their events.
 import { readableApps, type Principal } from '../../shared/access.js';
 import { parseAppName } from '../../shared/app-name.js';
-import { badRequest } from '../../shared/errors.js';
+import { fail } from '../../shared/errors.js';
 import { followEvents, readEvents, type AuditEvent } from '../../store/events.js';
 import type { AuthDeps } from '../auth/check-token.js';
 
@@ -17,7 +17,7 @@ function filterFor(input: EventsInput, principal: Principal): (e: AuditEvent) =>
 function count(raw: unknown): number {
   if (raw === undefined || raw === '') return 100;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw badRequest('invalid_count', 'n must be a whole number from 1 to 10000');
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw fail('invalid_count', 'n must be a whole number from 1 to 10000');
   return n;
 }
 

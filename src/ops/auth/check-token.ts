@@ -23,7 +23,7 @@ const LIMIT = 'auth-fail';
 
 function tooMany(source: string, windowMs: number): BerthError {
   const wait = Math.ceil(windowLeftMs(windowMs) / 1000);
-  return new BerthError('too_many_attempts', 429, `too many failed sign-ins from ${source}`, { hint: `wait ${wait}s and check your token or key` });
+  return new BerthError('too_many_attempts', `too many failed sign-ins from ${source}`, { hint: `wait ${wait}s and check your token or key` });
 }
 
 /** 429 while `source` is over its failed-attempt budget; checked before any credential. */

@@ -22,7 +22,7 @@ export async function authSignIn(input: { token: unknown; source: string }, deps
   const { count, lastAt } = await getSignInFailures(deps.redis, input.source);
   const waitMs = lastAt + signInWaitMs(count, deps.config.dashboard.signInFreeFailures) - Date.now();
   if (waitMs > 0) {
-    throw new BerthError('too_many_failures', 429, `too many failed sign-ins from your address: try again in ${Math.ceil(waitMs / 1000)} s`,
+    throw new BerthError('too_many_failures', `too many failed sign-ins from your address: try again in ${Math.ceil(waitMs / 1000)} s`,
       { hint: 'the admin token is in $BERTH_DATA_DIR/admin-token on the server (or BERTH_ADMIN_TOKEN)' });
   }
   const token = typeof input.token === 'string' ? input.token.trim() : '';
@@ -34,7 +34,7 @@ export async function authSignIn(input: { token: unknown; source: string }, deps
     // The per-address lockout (429) speaks for itself; any other failure is a wrong token.
     if (err instanceof BerthError && err.status === 429) throw err;
     await addSignInFailure(deps.redis, input.source, FAILURE_WINDOW_MS);
-    throw new BerthError('invalid_token', 401, token ? 'that token is not valid' : 'enter an API token',
+    throw new BerthError('invalid_token', token ? 'that token is not valid' : 'enter an API token',
       { hint: 'use the admin token from $BERTH_DATA_DIR/admin-token on the server (or BERTH_ADMIN_TOKEN), or one made with berth tokens:create' });
   }
   await clearSignInFailures(deps.redis, input.source);
@@ -46,7 +46,7 @@ export async function authSignIn(input: { token: unknown; source: string }, deps
 export async function authSession(id: string | undefined, deps: AuthDeps): Promise<Session> {
   const session = id ? await getSession(deps.redis, id) : undefined;
   if (!session) {
-    throw new BerthError('session_expired', 401, id ? 'your session has expired: sign in again' : 'sign in first', { hint: 'sign in at / with an API token' });
+    throw new BerthError('session_expired', id ? 'your session has expired: sign in again' : 'sign in first', { hint: 'sign in at / with an API token' });
   }
   return session;
 }
@@ -58,7 +58,7 @@ export async function authSessionPrincipal(id: string | undefined, deps: AuthDep
     return { session, principal: await authCheckTokenHash(session.tokenHash, deps, { source, via: 'dashboard' }) };
   } catch (err) {
     if (id) await deleteSession(deps.redis, id);
-    throw new BerthError('session_revoked', 401, 'the token this session signed in with is no longer valid: sign in again',
+    throw new BerthError('session_revoked', 'the token this session signed in with is no longer valid: sign in again',
       { hint: (err as BerthError).message, expose: true });
   }
 }

@@ -1,6 +1,6 @@
 // builds and builds:output — kept build records and their logs, replayable
 // after the fact and followable while a build runs.
-import { notFound } from '../../shared/errors.js';
+import { fail } from '../../shared/errors.js';
 import { followLog, getBuild, listBuilds, type LogEvent } from '../../store/builds.js';
 import type { Build } from '../../shared/types.js';
 import { requireApp } from '../app-lookup.js';
@@ -16,7 +16,7 @@ export async function buildsFind(input: { app: unknown; id: unknown }, deps: Ops
   const app = await requireApp(input.app, deps);
   const id = String(input.id ?? 'latest');
   const build = id === 'latest' ? (await listBuilds(deps.redis, app.name))[0] : await getBuild(deps.redis, id);
-  if (!build || build.app !== app.name) throw notFound('build_not_found', `${app.name} has no build ${id}`, 'see `berth builds <app>`');
+  if (!build || build.app !== app.name) throw fail('build_not_found', `${app.name} has no build ${id}`, 'see `berth builds <app>`');
   return build;
 }
 

@@ -17,7 +17,7 @@ export async function certsAuto(input: { app: unknown; waitMs?: number }, deps: 
   while (Date.now() < deadline && (await getAcmeStatus(deps.redis, app.name))?.state === 'pending') await sleep(250);
   const report = await certsList({ app: app.name }, deps);
   if (report.acme?.state === 'failed') {
-    throw new BerthError('acme_failed', 502, `the ACME order for ${app.name} failed: ${report.acme.error ?? 'unknown error'}`, {
+    throw new BerthError('acme_failed', `the ACME order for ${app.name} failed: ${report.acme.error ?? 'unknown error'}`, {
       hint: 'the CA must reach this server on port 80 under every name of the app; renewals are retried twice a day',
     });
   }

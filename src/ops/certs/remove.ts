@@ -1,6 +1,6 @@
 // certs:remove — drops one certificate; its names fall back to another
 // certificate that covers them, or to the self-signed one.
-import { notFound } from '../../shared/errors.js';
+import { fail } from '../../shared/errors.js';
 import { appCerts, deleteCert } from '../../store/certs.js';
 import { requireApp } from '../app-lookup.js';
 import type { OpsDeps } from '../deps.js';
@@ -9,7 +9,7 @@ export async function certsRemove(input: { app: unknown; id: unknown }, deps: Op
   const app = await requireApp(input.app, deps);
   const id = String(input.id ?? '');
   if (!(await appCerts(deps.redis, app.name)).some((c) => c.id === id)) {
-    throw notFound('certificate_not_found', `${app.name} has no certificate ${id}`, `see berth certs ${app.name}`);
+    throw fail('certificate_not_found', `${app.name} has no certificate ${id}`, `see berth certs ${app.name}`);
   }
   await deleteCert(deps.redis, id);
   return { removed: id };

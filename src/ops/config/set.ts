@@ -1,6 +1,6 @@
 // config:set and config:unset — each change is a new release, deployed with
 // zero downtime unless restart is false (then it waits for the next restart).
-import { badRequest } from '../../shared/errors.js';
+import { fail } from '../../shared/errors.js';
 import { getConfigVars, replaceConfigVars, setConfigVars, unsetConfigVars } from '../../store/apps.js';
 import { requireApp, requireCurrentRelease } from '../app-lookup.js';
 import type { OpsDeps } from '../deps.js';
@@ -35,7 +35,7 @@ export async function configSet(input: { app: unknown; vars: unknown; restart?: 
 
 export async function configUnset(input: { app: unknown; keys: unknown; restart?: unknown }, deps: OpsDeps) {
   const app = await requireApp(input.app, deps);
-  if (!Array.isArray(input.keys) || input.keys.length === 0) throw badRequest('invalid_config', 'name at least one config var to unset');
+  if (!Array.isArray(input.keys) || input.keys.length === 0) throw fail('invalid_config', 'name at least one config var to unset');
   const keys = [...new Set(input.keys.map(validateKey))];
   const previous = await getConfigVars(deps.redis, app.name);
   await unsetConfigVars(deps.redis, app.name, keys);

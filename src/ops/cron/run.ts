@@ -2,7 +2,7 @@
 // (same container, log, history and no-overlap lock), with its output
 // streamed back. Split in two so an adapter refuses bad input before it
 // opens a stream.
-import { BerthError, notFound } from '../../shared/errors.js';
+import { BerthError, fail } from '../../shared/errors.js';
 import type { CronJob, Release } from '../../shared/types.js';
 import { cronJobRunning } from '../../store/cron-history.js';
 import { requireApp, requireCurrentRelease } from '../app-lookup.js';
@@ -18,11 +18,11 @@ export async function cronRunPrepare(input: { app: unknown; id: unknown }, deps:
   const job = jobs.find((j) => j.id === input.id);
   if (!job) {
     const known = jobs.length ? `its jobs are: ${jobs.map((j) => j.id).join(', ')}` : 'it has no jobs (app.json has no cron)';
-    throw notFound('cron_job_not_found', `${app.name} v${release.version} has no scheduled job "${String(input.id).slice(0, 40)}"; ${known}`, 'see `berth cron:list ' + app.name + '`');
+    throw fail('cron_job_not_found', `${app.name} v${release.version} has no scheduled job "${String(input.id).slice(0, 40)}"; ${known}`, 'see `berth cron:list ' + app.name + '`');
   }
   const running = await cronJobRunning(deps.redis, app.name, job.id);
   if (running) {
-    throw new BerthError('cron_job_running', 409, `${job.id} is already running (since ${new Date(running.startedAt).toISOString()})`,
+    throw new BerthError('cron_job_running', `${job.id} is already running (since ${new Date(running.startedAt).toISOString()})`,
       { hint: 'runs of one job never overlap; wait for it to end (see `berth cron:list`)' });
   }
   return { release, job };

@@ -3,10 +3,11 @@
 // the pusher sees as `remote:` lines.
 import { rename } from 'node:fs/promises';
 import { parseAppName } from '../../shared/app-name.js';
-import { badRequest, notFound } from '../../shared/errors.js';
+import { fail } from '../../shared/errors.js';
 import { detail, failure, step } from '../../shared/push-output.js';
 import { getApp } from '../../store/apps.js';
 import { appsCreate } from '../apps/create.js';
+import { appNotFound } from '../app-lookup.js';
 import { appendLog, createBuild, endLog, followLog, getBuild, newBuildId, updateBuild, type LogEvent } from '../../store/builds.js';
 import { latestBuildId } from '../../queue/build-queue.js';
 import type { BuildStatus } from '../../shared/types.js';
@@ -26,10 +27,10 @@ export interface ReceiveInput {
 
 export async function deployReceive(input: ReceiveInput, deps: OpsDeps): Promise<{ buildId: string }> {
   const app = parseAppName(input.app);
-  if (typeof input.rev !== 'string' || !/^[0-9a-f]{40}$/.test(input.rev)) throw badRequest('invalid_rev', 'rev must be a 40-hex commit id');
+  if (typeof input.rev !== 'string' || !/^[0-9a-f]{40}$/.test(input.rev)) throw fail('invalid_rev', 'rev must be a 40-hex commit id');
   const ref = typeof input.ref === 'string' ? input.ref : 'refs/heads/main';
   if (input.create === true) await appsCreate({ name: app, ifMissing: true }, deps);
-  if (!(await getApp(deps.redis, app))) throw notFound('app_not_found', `app "${app}" does not exist`, 'create it with a first push or apps:create');
+  if (!(await getApp(deps.redis, app))) throw appNotFound(app);
   const id = newBuildId();
   await rename(input.tarPath, buildTarPath(deps.config, id));
   // Before the build exists, so a worker never sees a build without its tree.

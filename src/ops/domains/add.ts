@@ -1,6 +1,6 @@
 // domains:add — routes a hostname (or a `*.` wildcard) to the app at once,
 // on every router. A name another app holds is a 409.
-import { conflict } from '../../shared/errors.js';
+import { fail } from '../../shared/errors.js';
 import { addDomain, listDomains } from '../../store/domains.js';
 import { requireApp } from '../app-lookup.js';
 import type { OpsDeps } from '../deps.js';
@@ -10,6 +10,6 @@ export async function domainsAdd(input: { app: unknown; hostname: unknown }, dep
   const app = await requireApp(input.app, deps);
   const hostname = parseHostname(input.hostname, deps.config.domain);
   const owner = await addDomain(deps.redis, app.name, hostname);
-  if (owner !== app.name) throw conflict('domain_taken', `${hostname} is already a domain of another app`, 'remove it there first with domains:remove');
+  if (owner !== app.name) throw fail('domain_taken', `${hostname} is already a domain of another app`, 'remove it there first with domains:remove');
   return { domains: await listDomains(deps.redis, app.name) };
 }

@@ -1,7 +1,7 @@
 // A custom domain as the user typed it -> a normalised hostname, or a 400.
 // Exact names and one leading `*.` wildcard; names under the Berth domain are
 // refused, since `<app>.<domain>` already belongs to each app.
-import { badRequest } from '../../shared/errors.js';
+import { fail } from '../../shared/errors.js';
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
@@ -11,11 +11,11 @@ export function parseHostname(raw: unknown, berthDomain: string): string {
   const wildcard = labels[0] === '*';
   const named = wildcard ? labels.slice(1) : labels;
   if (!host || host.length > 253 || named.length < 2 || !named.every((l) => LABEL.test(l)) || /^[0-9.]+$/.test(host)) {
-    throw badRequest('invalid_hostname', `"${String(raw)}" is not a valid hostname`, 'use a name like www.example.com or *.example.com');
+    throw fail('invalid_hostname', `"${String(raw)}" is not a valid hostname`, 'use a name like www.example.com or *.example.com');
   }
   const domain = berthDomain.toLowerCase();
   if (host === domain || host.endsWith(`.${domain}`)) {
-    throw badRequest('reserved_hostname', `${host} is under the Berth domain ${domain}`, `every app already answers at <app>.${domain}`);
+    throw fail('reserved_hostname', `${host} is under the Berth domain ${domain}`, `every app already answers at <app>.${domain}`);
   }
   return host;
 }

@@ -1,6 +1,6 @@
 // logs — the app's runtime output, every process interleaved, kept across
 // deploys up to a bounded size; `tail` follows new lines as they come.
-import { badRequest } from '../../shared/errors.js';
+import { fail } from '../../shared/errors.js';
 import { followAppLog, followAppLogEntries, readAppLog, readAppLogEntries, type AppLogEntry, type AppLogLine } from '../../store/app-logs.js';
 import { requireApp } from '../app-lookup.js';
 import { joinSharedTail, type Deliver } from './shared-tail.js';
@@ -12,20 +12,20 @@ const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 /** A stream entry id a client sent back (SSE Last-Event-ID), or a 400. */
 export function parseStreamId(raw: unknown): string | undefined {
   if (raw === undefined || raw === null || raw === '') return undefined;
-  if (typeof raw !== 'string' || !STREAM_ID.test(raw)) throw badRequest('invalid_event_id', `invalid Last-Event-ID ${JSON.stringify(raw)}`, 'reopen the stream without it');
+  if (typeof raw !== 'string' || !STREAM_ID.test(raw)) throw fail('invalid_event_id', `invalid Last-Event-ID ${JSON.stringify(raw)}`, 'reopen the stream without it');
   return raw;
 }
 
 function parseN(raw: unknown): number {
   if (raw === undefined || raw === '') return 100;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_LOG_LINES) throw badRequest('invalid_lines', `-n must be a whole number from 1 to ${MAX_LOG_LINES}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_LOG_LINES) throw fail('invalid_lines', `-n must be a whole number from 1 to ${MAX_LOG_LINES}`);
   return n;
 }
 
 function parseType(raw: unknown): string | undefined {
   if (raw === undefined || raw === '') return undefined;
-  if (typeof raw !== 'string' || !/^[A-Za-z0-9_-]+(\.\d+)?$/.test(raw)) throw badRequest('invalid_process_type', `invalid process type ${JSON.stringify(raw)}`);
+  if (typeof raw !== 'string' || !/^[A-Za-z0-9_-]+(\.\d+)?$/.test(raw)) throw fail('invalid_process_type', `invalid process type ${JSON.stringify(raw)}`);
   return raw;
 }
 

@@ -1,7 +1,7 @@
 // metrics:series — an app's router traffic per minute over the last hour:
 // requests by status class and p50/p95 latency, estimated from each minute's
 // histogram as Prometheus' histogram_quantile does (linear within a bucket).
-import { badRequest } from '../../shared/errors.js';
+import { fail } from '../../shared/errors.js';
 import { LATENCY_BUCKETS, readTrafficSeries } from '../../store/routes.js';
 import { requireApp } from '../app-lookup.js';
 import type { OpsDeps } from '../deps.js';
@@ -38,7 +38,7 @@ export function quantileMs(buckets: readonly number[], q: number): number | null
 export async function metricsSeries(input: { app: unknown; minutes?: unknown }, deps: OpsDeps): Promise<MinutePoint[]> {
   const app = await requireApp(input.app, deps);
   const minutes = input.minutes === undefined || input.minutes === '' ? 60 : Number(input.minutes);
-  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 120) throw badRequest('invalid_minutes', 'minutes must be a whole number from 1 to 120');
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 120) throw fail('invalid_minutes', 'minutes must be a whole number from 1 to 120');
   const series = await readTrafficSeries(deps.redis, app.name, minutes);
   return series.map((m) => ({ at: m.at, statuses: m.statuses, count: m.count, p50Ms: quantileMs(m.buckets, 0.5), p95Ms: quantileMs(m.buckets, 0.95) }));
 }

@@ -1,6 +1,6 @@
 // ps:restart, ps:stop, ps:start. A restart replaces processes the way a
 // deploy does (new ones checked first), so web traffic never drops.
-import { badRequest } from '../../shared/errors.js';
+import { fail } from '../../shared/errors.js';
 import { getFormation, getResources, setStopped } from '../../store/apps.js';
 import { effectiveFormation } from '../../runtime/scheduler.js';
 import { waitForAppLease } from '../../pipeline/app-lease.js';
@@ -14,7 +14,7 @@ export async function psRestart(input: { app: unknown; type?: unknown }, deps: O
   const app = await requireApp(input.app, deps);
   const release = await requireCurrentRelease(app, deps);
   const type = input.type === undefined || input.type === null || input.type === '' ? undefined : String(input.type);
-  if (type && !Object.hasOwn(release.processTypes, type)) throw badRequest('unknown_process_type', `there is no process type "${type}"`);
+  if (type && !Object.hasOwn(release.processTypes, type)) throw fail('unknown_process_type', `there is no process type "${type}"`);
   const lease = await waitForAppLease(deps.redis, app.name, 60_000);
   const log = collectingLog();
   try {

@@ -1,6 +1,6 @@
 // rollback — a new release from vN's image and config (default: the release
 // before the current one), as Heroku does; history is never rewritten.
-import { BerthError, badRequest, notFound } from '../../shared/errors.js';
+import { BerthError, fail } from '../../shared/errors.js';
 import { getRelease, listReleases, replaceConfigVars } from '../../store/apps.js';
 import { inspectImage } from '../../docker/containers.js';
 import { requireApp, requireCurrentRelease } from '../app-lookup.js';
@@ -10,7 +10,7 @@ import { redeploy } from './redeploy.js';
 function parseVersion(raw: unknown): number | undefined {
   if (raw === undefined || raw === null || raw === '') return undefined;
   const n = typeof raw === 'number' ? raw : Number(String(raw).replace(/^v/, ''));
-  if (!Number.isInteger(n) || n < 1) throw badRequest('invalid_version', `invalid release ${JSON.stringify(raw)}: use v3 or 3`);
+  if (!Number.isInteger(n) || n < 1) throw fail('invalid_version', `invalid release ${JSON.stringify(raw)}: use v3 or 3`);
   return n;
 }
 
@@ -20,13 +20,13 @@ export async function releasesRollback(input: { app: unknown; version?: unknown 
   let version = parseVersion(input.version);
   if (version === undefined) {
     const previous = (await listReleases(deps.redis, app.name)).find((r) => r.version < current.version && r.status === 'live');
-    if (!previous) throw new BerthError('no_previous_release', 409, `${app.name} has no earlier release to roll back to`);
+    if (!previous) throw new BerthError('no_previous_release', `${app.name} has no earlier release to roll back to`);
     version = previous.version;
   }
   const target = await getRelease(deps.redis, app.name, version);
-  if (!target) throw notFound('release_not_found', `${app.name} has no release v${version}`, 'see `berth releases`');
+  if (!target) throw fail('release_not_found', `${app.name} has no release v${version}`, 'see `berth releases`');
   if (!(await inspectImage(deps.docker, target.image))) {
-    throw new BerthError('release_image_pruned', 410, `the image of v${version} was pruned (only the last ${deps.config.runtime.imageRetention} are kept)`,
+    throw new BerthError('release_image_pruned', `the image of v${version} was pruned (only the last ${deps.config.runtime.imageRetention} are kept)`,
       { hint: 'roll back to a more recent release, or redeploy that commit with git push' });
   }
   const { version: _v, image: _i, createdAt: _c, status: _s, ...draft } = target;

@@ -1,7 +1,7 @@
 // run — a one-off process of the current release with the app's config:
 // output streamed, exit code passed through, container removed afterwards.
 // Split in two so an adapter can refuse bad input before it starts a stream.
-import { badRequest } from '../../shared/errors.js';
+import { fail } from '../../shared/errors.js';
 import type { Release } from '../../shared/types.js';
 import { requireApp, requireCurrentRelease } from '../app-lookup.js';
 import type { OpsDeps } from '../deps.js';
@@ -14,7 +14,7 @@ export function commandLine(raw: unknown): string {
     // A single argument is a shell line (`run app -- 'echo $X'`); several are argv.
     return raw.length === 1 ? (raw[0] as string) : raw.map(shellQuote).join(' ');
   }
-  throw badRequest('invalid_command', 'a command is required', 'for example: berth run my-app -- ls -la');
+  throw fail('invalid_command', 'a command is required', 'for example: berth run my-app -- ls -la');
 }
 
 export interface PreparedRun { readonly release: Release; readonly command: string; readonly detach: boolean }

@@ -5,7 +5,7 @@
 // fires it. Cron is the usual five fields, in UTC.
 import { CronExpressionParser } from 'cron-parser';
 import { createBackupQueue } from '../../queue/backup-queue.js';
-import { badRequest, notFound } from '../../shared/errors.js';
+import { fail } from '../../shared/errors.js';
 import { getSchedule, listSchedules, removeSchedule, setSchedule, type BackupSchedule } from '../../store/backups.js';
 import type { OpsDeps } from '../deps.js';
 import { requireService } from './lookup.js';
@@ -15,11 +15,11 @@ const CRON_HINT = 'five fields in UTC: minute hour day-of-month month day-of-wee
 
 export function parseCron(raw: unknown): string {
   const cron = typeof raw === 'string' ? raw.trim().replace(/\s+/g, ' ') : '';
-  if (cron.split(' ').length !== 5) throw badRequest('invalid_cron', `not a cron expression: "${String(raw ?? '')}"`, CRON_HINT);
+  if (cron.split(' ').length !== 5) throw fail('invalid_cron', `not a cron expression: "${String(raw ?? '')}"`, CRON_HINT);
   try {
     CronExpressionParser.parse(cron, { tz: 'UTC' });
   } catch (err) {
-    throw badRequest('invalid_cron', `not a cron expression: "${cron}" (${(err as Error).message})`, CRON_HINT);
+    throw fail('invalid_cron', `not a cron expression: "${cron}" (${(err as Error).message})`, CRON_HINT);
   }
   return cron;
 }
@@ -32,7 +32,7 @@ export function nextRun(cron: string, after = new Date()): string {
 export async function servicesBackupsSchedule(input: { name: unknown; cron: unknown; keep: unknown }, deps: OpsDeps): Promise<{ schedule: BackupSchedule; nextRun: string }> {
   const cron = parseCron(input.cron);
   const keep = parseKeep(input.keep);
-  if (keep === undefined) throw badRequest('keep_required', 'a schedule needs --keep N: how many good backups to keep', 'for example: --keep 7');
+  if (keep === undefined) throw fail('keep_required', 'a schedule needs --keep N: how many good backups to keep', 'for example: --keep 7');
   const ctx = await requireService(input.name, deps);
   const schedule: BackupSchedule = { service: ctx.record.name, cron, keep, createdAt: Date.now() };
   const queue = createBackupQueue(deps.redis);
@@ -48,7 +48,7 @@ export async function servicesBackupsSchedule(input: { name: unknown; cron: unkn
 export async function servicesBackupsUnschedule(input: { name: unknown }, deps: OpsDeps): Promise<{ unscheduled: string }> {
   const ctx = await requireService(input.name, deps);
   const name = ctx.record.name;
-  if (!(await getSchedule(deps.redis, name))) throw notFound('no_backup_schedule', `${name} has no backup schedule`, `set one with berth services:backups:schedule ${name} "0 3 * * *" --keep 7`);
+  if (!(await getSchedule(deps.redis, name))) throw fail('no_backup_schedule', `${name} has no backup schedule`, `set one with berth services:backups:schedule ${name} "0 3 * * *" --keep 7`);
   const queue = createBackupQueue(deps.redis);
   try {
     await queue.unschedule(name);

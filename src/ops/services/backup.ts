@@ -9,7 +9,7 @@
 // API), and throws, so a manual run exits non-zero.
 import { PassThrough } from 'node:stream';
 import { runCheckContainer } from '../../docker/check-container.js';
-import { BerthError, asBerthError, badRequest } from '../../shared/errors.js';
+import { asBerthError, BerthError, fail } from '../../shared/errors.js';
 import { lastWords } from '../../services/backup-errors.js';
 import { openBackupFiles, type BackupFiles } from '../../store/backup-files.js';
 import { addBackup, newBackupId, updateBackup, type BackupRecord, type BackupTrigger } from '../../store/backups.js';
@@ -25,7 +25,7 @@ export function parseKeep(raw: unknown): number | undefined {
   if (raw === undefined || raw === null || raw === '') return undefined;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > MAX_KEEP) {
-    throw badRequest('invalid_keep', `--keep must be a whole number from 1 to ${MAX_KEEP}, got "${String(raw)}"`, 'for example: --keep 7 keeps the seven newest good backups');
+    throw fail('invalid_keep', `--keep must be a whole number from 1 to ${MAX_KEEP}, got "${String(raw)}"`, 'for example: --keep 7 keeps the seven newest good backups');
   }
   return n;
 }
@@ -45,7 +45,7 @@ export async function servicesBackup(input: { name: unknown; keep?: unknown; tri
     const signal = AbortSignal.timeout(deps.config.backups.timeoutMs);
     const size = await dumpInto(ctx, files, started, signal);
     rec = { ...rec, size };
-    if (size === 0) throw new BerthError('backup_empty', 500, 'the dump was empty (0 bytes)', { expose: true });
+    if (size === 0) throw new BerthError('backup_empty', 'the dump was empty (0 bytes)', { expose: true });
     rec = { ...rec, check: await check(ctx, files, rec, deps, signal) };
     rec = finish(rec, 'succeeded');
   } catch (err) {
@@ -57,7 +57,7 @@ export async function servicesBackup(input: { name: unknown; keep?: unknown; tri
   // A manual run is audited by the API as services:backup (with backup_failed); a scheduled one only here.
   if (rec.trigger === 'schedule') await audit(rec, deps);
   if (rec.status === 'failed') {
-    throw new BerthError('backup_failed', 500, `backup ${rec.id} of ${rec.service} failed: ${rec.error}`, {
+    throw new BerthError('backup_failed', `backup ${rec.id} of ${rec.service} failed: ${rec.error}`, {
       expose: true, hint: `it is listed as failed in berth services:backups ${rec.service}; fix the cause and run berth services:backup ${rec.service} again`,
     });
   }
@@ -89,7 +89,7 @@ async function check(ctx: ServiceContext, files: BackupFiles, rec: BackupRecord,
   });
   const said = lastWords(res.code === 0 ? res.stdout : res.stderr || res.stdout, 1).replace(/[^\x20-\x7e]/g, '').trim();
   if (res.code !== 0) {
-    throw new BerthError('backup_check_failed', 500, `the written backup did not pass its check (exit code ${res.code}${said ? `: ${said}` : ''})`, { expose: true });
+    throw new BerthError('backup_check_failed', `the written backup did not pass its check (exit code ${res.code}${said ? `: ${said}` : ''})`, { expose: true });
   }
   return said ? `passed (${said})` : 'passed';
 }

@@ -4,7 +4,7 @@
 import { listBackups, getSchedule, type BackupRecord, type BackupSchedule } from '../../store/backups.js';
 import { parseServiceName } from '../../services/service-name.js';
 import { getServiceRecord } from '../../store/services.js';
-import { notFound } from '../../shared/errors.js';
+import { fail } from '../../shared/errors.js';
 import type { OpsDeps } from '../deps.js';
 import { nextRun } from './backup-schedule.js';
 
@@ -19,7 +19,7 @@ export async function servicesBackups(input: { name: unknown }, deps: OpsDeps): 
   const backups = await listBackups(deps.redis, name, deps.config.backups.timeoutMs);
   // Backups of a destroyed service stay listed (and restorable with --to); an unknown name is an error.
   if (backups.length === 0 && !(await getServiceRecord(deps.redis, name))) {
-    throw notFound('service_not_found', `service "${name}" does not exist`, 'see `berth services`');
+    throw fail('service_not_found', `service "${name}" does not exist`, 'see `berth services`');
   }
   const schedule = await getSchedule(deps.redis, name);
   return { service: name, backups, schedule: schedule ? { ...schedule, nextRun: nextRun(schedule.cron) } : null };

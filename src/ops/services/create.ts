@@ -3,7 +3,7 @@
 // once the service accepts connections. A create that fails removes what it
 // made, so the same command can simply be run again.
 import { randomBytes } from 'node:crypto';
-import { conflict } from '../../shared/errors.js';
+import { fail } from '../../shared/errors.js';
 import { kindOf } from '../../services/registry.js';
 import { parseServiceName } from '../../services/service-name.js';
 import { createServiceRecord, deleteServiceRecord, getServiceRecord } from '../../store/services.js';
@@ -17,7 +17,7 @@ export async function servicesCreate(input: { kind: unknown; name: unknown }, de
   const kind = kindOf(deps.config.services.images, input.kind);
   const name = parseServiceName(input.name);
   const runtime = serviceRuntimeOf(deps);
-  const taken = () => conflict('service_exists', `a service named "${name}" already exists`, `see berth services:info ${name}, or choose another name`);
+  const taken = () => fail('service_exists', `a service named "${name}" already exists`, `see berth services:info ${name}, or choose another name`);
   if (await getServiceRecord(deps.redis, name)) throw taken();
   const log: string[] = [];
   await ensureServiceImage(kind, deps, (line) => log.push(line));

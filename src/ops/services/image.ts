@@ -22,7 +22,7 @@ export async function ensureServiceImage(kind: ServiceKind, deps: OpsDeps, progr
   }
   await turn;
   if (!(await inspectImage(deps.docker, kind.image))) {
-    throw new BerthError('service_image_missing', 500, `${kind.image} is still missing after its build`, { expose: true, hint: `run ${deps.config.services.buildScript} ${kind.kind} by hand to see why` });
+    throw new BerthError('service_image_missing', `${kind.image} is still missing after its build`, { expose: true, hint: `run ${deps.config.services.buildScript} ${kind.kind} by hand to see why` });
   }
 }
 
@@ -35,11 +35,11 @@ function buildImage(kind: ServiceKind, deps: OpsDeps, progress: (line: string) =
     const take = (line: string) => { progress(line); tail.push(line); if (tail.length > 20) tail.shift(); };
     createInterface({ input: child.stdout }).on('line', take);
     createInterface({ input: child.stderr }).on('line', take);
-    child.on('error', (err) => reject(new BerthError('service_image_build_failed', 500, `could not run ${buildScript}: ${err.message}`, { expose: true })));
+    child.on('error', (err) => reject(new BerthError('service_image_build_failed', `could not run ${buildScript}: ${err.message}`, { expose: true })));
     child.on('close', (code, signal) => {
       if (code === 0) return resolve();
       const why = signal ? `was stopped after ${Math.round(buildTimeoutMs / 1000)} s` : `exited with ${code}`;
-      reject(new BerthError('service_image_build_failed', 500, `building ${kind.image} ${why}:\n${tail.join('\n')}`,
+      reject(new BerthError('service_image_build_failed', `building ${kind.image} ${why}:\n${tail.join('\n')}`,
         { expose: true, hint: `run ${buildScript} ${kind.kind} on the Berth host; raise BERTH_SERVICE_BUILD_TIMEOUT_SEC on a slow mirror` }));
     });
   });

@@ -3,7 +3,7 @@
 // REDIS_URL for the first of a kind, <NAME>_URL after, link-env.ts) in a new
 // release; unlink drops the var in a new release, then takes the service off
 // the app's network. An app being destroyed drops its links without a release.
-import { conflict, notFound } from '../../shared/errors.js';
+import { fail } from '../../shared/errors.js';
 import { envVarForLink, promotePlan } from '../../services/link-env.js';
 import { getConfigVars } from '../../store/apps.js';
 import { getServiceLinks, listServiceNames, removeServiceLink, setServiceLink } from '../../store/services.js';
@@ -20,12 +20,12 @@ export async function servicesLink(input: { name: unknown; app: unknown }, deps:
   const app = await requireApp(input.app, deps);
   const name = ctx.record.name;
   const existing = (await getServiceLinks(deps.redis, name))[app.name];
-  if (existing) throw conflict('already_linked', `${name} is already linked to ${app.name} as ${existing}`, `to link it again, first run: berth services:unlink ${name} ${app.name}`);
+  if (existing) throw fail('already_linked', `${name} is already linked to ${app.name} as ${existing}`, `to link it again, first run: berth services:unlink ${name} ${app.name}`);
   const config = await getConfigVars(deps.redis, app.name);
   const links = await linksOfApp(app.name, deps);
   const envVar = envVarForLink(ctx.kind.envVar, name, links, config);
   if (envVar in config) {
-    throw conflict('config_var_taken', `${app.name} already has a config var ${envVar}, which the link would replace`,
+    throw fail('config_var_taken', `${app.name} already has a config var ${envVar}, which the link would replace`,
       `unset it first (berth config:unset ${app.name} ${envVar}), or name the service differently`);
   }
   const host = await ctx.runtime.link(name, app.name);
@@ -47,7 +47,7 @@ export async function servicesUnlink(input: { name: unknown; app: unknown }, dep
   const app = await requireApp(input.app, deps);
   const name = ctx.record.name;
   const envVar = (await getServiceLinks(deps.redis, name))[app.name];
-  if (!envVar) throw notFound('not_linked', `${name} is not linked to ${app.name}`, `see berth services:info ${name}`);
+  if (!envVar) throw fail('not_linked', `${name} is not linked to ${app.name}`, `see berth services:info ${name}`);
   const out = await applyVars(app, { set: {}, unset: [envVar], description: `Detach ${name} (${envVar})` }, deps);
   await removeServiceLink(deps.redis, name, app.name);
   await ctx.runtime.unlink(name, app.name);
@@ -61,7 +61,7 @@ export async function servicesPromote(input: { name: unknown; app: unknown }, de
   const name = ctx.record.name;
   const links = await linksOfApp(app.name, deps);
   const mine = links.find((l) => l.service === name);
-  if (!mine) throw notFound('not_linked', `${name} is not linked to ${app.name}`, `link it first: berth services:link ${name} ${app.name}`);
+  if (!mine) throw fail('not_linked', `${name} is not linked to ${app.name}`, `link it first: berth services:link ${name} ${app.name}`);
   const plan = promotePlan(ctx.kind.envVar, name, links);
   if (plan.moves.length === 0) return { service: name, app: app.name, envVar: mine.envVar, log: [`${name} already is ${mine.envVar} of ${app.name}`] };
   const set: Record<string, string> = {};

@@ -1,7 +1,7 @@
 // Shared first steps of every services:* operation: the scheduler's service
 // runtime (deny where there is none), a valid name of an existing service,
 // its kind, and the container spec built from the kind and its secrets.
-import { BerthError, notFound } from '../../shared/errors.js';
+import { BerthError, fail } from '../../shared/errors.js';
 import { kindOf } from '../../services/registry.js';
 import type { ServiceKind, ServiceSecrets } from '../../services/service-kind.js';
 import { parseServiceName } from '../../services/service-name.js';
@@ -21,7 +21,7 @@ export interface ServiceContext {
 export function serviceRuntimeOf(deps: OpsDeps): ServiceRuntime {
   const rt = deps.scheduler.services;
   if (!rt) {
-    throw new BerthError('services_unsupported', 501, `backing services are not available on the ${deps.config.scheduler} scheduler yet`,
+    throw new BerthError('services_unsupported', `backing services are not available on the ${deps.config.scheduler} scheduler yet`,
       { hint: 'run them on a server with BERTH_SCHEDULER=local' });
   }
   return rt;
@@ -36,7 +36,7 @@ export async function requireService(raw: unknown, deps: OpsDeps): Promise<Servi
   const name = parseServiceName(raw);
   const runtime = serviceRuntimeOf(deps);
   const record = await getServiceRecord(deps.redis, name);
-  if (!record) throw notFound('service_not_found', `service "${name}" does not exist`, 'see `berth services`, or create it with services:create <kind> <name>');
+  if (!record) throw fail('service_not_found', `service "${name}" does not exist`, 'see `berth services`, or create it with services:create <kind> <name>');
   const kind = kindOf(deps.config.services.images, record.kind);
   const secrets = { password: record.password };
   return { record, kind, secrets, spec: specOf(name, kind, secrets), runtime };

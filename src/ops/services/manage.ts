@@ -1,7 +1,7 @@
 // services:logs, services:restart, services:destroy. Destroy asks for the
 // name twice and is refused while any app is linked, naming them, so a
 // database in use cannot be removed by mistake.
-import { badRequest, conflict } from '../../shared/errors.js';
+import { fail } from '../../shared/errors.js';
 import { deleteServiceRecord, getServiceLinks } from '../../store/services.js';
 import type { OpsDeps } from '../deps.js';
 import { requireService } from './lookup.js';
@@ -12,7 +12,7 @@ export const MAX_LOG_LINES = 10_000;
 export async function servicesLogs(input: { name: unknown; lines?: unknown }, deps: OpsDeps): Promise<{ lines: string[] }> {
   const ctx = await requireService(input.name, deps);
   const n = input.lines === undefined ? 100 : Number(input.lines);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_LOG_LINES) throw badRequest('invalid_lines', `lines must be a whole number from 1 to ${MAX_LOG_LINES}`, 'for example: --num 200');
+  if (!Number.isInteger(n) || n < 1 || n > MAX_LOG_LINES) throw fail('invalid_lines', `lines must be a whole number from 1 to ${MAX_LOG_LINES}`, 'for example: --num 200');
   return { lines: await ctx.runtime.logs(ctx.record.name, n) };
 }
 
@@ -29,11 +29,11 @@ export async function servicesDestroy(input: { name: unknown; confirm: unknown }
   const ctx = await requireService(input.name, deps);
   const name = ctx.record.name;
   if (input.confirm !== name) {
-    throw badRequest('confirmation_required', `destroying ${name} deletes its data and needs confirmation`, `run: berth services:destroy ${name} --confirm ${name}`);
+    throw fail('confirmation_required', `destroying ${name} deletes its data and needs confirmation`, `run: berth services:destroy ${name} --confirm ${name}`);
   }
   const apps = Object.keys(await getServiceLinks(deps.redis, name)).sort();
   if (apps.length > 0) {
-    throw conflict('service_linked', `${name} is linked to ${apps.join(', ')}; unlink it first`,
+    throw fail('service_linked', `${name} is linked to ${apps.join(', ')}; unlink it first`,
       apps.map((a) => `berth services:unlink ${name} ${a}`).join('; '));
   }
   await ctx.runtime.remove(name);

@@ -18,7 +18,7 @@ export async function waitReady(ctx: Ready, deps: OpsDeps): Promise<void> {
     const st = await runtime.state(spec.name);
     if (st.state === 'exited' || st.state === 'dead' || st.state === 'missing') {
       const lines = (await runtime.logs(spec.name, 10)).join('\n');
-      throw new BerthError('service_failed', 500, `the ${spec.kind} service ${spec.name} stopped while starting (${st.state}):\n${lines}`,
+      throw new BerthError('service_failed', `the ${spec.kind} service ${spec.name} stopped while starting (${st.state}):\n${lines}`,
         { expose: true, hint: `see berth services:logs ${spec.name}` });
     }
     if (st.state === 'running') {
@@ -28,8 +28,7 @@ export async function waitReady(ctx: Ready, deps: OpsDeps): Promise<void> {
     }
     await sleep(500);
   }
-  throw new BerthError('service_not_ready', 504,
-    `the ${spec.kind} service ${spec.name} did not accept connections within ${Math.round(deps.config.services.readyTimeoutMs / 1000)} s${last ? ` (${last.slice(0, 200)})` : ''}`,
+  throw new BerthError('service_not_ready', `the ${spec.kind} service ${spec.name} did not accept connections within ${Math.round(deps.config.services.readyTimeoutMs / 1000)} s${last ? ` (${last.slice(0, 200)})` : ''}`,
     { hint: `see berth services:logs ${spec.name}; on a busy host raise BERTH_SERVICE_READY_TIMEOUT_SEC` });
 }
 

@@ -3,7 +3,7 @@
 import { listStorageVolumes } from '../../docker/storage.js';
 import { storageVolumeName, type StorageMount } from '../../shared/storage-mount.js';
 import { getDeployStrategy, listMounts, setDeployStrategy, type DeployStrategy } from '../../store/storage.js';
-import { badRequest } from '../../shared/errors.js';
+import { fail } from '../../shared/errors.js';
 import { requireApp } from '../app-lookup.js';
 import type { OpsDeps } from '../deps.js';
 
@@ -28,7 +28,7 @@ export async function storageList(input: { app: unknown }, deps: OpsDeps) {
 export async function storageStrategy(input: { app: unknown; strategy: unknown }, deps: OpsDeps): Promise<{ deployStrategy: DeployStrategy }> {
   const app = await requireApp(input.app, deps);
   if (input.strategy !== 'start-first' && input.strategy !== 'stop-first') {
-    throw badRequest('invalid_strategy', `"${String(input.strategy)}" is not a deploy strategy`,
+    throw fail('invalid_strategy', `"${String(input.strategy)}" is not a deploy strategy`,
       'use start-first (new processes start before old ones stop: zero downtime) or stop-first (old ones stop first: downtime)');
   }
   await setDeployStrategy(deps.redis, app.name, input.strategy);

@@ -3,7 +3,7 @@
 // storage root, a volume is made now (so a problem shows here, not at the
 // next deploy), then, as a config change does, a new release deploys it.
 // If that deploy fails the mount list goes back to what it was.
-import { notFound } from '../../shared/errors.js';
+import { fail } from '../../shared/errors.js';
 import { checkProcesses, describeMount, mountKey, parseMountSpec, type StorageMount } from '../../shared/storage-mount.js';
 import type { AppRecord } from '../../shared/types.js';
 import { ensureStorageVolume, resolveStorageDir } from '../../docker/storage.js';
@@ -55,7 +55,7 @@ export async function storageUnmount(input: { app: unknown; mount: unknown }, de
   const removed = await deleteMount(deps.redis, app.name, key);
   if (!removed) {
     const known = (await listMounts(deps.redis, app.name)).map(mountKey);
-    throw notFound('mount_not_found', `${app.name} has no mount ${key}`,
+    throw fail('mount_not_found', `${app.name} has no mount ${key}`,
       known.length ? `its mounts: ${known.join(', ')}` : `${app.name} has no mounts; see berth storage:list ${app.name}`);
   }
   const undo = () => restoreMount(deps.redis, app.name, key, removed);

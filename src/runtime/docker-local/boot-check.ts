@@ -5,7 +5,7 @@
 // says why, from the container's State (exit code, OOM) or its sockets.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inspectContainer, tailLogs, type ContainerView } from '../../docker/containers.js';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError, type ErrorCode } from '../../shared/errors.js';
 import type { Release } from '../../shared/types.js';
 import { exitHint, exitReason, hasExitStatus, settledExit, timesText } from './exit-reason.js';
 import { watchExits, type ExitWatch } from './exit-watch.js';
@@ -18,8 +18,8 @@ const crashed = (v: ContainerView | undefined) => !v || v.state === 'exited' || 
 
 export type BootError = BerthError & { logLines?: string[] };
 
-async function fail(deps: LocalDeps, proc: Proc, code: string, why: string, hint: string): Promise<never> {
-  const err: BootError = new BerthError(code, 422, why, { hint });
+async function fail(deps: LocalDeps, proc: Proc, code: ErrorCode, why: string, hint: string): Promise<never> {
+  const err: BootError = new BerthError(code, why, { hint });
   err.logLines = await tailLogs(deps.docker, proc.id, 20);
   throw err;
 }

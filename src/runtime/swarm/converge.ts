@@ -34,7 +34,7 @@ async function serviceLogs(deps: SwarmDeps, id: string, release: string): Promis
 }
 
 async function bootFailed(deps: SwarmDeps, id: string, release: string, why: string): Promise<never> {
-  const err: BootError = new BerthError('boot_failed', 422, why, {
+  const err: BootError = new BerthError('boot_failed', why, {
     hint: 'make the web process listen on $PORT and pass its health checks; its last output is above',
   });
   err.logLines = await serviceLogs(deps, id, release);

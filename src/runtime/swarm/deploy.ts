@@ -58,7 +58,7 @@ async function checkWeb(deps: SwarmDeps, release: Release, serviceId: string): P
     const host = nodes.get(t.nodeId);
     if (!host) continue;
     const why = await runHealthChecks(host, t.publishedPort!, `${release.app}.${deps.config.domain}`, checks, async () => true);
-    if (why) throw new BerthError('boot_failed', 422, `web.${t.slot} failed its health check: ${why} (on ${host}:${t.publishedPort})`);
+    if (why) throw new BerthError('boot_failed', `web.${t.slot} failed its health check: ${why} (on ${host}:${t.publishedPort})`);
   }
 }
 

@@ -38,14 +38,14 @@ export function swarmServiceRuntime(deps: SwarmDeps): ServiceRuntime {
 
   async function mustContainer(name: string): Promise<string> {
     const id = await taskContainer(name);
-    if (!id) throw new BerthError('service_not_running', 409, `the service ${name} has no running task on this node`, { hint: `see berth services:info ${name}` });
+    if (!id) throw new BerthError('service_not_running', `the service ${name} has no running task on this node`, { hint: `see berth services:info ${name}` });
     return id;
   }
 
   async function update(name: string, change: (spec: Spec) => void): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const s = await inspect(name);
-      if (!s) throw new BerthError('service_missing', 409, `the Swarm service of ${name} is missing`, { hint: `run berth services:restart ${name} to make it again` });
+      if (!s) throw new BerthError('service_missing', `the Swarm service of ${name} is missing`, { hint: `run berth services:restart ${name} to make it again` });
       change(s.spec);
       try {
         await docker.getService(s.id).update({ version: s.version, ...s.spec });
@@ -67,7 +67,7 @@ export function swarmServiceRuntime(deps: SwarmDeps): ServiceRuntime {
 
   async function managerNode(): Promise<string> {
     const info = await docker.info() as { Swarm?: { NodeID?: string } };
-    if (!info.Swarm?.NodeID) throw new BerthError('swarm_inactive', 503, 'this engine is not part of a Swarm', { hint: 'see deploy/swarm.md' });
+    if (!info.Swarm?.NodeID) throw new BerthError('swarm_inactive', 'this engine is not part of a Swarm', { hint: 'see deploy/swarm.md' });
     return info.Swarm.NodeID;
   }
 

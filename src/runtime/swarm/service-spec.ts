@@ -45,7 +45,7 @@ async function storagePlacement(docker: Docker, hasMounts: boolean): Promise<Rec
   if (!hasMounts) return undefined;
   const info = (await docker.info()) as { Swarm?: { NodeID?: string } };
   if (!info.Swarm?.NodeID) {
-    throw new BerthError('storage_not_pinnable', 500, 'the Docker engine Berth uses is not a Swarm node, so an app with storage mounts cannot be pinned to it',
+    throw new BerthError('storage_not_pinnable', 'the Docker engine Berth uses is not a Swarm node, so an app with storage mounts cannot be pinned to it',
       { hint: 'point DOCKER_HOST at the Swarm manager Berth runs on (deploy/swarm.md)', expose: true });
   }
   return { Constraints: [`node.id==${info.Swarm.NodeID}`] };
