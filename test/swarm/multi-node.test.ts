@@ -242,10 +242,14 @@ describe('swarm scheduler on two nodes', { skip }, () => {
     assert.ok(ticked.some((x) => x.outcome === 'succeeded'), JSON.stringify(runs));
     const lines = ((await call('GET', `/apps/${app}/logs?n=1000&type=cron`)).body.lines as { process: string; line: string }[])
       .filter((l) => l.process === `cron.${cronId}`).map((l) => l.line);
+    const releases = (await call('GET', `/apps/${app}/releases`)).body.releases as { version: number; status: string }[];
     for (const x of ticked.filter((t) => t.outcome === 'succeeded')) {
       assert.equal(x.dueAt % 60_000, 0, JSON.stringify(x));
       assert.ok(lines.includes(`cron on v${x.release}`), `the run of v${x.release} logged its output: ${JSON.stringify(lines)}`);
+      // Never the release whose deploy failed (the rollback test's): it was never live.
+      assert.notEqual(releases.find((r) => r.version === x.release)?.status, 'failed', JSON.stringify({ run: x, releases }));
     }
+    console.log(`cron ticks on the swarm: ${ticked.map((t) => `v${t.release} ${t.outcome}`).join(', ')}`);
     // Now: a one-off of the release that serves, with its storage.
     const live = (await whoami())?.release;
     const now = await sse(berth.apiPort, berth.token, 'POST', `/apps/${app}/cron/${cronId}/run`, {}, 60_000);
