@@ -24,6 +24,14 @@ export interface BerthConfig {
   readonly scheduler: 'local' | 'swarm';
   /** The private registry release images are pushed to, so every node can pull them; unset: none. */
   readonly registry: RegistryConfig | undefined;
+  /** Swarm only (deploy/swarm.md). */
+  readonly swarm: {
+    /**
+     * The most replicas of a process type with storage mounts: such a type is
+     * pinned to the node that holds its volumes, so its replicas cannot spread.
+     */
+    readonly storageReplicas: number;
+  };
   /** Unset means: generate once into dataDir/admin-token. */
   readonly adminToken: string | undefined;
   readonly images: { readonly run: string; readonly build: string };
@@ -320,6 +328,7 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     dockerHost: env.DOCKER_HOST || undefined,
     scheduler: schedulerOf(env),
     registry: registryOf(env),
+    swarm: Object.freeze({ storageReplicas: int(env, 'BERTH_SWARM_STORAGE_REPLICAS', 1, 1) }),
     adminToken: env.BERTH_ADMIN_TOKEN || undefined,
     access: Object.freeze({
       sshPort: (env.BERTH_SSH_PORT ?? '').toLowerCase() === 'off' ? undefined : int(env, 'BERTH_SSH_PORT', 2222),

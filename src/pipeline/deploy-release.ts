@@ -10,6 +10,7 @@ import type { RedisHandle } from '../store/redis.js';
 import { effectiveFormation, type DeployOutcome, type Scheduler } from '../runtime/scheduler.js';
 import { runPredeploy } from './deploy-scripts.js';
 import { getDeployStrategy } from '../store/storage.js';
+import { scaleRefusal } from '../shared/storage-replicas.js';
 import { goLiveCron } from './cron-live.js';
 
 export interface DeployDeps {
@@ -46,6 +47,9 @@ export async function deployRelease(release: Release, log: BuildLog, deps: Deplo
     if (push) await runPredeploy(release, push.predeploy, log, { scheduler: deps.scheduler, timeoutMs: push.timeoutMs });
     await releasePhase(release, log, deps);
     const formation = effectiveFormation(release, await getFormation(deps.redis, release.app));
+    // app.json's quantity, or a count from before the limit, is not refused as ps:scale is (it would fail every push), but it is said.
+    const pinned = scaleRefusal(release.app, formation, {}, release.mounts ?? [], deps.scheduler.storageReplicas);
+    if (pinned) log.detail(`Warning: ${pinned.message}; ${pinned.hint}`);
     const stopFirst = (await getDeployStrategy(deps.redis, release.app)) === 'stop-first';
     const outcome = await deps.scheduler.deploy(release, formation, log, { resources: await getResources(deps.redis, release.app), stopFirst });
     await promoteRelease(deps.redis, release.app, release.version);

@@ -5,6 +5,7 @@ import { RELEASE_PROCESS, type Release } from '../shared/types.js';
 import type { AppName } from '../shared/app-name.js';
 import type { ResourceLimits } from '../store/apps.js';
 import type { ServiceRuntime } from './service-runtime.js';
+import type { StorageReplicaLimit } from '../shared/storage-replicas.js';
 
 /** Process type -> replica count. */
 export type Formation = Record<string, number>;
@@ -79,6 +80,12 @@ export interface Scheduler {
   runAndCommit(release: Release, opts: Omit<RunOptions, 'detach'>): Promise<{ code: number }>;
   /** Brings routes back in line with what is running, e.g. after a restart. */
   reconcile(app: AppName, current: Release | undefined, formation: Formation): Promise<void>;
+  /**
+   * How many replicas a process type with storage mounts may run, when the
+   * scheduler pins such a type somewhere (ops/ps/scale.ts and
+   * ops/storage/mount.ts refuse past it); absent: no limit.
+   */
+  readonly storageReplicas?: StorageReplicaLimit;
   /** Backing services (postgres, redis) on this scheduler; absent where they are not supported yet. */
   readonly services?: ServiceRuntime;
 }

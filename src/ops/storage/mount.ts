@@ -12,6 +12,9 @@ import { deleteMount, getDeployStrategy, listMounts, putMount, restoreMount, set
 import { requireApp, requireCurrentRelease } from '../app-lookup.js';
 import type { OpsDeps } from '../deps.js';
 import { redeploy } from '../releases/redeploy.js';
+import { getFormation } from '../../store/apps.js';
+import { effectiveFormation } from '../../runtime/scheduler.js';
+import { mountRefusal } from '../../shared/storage-replicas.js';
 
 export interface MountResult {
   readonly mount: StorageMount;
@@ -32,13 +35,22 @@ async function deployChange(app: AppRecord, description: string, undo: () => Pro
   }
 }
 
+/** A type already scaled past what the scheduler lets a type with storage run is refused before anything is made. */
+async function refuseOverScaled(app: AppRecord, mount: StorageMount, deps: OpsDeps): Promise<void> {
+  if (!deps.scheduler.storageReplicas || !app.currentRelease) return;
+  const formation = effectiveFormation(await requireCurrentRelease(app, deps), await getFormation(deps.redis, app.name));
+  const refusal = mountRefusal(app.name, mount, formation, deps.scheduler.storageReplicas);
+  if (refusal) throw refusal;
+}
+
 export async function storageMount(input: { app: unknown; mount: unknown; processes?: unknown; stopFirst?: boolean }, deps: OpsDeps): Promise<MountResult> {
   const app = await requireApp(input.app, deps);
   const parsed = parseMountSpec(input.mount, deps.config.storage.root);
   const processes = checkProcesses(input.processes);
+  const mount: StorageMount = processes ? { ...parsed, processes } : parsed;
+  await refuseOverScaled(app, mount, deps);
   if (parsed.kind === 'dir') await resolveStorageDir(parsed.source, deps.config.storage.root);
   else await ensureStorageVolume(deps.docker, app.name, parsed.source, storageOwner(deps.config));
-  const mount: StorageMount = processes ? { ...parsed, processes } : parsed;
   const strategyBefore = await getDeployStrategy(deps.redis, app.name);
   const previous = await putMount(deps.redis, app.name, mount);
   if (input.stopFirst) await setDeployStrategy(deps.redis, app.name, 'stop-first');

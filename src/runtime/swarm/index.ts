@@ -32,6 +32,12 @@ export function swarmScheduler(deps: SwarmDeps): Scheduler {
     scale: (release, formation, log, resources) => scaleSwarm(deps, release, formation, log, resources),
     ps: (app) => psSwarm(deps, app),
     services: swarmServiceRuntime(deps),
+    // Swarm spreads a service's replicas over nodes; a type with storage is pinned (service-spec.ts), so its replicas cannot.
+    storageReplicas: {
+      maxReplicas: deps.config.swarm.storageReplicas,
+      reason: 'on Swarm it is pinned to the node that holds its volumes, so its replicas cannot spread over nodes',
+      setting: 'BERTH_SWARM_STORAGE_REPLICAS',
+    },
     run: (release, opts) => local.run(release, opts),
     runAndCommit: (release, opts) => local.runAndCommit(release, opts),
 

@@ -29,7 +29,8 @@ export async function scaleSwarm(deps: SwarmDeps, release: Release, formation: F
     if (!info) continue;
     await deps.docker.getService(s.id).update({ ...info.spec, Mode: { Replicated: { Replicas: want } }, version: info.version } as never);
     log.detail(`${s.type}: ${s.replicas} -> ${want}`);
-    // Storage pins a type to one node (service-spec.ts): say so rather than let a user expect a spread.
+    // Storage pins a type to one node (service-spec.ts); past one replica only with BERTH_SWARM_STORAGE_REPLICAS raised (ops
+    // refuses otherwise): say so rather than let a user expect a spread.
     if (want > 1 && (info.spec.TaskTemplate?.Placement?.Constraints as string[] | undefined)?.some((c) => c.startsWith('node.id=='))) {
       log.detail(`${s.type} has storage mounts, so all ${want} replicas run on the node that holds its volumes, not across nodes`);
     }
