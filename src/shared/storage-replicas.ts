@@ -3,7 +3,7 @@
 // nodes (Swarm) pins such a type to the node that holds its volumes, so a
 // scale past what that one node may run would only look like a spread:
 // ps:scale and storage:mount refuse it, naming the mount and the way out.
-import { conflict, type BerthError } from './errors.js';
+import { fail, type BerthError } from './errors.js';
 import { mountKey, mountsFor, type StorageMount } from './storage-mount.js';
 
 /** A scheduler's limit (Scheduler.storageReplicas); absent: none. */
@@ -31,7 +31,7 @@ export function scaleRefusal(app: string, wanted: Counts, current: Counts, mount
     const own = mountsFor(mounts, type);
     if (own.length === 0 || n <= limit.maxReplicas || n <= (current[type] ?? 0)) continue;
     const keys = [...new Set(own.map(mountKey))];
-    return conflict('storage_pinned',
+    return fail('storage_pinned',
       `${type} cannot run ${replicas(n)}: it has the storage mount${keys.length > 1 ? 's' : ''} ${keys.join(', ')}, so it runs at most ${replicas(limit.maxReplicas)} (${limit.reason})`,
       `keep ${type} at ${limit.maxReplicas} (berth ps:scale ${app} ${type}=${limit.maxReplicas}); to run more, unmount it (berth storage:unmount ${app} ${keys[0]}) `
         + `and keep those files in a store every replica can reach (a backing service or object storage)${raise(limit)}`);
@@ -46,7 +46,7 @@ export function mountRefusal(app: string, mount: StorageMount, formation: Counts
   if (over.length === 0) return undefined;
   const [type, n] = over[0]!;
   const fits = Object.keys(formation).filter((t) => (formation[t] ?? 0) <= limit.maxReplicas);
-  return conflict('storage_pinned',
+  return fail('storage_pinned',
     `cannot mount ${mountKey(mount)} on ${type}: it runs ${replicas(n)}, and a process type with storage mounts runs at most ${replicas(limit.maxReplicas)} (${limit.reason})`,
     `scale it down first (berth ps:scale ${app} ${type}=${limit.maxReplicas})`
       + (fits.length ? `, or mount it only on types that run ${limit.maxReplicas} or fewer (--process ${fits.join(',')})` : '') + raise(limit));
