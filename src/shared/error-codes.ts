@@ -204,6 +204,7 @@ export const ERROR_CODES = {
   storage_in_use: { status: 409 },
   storage_init_failed: { status: 500 },
   storage_not_pinnable: { status: 500, hint: 'point DOCKER_HOST at the Swarm manager Berth runs on (deploy/swarm.md)' },
+  storage_pinned: { status: 409 },
   storage_volume_foreign: { status: 409 },
   swarm_inactive: { status: 503, hint: 'see deploy/swarm.md' },
   symlink_outside_repo: { status: 422 },
