@@ -7,7 +7,7 @@ import tls from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const FRAME = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7, WINDOW_UPDATE: 8 } as const;
-export const CODE = { NO_ERROR: 0, PROTOCOL_ERROR: 1, REFUSED_STREAM: 7, CANCEL: 8, ENHANCE_YOUR_CALM: 11 } as const;
+export const CODE = { NO_ERROR: 0, PROTOCOL_ERROR: 1, INTERNAL_ERROR: 2, REFUSED_STREAM: 7, CANCEL: 8, ENHANCE_YOUR_CALM: 11 } as const;
 const CODE_NAMES = new Map<number, string>(Object.entries(CODE).map(([k, v]) => [v, k]));
 export const codeName = (code: number) => CODE_NAMES.get(code) ?? `code ${code}`;
 
