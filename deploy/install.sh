@@ -86,7 +86,8 @@ info "$os_name, $(uname -m), init: $(cat /proc/1/comm 2>/dev/null || echo unknow
 # pebble: the router's ACME tests run Let's Encrypt's test CA on loopback.
 # openssh-client: ssh-keygen prints the SSH host key's fingerprint; the SSH push tests use ssh.
 # iptables: the firewall that walls app networks off from the host (src/runtime/docker-local/firewall.ts).
-packages=(docker.io iptables apparmor redis-server git ca-certificates curl debootstrap nginx-light wrk pebble openssl openssh-client)
+# nghttp2-client: h2load, the router bench's HTTP/2 load generator.
+packages=(docker.io iptables apparmor redis-server git ca-certificates curl debootstrap nginx-light wrk pebble openssl openssh-client nghttp2-client)
 # docker-registry, apache2-utils (htpasswd): the private registry of a swarm (deploy/swarm.md) and its tests.
 packages+=(docker-registry apache2-utils)
 # Ubuntu's chromium is a snap, not /usr/bin/chromium; the dashboard tests need the Debian package.

@@ -139,6 +139,8 @@ export interface BerthConfig {
     /** Access lines per app per second kept in the app log; the rest are counted as dropped. */
     readonly accessLogPerSec: number;
     readonly metricsFlushMs: number;
+    /** HTTP/2 on the TLS port (router/http2-guard.ts): on by default, with its abuse bounds. */
+    readonly http2: Http2Limits;
     readonly acme: {
       readonly directoryUrl: string;
       readonly email: string | undefined;
@@ -190,6 +192,28 @@ export interface BerthConfig {
     /** Test only: accept six-field schedules (seconds first) so a test's "minute" is short. */
     readonly allowSeconds: boolean;
   };
+}
+
+/**
+ * HTTP/2's own bounds (README "The router"). The header-list size is the
+ * router's maxHeaderBytes, and idle sessions close after keepAliveTimeoutMs,
+ * as HTTP/1.1 connections do.
+ */
+export interface Http2Limits {
+  /** Off: the TLS port offers only HTTP/1.1 by ALPN, as before. */
+  readonly enabled: boolean;
+  /** Streams one connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS); more are refused. */
+  readonly maxConcurrentStreams: number;
+  /** Streams a client may reset in one second before its connection gets GOAWAY (rapid reset, CVE-2023-44487). */
+  readonly maxResetsPerSec: number;
+  /** HPACK dynamic table, both directions (SETTINGS_HEADER_TABLE_SIZE and our encoder's). */
+  readonly headerTableBytes: number;
+  /** Buffered frames and headers one session may hold before it is closed (node's maxSessionMemory). */
+  readonly maxSessionMemoryMb: number;
+  /** Entries one SETTINGS frame may carry. */
+  readonly maxSettings: number;
+  /** Our own unacknowledged PINGs; a client's PING and SETTINGS floods are cut by nghttp2's outbound-queue bound. */
+  readonly maxOutstandingPings: number;
 }
 
 export interface BackupsConfig {
@@ -416,6 +440,16 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       accessLog: !['0', 'off', 'false', 'no'].includes((env.BERTH_ROUTER_ACCESS_LOG ?? '').toLowerCase()),
       accessLogPerSec: int(env, 'BERTH_ROUTER_ACCESS_LOG_PER_SEC', 100, 1),
       metricsFlushMs: 1000,
+      http2: Object.freeze({
+        enabled: onOff(env, 'BERTH_ROUTER_HTTP2', true),
+        // nginx's http2_max_concurrent_streams.
+        maxConcurrentStreams: int(env, 'BERTH_ROUTER_H2_MAX_STREAMS', 128, 1),
+        maxResetsPerSec: int(env, 'BERTH_ROUTER_H2_MAX_RESETS_PER_SEC', 100, 1),
+        headerTableBytes: int(env, 'BERTH_ROUTER_H2_HPACK_TABLE_KB', 4, 0) * 1024,
+        maxSessionMemoryMb: int(env, 'BERTH_ROUTER_H2_SESSION_MEMORY_MB', 10, 1),
+        maxSettings: 32,
+        maxOutstandingPings: 10,
+      }),
       acme: Object.freeze({
         directoryUrl: env.BERTH_ACME_DIRECTORY || 'https://acme-v02.api.letsencrypt.org/directory',
         email: env.BERTH_ACME_EMAIL || undefined,

@@ -6,11 +6,11 @@
 // index.ts acts on the answer with a response or, for an upgrade, the raw
 // socket. An upgrade once made its own choice without the HTTPS-only check,
 // so a websocket to an HTTPS-only app was tunnelled over plain HTTP.
-import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TlsSettings } from '../store/certs.js';
 import { appFromHost } from './host.js';
 import type { HostnameTable } from './hostnames.js';
+import type { RouterRequest } from './http2-request.js';
 import { noWebPage, notFoundPage, type Page } from './pages.js';
 import type { RouteTable } from './route-table.js';
 import { closeAfterAnswer } from './upgrade-reply.js';
@@ -34,7 +34,7 @@ export type Decision =
   | { readonly kind: 'forward'; readonly app: string; readonly route: Forward['route'] };
 
 /** `host` is the normalised Host header; `tls` whether the client came in over HTTPS. */
-export function decide(t: DecisionTables, req: IncomingMessage, host: string, tls: boolean): Decision {
+export function decide(t: DecisionTables, req: RouterRequest, host: string, tls: boolean): Decision {
   const resolved = t.table.resolve(t.hostnames.lookup(host) ?? appFromHost(host, t.domain));
   if (resolved.kind === 'unknown') return { kind: 'page', page: notFoundPage(host), app: undefined };
   if (!tls && t.tlsPort !== undefined && t.settings.current.get(resolved.app)?.redirectHttps) {

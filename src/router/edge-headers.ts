@@ -4,8 +4,10 @@
 // and the router writes the true X-Forwarded-For/Proto/Host/Port and an
 // X-Request-Id. Towards the client: hop-by-hop headers of the app's hop go.
 // Neither direction gains a Via header that would name the router.
+// HTTP/2 requests (http2-request.ts) reach apps as HTTP/1.1: their pseudo
+// headers stay behind, and their split cookie fields are joined into one.
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { RouterRequest } from './http2-request.js';
 
 const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
@@ -23,7 +25,7 @@ const REPLACED = new Set([
 const SANE_REQUEST_ID = /^[A-Za-z0-9+/=_.:-]{8,200}$/;
 
 /** Keeps a sane client X-Request-Id so traces can span systems. */
-export function requestIdOf(req: IncomingMessage): string {
+export function requestIdOf(req: RouterRequest): string {
   const sent = req.headers['x-request-id'];
   return typeof sent === 'string' && SANE_REQUEST_ID.test(sent) ? sent : randomUUID();
 }
@@ -47,16 +49,21 @@ export function portOf(host: string | undefined, tls: boolean): string {
 }
 
 /** The request head for the app, as a raw [name, value, ...] list. */
-export function upstreamHeaders(req: IncomingMessage, edge: Edge, upgrade: boolean): string[] {
+export function upstreamHeaders(req: RouterRequest, edge: Edge, upgrade: boolean): string[] {
   const raw = req.rawHeaders;
   const named = connectionTokens(req.headers.connection);
+  const h2 = req.httpVersionMajor === 2;
   const out: string[] = [];
+  let cookies: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || REPLACED.has(lower) || named?.has(lower)) continue;
-    out.push(name, raw[i + 1]!);
+    if (h2 && name.charCodeAt(0) === 58 /* ':' */) continue;
+    if (h2 && lower === 'cookie') (cookies ??= []).push(raw[i + 1]!);
+    else out.push(name, raw[i + 1]!);
   }
+  if (cookies) out.push('cookie', cookies.join('; '));
   const host = req.headers.host;
   if (host !== undefined) out.push('Host', host);
   if (upgrade) out.push('Connection', 'Upgrade', 'Upgrade', req.headers.upgrade ?? 'websocket');
@@ -88,7 +95,7 @@ export function clientHeaders(raw: readonly string[], requestId: string): string
 }
 
 /** The client address without the IPv4-mapped prefix. */
-export function clientIpOf(req: IncomingMessage): string {
+export function clientIpOf(req: RouterRequest): string {
   const ip = req.socket.remoteAddress ?? '';
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }

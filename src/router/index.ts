@@ -9,15 +9,16 @@
 //   two Host lines, OPTIONS * or another non-path target ─► 400 page, closed
 //   upgrade ─► the same decision (decision.ts); websocket.ts tunnels raw bytes after a 101,
 //           relays any other answer and closes
-//   TLS     ─► the same handlers behind an SNI certificate (tls.ts)
+//   TLS     ─► the same handlers behind an SNI certificate (tls.ts), over
+//              HTTP/1.1 or HTTP/2 by ALPN (tls-server.ts); an HTTP/2 request
+//              routes on :authority (http2-request.ts), within http2-guard.ts's bounds
 //
 // The tables are in-memory copies of Redis that route-sync.ts keeps current
 // over pub/sub, so a request never waits on Redis and the router never calls
 // Docker. Imports only store, config and shared (design §4).
 import { randomBytes } from 'node:crypto';
-import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import http, { type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { BerthConfig } from '../config/index.js';
 import { allCerts, allTlsSettings, getChallenge, type TlsSettings } from '../store/certs.js';
@@ -35,10 +36,13 @@ import { clientErrorPage } from './client-error.js';
 import { startTraffic, type AccessInfo } from './traffic.js';
 import { createWsProxy } from './websocket.js';
 import { decide, writeRedirectToSocket } from './decision.js';
+import { DEFAULT_HTTP2, isShunned } from './http2-guard.js';
+import { adoptAuthority, isHttp2, isHttp2Response, limitRequestTime, type RouterRequest, type RouterResponse } from './http2-request.js';
+import { createTlsServer, type TlsServer } from './tls-server.js';
 
 /** The router's time and size limits, as config/ names and documents them. */
 export type RouterLimits = Pick<BerthConfig['router'],
-  'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'maxHeaderBytes' | 'connectTimeoutMs' | 'ejectMs'>;
+  'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'maxHeaderBytes' | 'connectTimeoutMs' | 'ejectMs' | 'http2'>;
 
 export interface RouterOptions {
   redis: RedisHandle;
@@ -67,6 +71,8 @@ export interface RunningRouter {
   syncedNames(): Promise<void>;
   /** Writes pending metrics and access lines to Redis now. */
   flushTraffic(): Promise<void>;
+  /** HTTP/2 sessions sent GOAWAY for resetting too many streams (for tests). */
+  http2ResetRefusals(): number;
   close(): Promise<void>;
 }
 
@@ -83,7 +89,7 @@ export function routerOptions(config: BerthConfig, redis: RedisHandle): RouterOp
 
 const DEFAULT_LIMITS: RouterLimits = {
   headersTimeoutMs: 10_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 60_000,
-  maxHeaderBytes: 16 * 1024, connectTimeoutMs: 3000, ejectMs: 5000,
+  maxHeaderBytes: 16 * 1024, connectTimeoutMs: 3000, ejectMs: 5000, http2: DEFAULT_HTTP2,
 };
 const CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
 
@@ -102,23 +108,25 @@ interface Handlers {
   readonly upgraded: Set<Duplex>;
 }
 
-function edgeOf(req: IncomingMessage, tls: boolean): Edge {
+function edgeOf(req: RouterRequest, tls: boolean): Edge {
   return { requestId: requestIdOf(req), tls, clientIp: clientIpOf(req) };
 }
 
-const accessInfo = (req: IncomingMessage, host: string, edge: Edge): AccessInfo =>
+const accessInfo = (req: RouterRequest, host: string, edge: Edge): AccessInfo =>
   ({ method: req.method ?? '-', path: req.url ?? '/', host, requestId: edge.requestId, clientIp: edge.clientIp, tls: edge.tls });
 
 /** HTTP-01 answers are rare and short-lived: read from Redis, not synced. */
-async function answerChallenge(h: Handlers, req: IncomingMessage, res: ServerResponse, tls: boolean): Promise<void> {
+async function answerChallenge(h: Handlers, req: RouterRequest, res: RouterResponse, tls: boolean): Promise<void> {
   const token = (req.url ?? '').slice(CHALLENGE_PREFIX.length);
   const answer = /^[A-Za-z0-9_-]+$/.test(token) ? await getChallenge(h.redis, token).catch(() => undefined) : undefined;
   if (answer === undefined) return route(h, req, res, tls);
-  res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(answer) });
+  const headers = { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(answer) };
+  if (isHttp2Response(res)) res.writeHead(200, headers);
+  else res.writeHead(200, headers);
   res.end(answer);
 }
 
-function route(h: Handlers, req: IncomingMessage, res: ServerResponse, tls: boolean): void {
+function route(h: Handlers, req: RouterRequest, res: RouterResponse, tls: boolean): void {
   const edge = edgeOf(req, tls);
   const host = normaliseHost(req.headers.host);
   const d = decide(h, req, host, tls);
@@ -140,7 +148,7 @@ function route(h: Handlers, req: IncomingMessage, res: ServerResponse, tls: bool
  * toOriginForm, such as `OPTIONS *`; and an HTTP/1.1 request with no Host at all
  * (node's own 400 for it has no body). nginx answers all three with 400 and closes.
  */
-function refusal(req: IncomingMessage): Page | undefined {
+function refusal(req: RouterRequest): Page | undefined {
   const raw = req.rawHeaders;
   let hosts = 0;
   for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hosts++;
@@ -152,7 +160,14 @@ function refusal(req: IncomingMessage): Page | undefined {
     : badRequestPage('The request target is not a path or an absolute http(s) URI.', 'Send a target such as /path or http://host/path.');
 }
 
-function onRequest(h: Handlers, req: IncomingMessage, res: ServerResponse, tls: boolean): void {
+function onRequest(h: Handlers, req: RouterRequest, res: RouterResponse, tls: boolean, requestTimeoutMs: number): void {
+  if (isHttp2(req)) {
+    // Already reset, or from a session told to go away for its resets (http2-guard.ts): no app hears of it.
+    if (req.stream.destroyed || req.stream.aborted || isShunned(req.stream.session)) return;
+    const refused = adoptAuthority(req);
+    if (refused) return sendPage(res, refused, requestIdOf(req), true);
+    if (isHttp2Response(res)) limitRequestTime(req, res, requestTimeoutMs, clientErrorPage('ERR_HTTP_REQUEST_TIMEOUT', 0), requestIdOf(req), sendPage);
+  }
   toOriginForm(req);
   const refused = refusal(req);
   if (refused) return sendPage(res, refused, requestIdOf(req), true);
@@ -187,7 +202,7 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex, maxHeaderByte
   writePageToSocket(socket, clientErrorPage(err.code, maxHeaderBytes));
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
+function listen(server: NetServer, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -197,8 +212,15 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-function serve(h: Handlers, server: Server, tls: boolean, maxHeaderBytes: number): void {
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => onRequest(h, req, res, tls));
+function serve(h: Handlers, server: NetServer, tls: boolean, limits: RouterLimits): void {
+  const { maxHeaderBytes, requestTimeoutMs } = limits;
+  server.on('request', (req: RouterRequest, res: RouterResponse) => {
+    if (!isHttp2(req)) return onRequest(h, req, res, tls, requestTimeoutMs);
+    // node emits an HTTP/2 request as soon as its HEADERS frame is parsed, before
+    // the rest of the same read: a RST_STREAM right behind it (rapid reset) is
+    // only seen after. The check phase comes after the whole read, at no cost in latency.
+    setImmediate(onRequest, h, req, res, tls, requestTimeoutMs);
+  });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(h, req, socket, head, tls));
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => onClientError(err, socket, maxHeaderBytes));
 }
@@ -241,21 +263,23 @@ function syncTargets(h: Handlers, opts: RouterOptions, certs: CertStore | undefi
   };
 }
 
-function createServers(h: Handlers, limits: RouterLimits, certs: CertStore | undefined): Server[] {
+interface Servers {
+  readonly plain: Server;
+  readonly secure: TlsServer | undefined;
+}
+
+function createServers(h: Handlers, limits: RouterLimits, certs: CertStore | undefined, log: (line: string) => void): Servers {
   const serverOpts: http.ServerOptions = {
     maxHeaderSize: limits.maxHeaderBytes, headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
     // node's own answer to an HTTP/1.1 request without Host is an empty 400; refusal() says why instead.
     requireHostHeader: false,
   };
-  const servers: Server[] = [http.createServer(serverOpts)];
-  serve(h, servers[0]!, false, limits.maxHeaderBytes);
-  if (certs) {
-    const secure = https.createServer({ ...serverOpts, SNICallback: certs.sni, ALPNProtocols: ['http/1.1'] });
-    serve(h, secure, true, limits.maxHeaderBytes);
-    servers.push(secure);
-  }
-  return servers;
+  const plain = http.createServer(serverOpts);
+  serve(h, plain, false, limits);
+  const secure = certs ? createTlsServer(certs.sni, limits, serverOpts, log) : undefined;
+  if (secure) serve(h, secure.server, true, limits);
+  return { plain, secure };
 }
 
 export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
@@ -264,30 +288,33 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
   const h = createHandlers(opts, limits, log);
   const certs = opts.tlsPort === undefined ? undefined : new CertStore(await fallbackPair(opts.redis, h.domain));
   const sync = await startRouteSync(opts.redis, syncTargets(h, opts, certs, log), log);
-  const servers = createServers(h, limits, certs);
+  const { plain, secure } = createServers(h, limits, certs, log);
+  const all: NetServer[] = secure ? [plain, secure.server] : [plain];
   const host = opts.host ?? '0.0.0.0';
   try {
-    await listen(servers[0]!, opts.port, host);
-    if (servers[1]) {
-      await listen(servers[1], opts.tlsPort!, host);
-      h.tlsPort = (servers[1].address() as AddressInfo).port;
+    await listen(plain, opts.port, host);
+    if (secure) {
+      await listen(secure.server, opts.tlsPort!, host);
+      h.tlsPort = (secure.server.address() as AddressInfo).port;
     }
   } catch (err) {
-    for (const s of servers) s.close();
+    for (const s of all) s.close();
     await h.proxy.close();
     await h.traffic.close();
     await sync.close();
     throw err;
   }
   return {
-    port: (servers[0]!.address() as AddressInfo).port,
-    tlsPort: h.tlsPort === undefined ? undefined : (servers[1]!.address() as AddressInfo).port,
+    port: (plain.address() as AddressInfo).port,
+    tlsPort: h.tlsPort,
     synced: (app) => sync.refresh(app),
     syncedNames: () => sync.refreshAll(),
     flushTraffic: () => h.traffic.flush(),
+    http2ResetRefusals: () => secure?.guard?.refusedForResets() ?? 0,
     async close() {
-      const closed = servers.map((s) => new Promise<void>((done) => s.close(() => done())));
-      for (const s of servers) s.closeAllConnections();
+      const closed = all.map((s) => new Promise<void>((done) => s.close(() => done())));
+      plain.closeAllConnections();
+      secure?.closeAllConnections();
       for (const socket of h.upgraded) socket.destroy();
       h.ws.close();
       await Promise.all(closed);

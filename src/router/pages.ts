@@ -1,7 +1,8 @@
 // The router's own answers: what a visitor sees when no app can. One small
 // template so every status looks alike and says what to do next.
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { isHttp2Response, type RouterResponse } from './http2-request.js';
 import { closeAfterAnswer } from './upgrade-reply.js';
 
 export interface Page {
@@ -82,16 +83,23 @@ const pageHeaders = (body: string, requestId?: string) => ({
   ...(requestId ? { 'X-Request-Id': requestId } : {}),
 });
 
-/** `close`: the request was malformed, so the connection is not trusted with another. */
-export function sendPage(res: ServerResponse, page: Page, requestId?: string, close = false): void {
+/**
+ * `close`: the request was malformed, so the connection is not trusted with
+ * another. HTTP/2 has no Connection header (node throws on one): there the
+ * page ends only its stream, and the session's other streams are unharmed.
+ */
+export function sendPage(res: RouterResponse, page: Page, requestId?: string, close = false): void {
   const body = renderPage(page, requestId);
-  res.writeHead(page.status, close ? { ...pageHeaders(body, requestId), Connection: 'close' } : pageHeaders(body, requestId));
+  if (isHttp2Response(res)) res.writeHead(page.status, pageHeaders(body, requestId));
+  else res.writeHead(page.status, close ? { ...pageHeaders(body, requestId), Connection: 'close' } : pageHeaders(body, requestId));
   res.end(body);
 }
 
 /** The per-app HTTP -> HTTPS redirect; 308 keeps the method and body. */
-export function sendRedirect(res: ServerResponse, location: string, requestId: string): void {
-  res.writeHead(308, { Location: location, 'Content-Length': '0', 'X-Request-Id': requestId });
+export function sendRedirect(res: RouterResponse, location: string, requestId: string): void {
+  const headers = { Location: location, 'Content-Length': '0', 'X-Request-Id': requestId };
+  if (isHttp2Response(res)) res.writeHead(308, headers);
+  else res.writeHead(308, headers);
   res.end();
 }
 

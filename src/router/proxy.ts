@@ -10,11 +10,13 @@
 //     other failure ─► 502 page (or a cut connection mid-body)
 //   1xx head ─► 103 Early Hints passed on (Link only), others dropped
 //   response head ─► hop-by-hop headers dropped ─► body streamed back
+//   (an HTTP/2 client's request goes to the app as HTTP/1.1 all the same:
+//   http2-request.ts adapts the head and the response)
 //
 // Nothing an app or a client does may throw out of here.
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
 import { clientHeaders, upstreamHeaders, type Edge } from './edge-headers.js';
+import { requestHasBody, responseGone, writeRawHead, type RouterRequest, type RouterResponse } from './http2-request.js';
 import { badGatewayPage, gatewayTimeoutPage, sendPage } from './pages.js';
 import { pickUpstream, release as releaseUpstream, type Route, type Upstream } from './route-table.js';
 
@@ -46,13 +48,10 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
 /** The app never got the request: safe to eject the upstream for a while. */
 export const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'ECONNECT_TIMEOUT']);
 
-const hasBody = (req: IncomingMessage) =>
-  req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-
 /** One request in flight, across its (at most two) attempts. */
 interface Flight {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly req: RouterRequest;
+  readonly res: RouterResponse;
   readonly app: string;
   readonly route: Route;
   readonly edge: Edge;
@@ -76,7 +75,7 @@ interface Flight {
  */
 function forwardInformational(f: Flight, status: number, headers: readonly string[]): boolean {
   const { req, res } = f;
-  if (status !== 103 || req.httpVersionMajor !== 1 || req.httpVersionMinor < 1) return true;
+  if (status !== 103 || req.httpVersionMajor !== 1 || req.httpVersionMinor < 1 || 'stream' in res) return true;
   const links: string[] = [];
   for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === 'link') links.push(headers[i + 1]!);
   if (links.length === 0) return true;
@@ -89,7 +88,7 @@ function forwardInformational(f: Flight, status: number, headers: readonly strin
 }
 
 export interface HttpProxy {
-  forward(req: IncomingMessage, res: ServerResponse, app: string, route: Route, edge: Edge, onDone: (outcome: Outcome) => void): void;
+  forward(req: RouterRequest, res: RouterResponse, app: string, route: Route, edge: Edge, onDone: (outcome: Outcome) => void): void;
   /** The upstreams left the route: their pools close once their requests finish. */
   retire(upstreams: readonly Upstream[]): void;
   close(): Promise<void>;
@@ -121,7 +120,7 @@ export function createHttpProxy(opts: ProxyOptions): HttpProxy {
 
   const fail = (f: Flight, status: number, why: string) => {
     if (f.res.headersSent) f.res.destroy(); // mid-body, cutting is the only honest signal left
-    else if (!f.res.destroyed) sendPage(f.res, status === 504 ? gatewayTimeoutPage(f.app, opts.timeoutMs) : badGatewayPage(f.app, why), f.edge.requestId);
+    else if (!responseGone(f.res)) sendPage(f.res, status === 504 ? gatewayTimeoutPage(f.app, opts.timeoutMs) : badGatewayPage(f.app, why), f.edge.requestId);
     finish(f, status, why);
     // After finish: the abort reports back through onError, which must not retry.
     f.abort?.();
@@ -138,20 +137,26 @@ export function createHttpProxy(opts: ProxyOptions): HttpProxy {
     const handler: Dispatcher.DispatchHandlers = {
       onConnect(abort) { f.abort = abort; },
       onHeaders(status, raw, resume) {
-        if (f.done || res.destroyed) return false;
+        if (f.done || responseGone(res)) return false;
         const headers: string[] = new Array(raw.length);
         for (let i = 0; i < raw.length; i++) headers[i] = raw[i]!.toString('latin1');
         // An informational answer (100, 102, 103) comes before the real one.
         if (status < 200) return forwardInformational(f, status, headers);
         clearTimeout(f.timer);
         f.status = status;
-        res.writeHead(status, clientHeaders(headers, f.edge.requestId));
+        try {
+          writeRawHead(res, status, clientHeaders(headers, f.edge.requestId));
+        } catch (err) {
+          // A head node will not send (an HTTP/2 rule the app's hop has not): the app's fault, not a crash.
+          fail(f, 502, (err as NodeJS.ErrnoException).code ?? 'bad response head');
+          return false;
+        }
         res.on('drain', resume);
         return true;
       },
       onData(chunk) {
         f.bytesOut += chunk.length;
-        return res.write(chunk);
+        return (res as NodeJS.WritableStream).write(chunk);
       },
       onComplete() {
         release();
@@ -163,7 +168,7 @@ export function createHttpProxy(opts: ProxyOptions): HttpProxy {
         if (f.done) return;
         const code = err.code ?? err.message;
         if (CONNECT_FAILURES.has(code)) u.ejectedUntil = Date.now() + opts.ejectMs;
-        if (!res.headersSent && !res.destroyed && f.attempts < 2 && IDEMPOTENT.has(f.req.method ?? '') && !hasBody(f.req)) {
+        if (!res.headersSent && !responseGone(res) && f.attempts < 2 && IDEMPOTENT.has(f.req.method ?? '') && !requestHasBody(f.req)) {
           return attempt(f, f.route.upstreams.length > 1 ? u : undefined);
         }
         if (res.headersSent) {
@@ -175,7 +180,7 @@ export function createHttpProxy(opts: ProxyOptions): HttpProxy {
     };
     f.abort = undefined;
     poolOf(u).dispatch({
-      path: f.req.url ?? '/', method: (f.req.method ?? 'GET') as Dispatcher.HttpMethod, headers: f.headers, body: hasBody(f.req) ? f.req : null,
+      path: f.req.url ?? '/', method: (f.req.method ?? 'GET') as Dispatcher.HttpMethod, headers: f.headers, body: requestHasBody(f.req) ? f.req : null,
     }, handler);
   };
 
@@ -189,8 +194,8 @@ export function createHttpProxy(opts: ProxyOptions): HttpProxy {
       // The client left: stop the upstream request too (nginx logs this as 499).
       res.once('close', () => {
         if (f.done) return;
-        if (res.writableFinished) return finish(f, f.status || res.statusCode);
-        finish(f, 499);
+        // Finished but not by us: the router answered itself (an HTTP/2 request timeout's 408).
+        finish(f, res.writableFinished ? f.status || res.statusCode : 499);
         f.abort?.();
       });
       attempt(f);

@@ -10,7 +10,9 @@
 // stretch of this shared VM hits every target alike; the figures are the
 // medians over the rounds. Then: the router's memory with 10,000 routes
 // loaded (at start, settled, under load) and route-change propagation to two
-// routers.
+// routers. Last, HTTP/2 over TLS with h2load (Debian's nghttp2-client):
+// Berth's TLS port against nginx with `listen ... ssl http2` (bookworm's
+// nginx 1.22 predates `http2 on`), both forwarding HTTP/1.1 to the backend.
 //
 // Usage: npm run build && node --import tsx test/bench/router.bench.ts
 //   BENCH_SECONDS=10  BENCH_ROUNDS=3  BENCH_CONNECTIONS=64
@@ -18,9 +20,11 @@
 //     server's own, src/shared/node-flags.ts; "" for node's defaults)
 //   BENCH_PROFILE=1 (writes a --cpu-prof of the Berth router and prints its
 //     top self-time functions)
+//   BENCH_H2_STREAMS=10 (h2load -m: concurrent streams per connection; its -c is
+//     BENCH_CONNECTIONS / 4)
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,6 +40,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`BENCH_ROUNDS must be a whole number of at least 1, not ${process.env.BENCH_ROUNDS}`);
 const PROFILE = process.env.BENCH_PROFILE === '1';
+const H2_STREAMS = Number(process.env.BENCH_H2_STREAMS ?? 10);
 const NODE_FLAGS = process.env.BENCH_NODE_FLAGS === undefined ? [...SERVER_NODE_FLAGS] : process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean);
 const LABEL = `berth.app=bench-router-${randomBytes(3).toString('hex')}`;
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
@@ -88,10 +93,13 @@ async function stop(c: ChildProcess): Promise<void> {
   await Promise.race([gone, sleep(10_000)]);
 }
 
-async function startNginx(dir: string, upstream: string, workers: 'auto' | '1'): Promise<{ port: number; proc: ChildProcess }> {
+async function startNginx(dir: string, upstream: string, workers: 'auto' | '1'): Promise<{ port: number; tlsPort: number; proc: ChildProcess }> {
   const port = await freePort();
+  const tlsPort = await freePort();
   dir = path.join(dir, `nginx-${workers}`);
   await mkdir(dir, { recursive: true });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+    '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`, '-subj', '/CN=*.bench.test'], { stdio: 'ignore' });
   const conf = `worker_processes ${workers}; error_log ${dir}/error.log; pid ${dir}/nginx.pid; daemon off;
 events { worker_connections 4096; }
 http {
@@ -100,6 +108,8 @@ http {
   upstream app { server ${upstream}; keepalive 64; }
   server {
     listen 127.0.0.1:${port};
+    listen 127.0.0.1:${tlsPort} ssl http2;
+    ssl_certificate ${dir}/cert.pem; ssl_certificate_key ${dir}/key.pem;
     location / {
       proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection "";
       proxy_set_header Host $host; proxy_set_header X-Forwarded-For $remote_addr;
@@ -110,8 +120,23 @@ http {
   await writeFile(path.join(dir, 'nginx.conf'), conf);
   const proc = child('nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir]);
   await untilUp(port);
-  return { port, proc };
+  return { port, tlsPort, proc };
 }
+
+interface H2Result { name: string; rps: number; meanMs: number; ok: number; failed: number }
+
+/** h2load over TLS (ALPN h2): requests/s, mean request time and the counts it reports. */
+function h2load(name: string, port: number, authority: string, seconds = SECONDS): H2Result {
+  const clients = Math.max(1, Math.round(CONNECTIONS / 4));
+  const out = execFileSync('h2load', ['-t1', `-c${clients}`, `-m${H2_STREAMS}`, `-D${seconds}`, '--warm-up-time=1', '-H', `:authority: ${authority}`, `https://127.0.0.1:${port}/`], { encoding: 'utf8' });
+  const rps = Number(/finished in [\d.]+\w*, ([\d.]+) req\/s/.exec(out)?.[1] ?? 0);
+  const mean = /time for request:\s+\S+\s+\S+\s+(\S+)/.exec(out)?.[1] ?? '';
+  const ok = Number(/status codes: (\d+) 2xx/.exec(out)?.[1] ?? 0);
+  const failed = Number(/requests: .*?(\d+) failed/.exec(out)?.[1] ?? 0);
+  return { name, rps, meanMs: toMs(mean), ok, failed };
+}
+const fmtH2 = (r: H2Result, nginx?: H2Result) => `${r.name.padEnd(28)} ${r.rps.toFixed(0).padStart(7)} req/s   mean ${r.meanMs.toFixed(2)} ms   2xx ${r.ok}, failed ${r.failed}`
+  + (nginx ? `   ${(r.rps / nginx.rps).toFixed(2)}x nginx rps` : '');
 
 // Two reference proxies in plain node, one route, no checks: the old router's
 // core (http-proxy-3 with a keep-alive agent), and the barest node:http proxy.
@@ -142,20 +167,23 @@ async function startReference(kind: keyof typeof REFERENCE, upstream: string): P
   return { port, proc };
 }
 
-async function startRouter(redis: TestRedis, env: Record<string, string>, profileDir?: string) {
+/** `keysFrom`: a running router's data dir, whose key this one needs to open the TLS fallback pair both share in Redis. */
+async function startRouter(redis: TestRedis, env: Record<string, string>, profileDir?: string, keysFrom?: string) {
   const port = await freePort();
+  const tlsPort = await freePort();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'berth-bench-'));
+  if (keysFrom) await copyFile(path.join(keysFrom, 'secrets.key'), path.join(dataDir, 'secrets.key'));
   const opts = redis.handle.options;
   const proc = child(process.execPath, [
     ...NODE_FLAGS,
     ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
     path.join(ROOT, 'dist/main/index.js'), 'server', '--role', 'router',
   ], {
-    PATH: process.env.PATH, HOME: process.env.HOME, BERTH_DATA_DIR: dataDir, BERTH_ROUTER_PORT: String(port),
+    PATH: process.env.PATH, HOME: process.env.HOME, BERTH_DATA_DIR: dataDir, BERTH_ROUTER_PORT: String(port), BERTH_ROUTER_TLS_PORT: String(tlsPort),
     BERTH_BIND: '127.0.0.1', BERTH_DOMAIN: 'bench.test', REDIS_URL: `redis://${opts.host}:${opts.port}`,
     BERTH_REDIS_PREFIX: redis.handle.prefix, BERTH_API_PORT: String(await freePort()), ...env,
   });
-  return { port, proc, dataDir };
+  return { port, tlsPort, proc, dataDir };
 }
 
 /** Resident memory now, its private part (not node's shared binary) and its peak (VmHWM), in MB. */
@@ -256,15 +284,15 @@ async function main(): Promise<void> {
     const berth = await startRouter(redis, { BERTH_ROUTER_WORKERS: '1', BERTH_ROUTER_ACCESS_LOG: 'on' }, profileDir);
     cleanup.push(() => stop(berth.proc), () => rm(berth.dataDir, { recursive: true, force: true }));
     const cores = os.availableParallelism();
+    const host = `${app}.bench.test`;
+    await untilUp(berth.port, host);
     // No BERTH_ROUTER_WORKERS: what a default install runs.
-    const berthN = await startRouter(redis, {});
+    const berthN = await startRouter(redis, {}, undefined, berth.dataDir);
     cleanup.push(() => stop(berthN.proc), () => rm(berthN.dataDir, { recursive: true, force: true }));
     const hp3 = await startReference('http-proxy-3', upstream);
     cleanup.push(() => stop(hp3.proc));
     const bare = await startReference('bare', upstream);
     cleanup.push(() => stop(bare.proc));
-    const host = `${app}.bench.test`;
-    await untilUp(berth.port, host);
     await untilUp(berthN.port, host);
 
     const targets: [name: string, url: string, host?: string][] = [
@@ -294,6 +322,27 @@ async function main(): Promise<void> {
       console.log(`${label} round by round, rps/p99: ${paired.map(ratio).join(', ')}; `
         + `median ${ratio({ rps: median(paired.map((x) => x.rps)), p99: median(paired.map((x) => x.p99)) })}`);
     }
+
+    // HTTP/2 over TLS, the same interleaving.
+    const h2Targets: [name: string, port: number, authority: string][] = [
+      [`nginx auto h2 (${cores} w.)`, nginx.tlsPort, host],
+      [`berth default h2 (${cores} w.)`, berthN.tlsPort, host],
+      ['nginx h2 (1 worker)', nginx1.tlsPort, host],
+      ['berth h2 (1 worker)', berth.tlsPort, host],
+    ];
+    for (const [name, port, a] of h2Targets) h2load(name, port, a, 2);
+    const h2Rounds = h2Targets.map((): H2Result[] => []);
+    for (let r = 0; r < ROUNDS; r++) h2Targets.forEach(([name, port, a], i) => h2Rounds[i]!.push(h2load(name, port, a)));
+    const h2Median = (rs: H2Result[]): H2Result => ({
+      name: rs[0]!.name, rps: median(rs.map((x) => x.rps)), meanMs: median(rs.map((x) => x.meanMs)),
+      ok: rs.reduce((n, x) => n + x.ok, 0), failed: rs.reduce((n, x) => n + x.failed, 0),
+    });
+    const [h2Nginx, h2Berth, h2Nginx1, h2Berth1] = h2Rounds.map(h2Median);
+    console.log(`\nHTTP/2 over TLS: h2load -t1 -c${Math.max(1, Math.round(CONNECTIONS / 4))} -m${H2_STREAMS} -D${SECONDS}, median of ${ROUNDS} interleaved rounds`);
+    console.log(fmtH2(h2Nginx!));
+    console.log(fmtH2(h2Berth!, h2Nginx));
+    console.log(fmtH2(h2Nginx1!));
+    console.log(fmtH2(h2Berth1!, h2Nginx1));
 
     // Memory with 10,000 routes loaded.
     const m = redis.handle.client.multi();

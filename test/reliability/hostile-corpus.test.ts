@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
-import { ROOT, startBerth, type Berth } from '../helpers/berth.js';
+import { ROOT, freePort, startBerth, type Berth } from '../helpers/berth.js';
 import { git, push, sampleRepo } from '../helpers/git.js';
 import { basic, rawRequest, type RawOutcome } from '../helpers/git-http.js';
 import { labelledContainers, removeAppObjects } from '../helpers/docker.js';
@@ -31,9 +31,10 @@ import { manifests } from './fixtures/corpus/manifests.js';
 import { apiJson } from './fixtures/corpus/api-json.js';
 import { configVars } from './fixtures/corpus/config-vars.js';
 import { routerSmuggling } from './fixtures/corpus/router.js';
+import { routerHttp2 } from './fixtures/corpus/router-http2.js';
 import { dockerfileEscapes } from './fixtures/corpus/dockerfile-escapes.js';
 
-const CLASSES: readonly CaseClass[] = [appNames, gitUrls, gitBodies, manifests, apiJson, configVars, routerSmuggling, dockerfileEscapes];
+const CLASSES: readonly CaseClass[] = [appNames, gitUrls, gitBodies, manifests, apiJson, configVars, routerSmuggling, routerHttp2, dockerfileEscapes];
 const DOMAIN = 'berth.test';
 const PREFIX = `hc${randomBytes(3).toString('hex')}`;
 const DF = `${PREFIX}-df`;
@@ -126,6 +127,7 @@ describe('hostile input corpus', { timeout: 900_000 }, () => {
       method, path: p, body, headers: { authorization: basic(berth.token), ...headers },
     })),
     router: (bytes) => socketAnswer(berth.routerPort, bytes),
+    routerTlsPort: Number(berth.env.BERTH_ROUTER_TLS_PORT),
     pushDockerfile: (files) => pushFiles(dfRepo, dfGood, DF, files),
     pushBuildpack: (files) => pushFiles(bpRepo, bpGood, BP, files),
     pushTo: async (urlPath) => {
@@ -170,6 +172,7 @@ describe('hostile input corpus', { timeout: 900_000 }, () => {
     berth = await startBerth({
       BERTH_DOMAIN: DOMAIN, BERTH_MAX_PUSH_MB: '2', BERTH_BUILD_CONCURRENCY: '1', BERTH_BUILD_MEMORY_MB: '512',
       BERTH_GIT_RECEIVE_TIMEOUT_SEC: '5', BERTH_API_BODY_TIMEOUT_SEC: '5', BERTH_AUTH_FAIL_LIMIT: '1000000',
+      BERTH_ROUTER_TLS_PORT: String(await freePort()),
     });
     pid = berth.pid();
     [dfRepo, dfGood] = await repoOf(path.join(ROOT, 'test/reliability/fixtures/corpus-echo'));
@@ -220,8 +223,9 @@ describe('hostile input corpus', { timeout: 900_000 }, () => {
             // The reason as git shows it: a ` !     ` line of the hook, a refusal of the URL (`remote: berth: `), or git's own.
             assert.match(a.output, / ! {5}|\[remote rejected\]|remote: berth: |pack exceeds maximum allowed size/, a.output);
             assert.doesNotMatch(a.output, /internal error|Created release/, a.output);
-          } else assert.fail(`no answer (${a.kind}): ${a.text}`);
-          if (cls === routerSmuggling) assert.deepEqual(await seenByApp(), [], 'the app saw no request');
+          } else if (a.kind === 'refused') assert.match(a.text, c.says);
+          else assert.fail(`no answer (${a.kind}): ${a.text}`);
+          if (cls === routerSmuggling || cls === routerHttp2) assert.deepEqual(await seenByApp(), [], 'the app saw no request');
           const now = await snapshot();
           assert.deepEqual(now, before, 'nothing changed');
           last = now;
