@@ -20,7 +20,7 @@ import { setRoute, readTraffic } from '../../src/store/routes.js';
 import { readAppLog } from '../../src/store/app-logs.js';
 import type { AppName } from '../../src/shared/app-name.js';
 import { startTestRedis, startBackend, namedBackend, randomApp, type TestRedis, type Backend } from './helpers.js';
-import { CODE, FRAME, codeName, headersFrame, pingFrame, rawH2, rstFrame } from './h2-raw.js';
+import { FRAME, codeName, headersFrame, pingFrame, rawH2, rstFrame } from './h2-raw.js';
 
 const run = promisify(execFile);
 const DOMAIN = 'berth.test';
@@ -143,7 +143,7 @@ describe('h2 beside HTTP/1.1 on the TLS port', () => {
       const req = https.request({ host: '127.0.0.1', port: router.tlsPort, servername: hostOf(app), headers: { host: hostOf(app) }, rejectUnauthorized: false, agent: false }, (res) => {
         let body = '';
         res.on('data', (d) => { body += d; });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, alpn: (res.socket as tls.TLSSocket).alpnProtocol }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, alpn: (res.socket as tls.TLSSocket).alpnProtocol ?? false }));
       });
       req.on('error', reject);
       req.end();
