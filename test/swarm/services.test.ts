@@ -2,10 +2,13 @@
 // Swarm service pinned to the manager's node with a local volume; a link
 // attaches it to the app's overlay, so the app's tasks (one on the other node) reach it
 // by name while another app's tasks reach it neither by name nor by address;
-// its data survives a service restart and a redeploy of the app.
+// its data survives a service restart and a redeploy of the app; a backup
+// (pg_dump in the task, read back and checked) restores a dropped table.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startBerth, type Berth } from '../helpers/berth.js';
 import { commitFile, push, sampleRepo } from '../helpers/git.js';
@@ -105,6 +108,26 @@ describe('backing services on swarm', { skip }, () => {
     const refused = await call('DELETE', `/services/${db}?confirm=${db}`);
     assert.equal(refused.status, 409);
     assert.match(refused.body.error.message, new RegExp(`linked to ${app}`));
+  });
+
+  test('backup and restore: pg_dump in the pinned task, checked, listed; a dropped table comes back', async () => {
+    psql('CREATE TABLE visits (n int, note text); INSERT INTO visits SELECT g, md5(g::text) FROM generate_series(1, 1000) g');
+    const made = await call('POST', `/services/${db}/backups`, {});
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const { id, status, check, size } = made.body.backup;
+    assert.equal(status, 'succeeded');
+    assert.match(check, /^passed/);
+    assert.ok(size > 10_000, `dump size ${size}`);
+    assert.ok(statSync(path.join(berth.dataDir, 'backups', db, `${id}.dump`)).size === size);
+    const listed = (await call('GET', `/services/${db}/backups`)).body.backups as { id: string; status: string }[];
+    assert.deepEqual(listed.filter((b) => b.id === id).map((b) => b.status), ['succeeded']);
+    psql('DROP TABLE visits; UPDATE kept SET n = 7');
+    const restored = await call('POST', `/services/${db}/restore`, { backup: id });
+    assert.equal(restored.status, 200, JSON.stringify(restored.body));
+    assert.equal(psql('SELECT count(*), sum(n) FROM visits'), '1000|500500');
+    assert.equal(psql('SELECT n FROM kept'), '42', 'a table the restore did not drop is put back as it was');
+    // The linked app's tasks still reach it after the restore (no task restart, no network change).
+    for (const t of tasks(app)) assert.equal(tcp(t, `berth-svc-${db}`), 'open', `from the app's task on the ${t.node}`);
   });
 
   test('unlink and destroy remove the service, its overlay and its volume', async () => {
