@@ -14,9 +14,10 @@
 //            against an idle `docker run` of the same image.
 // Usage: npm run bench:services   (needs `npm run build`, the service images,
 // and the npm registry for the app's Node; BENCH_ROUNDS=3, BENCH_DB_MB=100)
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,7 +31,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DB_MB = Number(process.env.BENCH_DB_MB ?? 100);
 const IMAGE = 'berth/service-postgres:15';
 const LABEL = 'berth.bench=services';
-const sh = (cmd: string) => execFileSync('sh', ['-c', cmd], { encoding: 'utf8', maxBuffer: 1 << 20 }).trim();
+// Async, so the event loop runs during a long by-hand step: a blocked loop
+// misses the server closing an idle keep-alive socket, and the next API call
+// is written onto it ("other side closed").
+const execFileP = promisify(execFile);
+const sh = async (cmd: string) => (await execFileP('sh', ['-c', cmd], { encoding: 'utf8', maxBuffer: 1 << 20 })).stdout.trim();
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
 const hex = () => randomBytes(3).toString('hex');
 const timed = async (f: () => Promise<unknown> | unknown) => { const t = Date.now(); await f(); return Date.now() - t; };
@@ -127,12 +132,15 @@ async function main(): Promise<void> {
     const s = (xs: number[]) => `${(median(xs) / 1000).toFixed(2)} s`;
     const ratio = (a: number[], b: number[]) => `${(median(a) / median(b)).toFixed(2)}x`;
     const per = (a: number[], b: number[]) => a.map((x, i) => `${(x / b[i]!).toFixed(2)}x`).join(', ');
-    console.log(`services bench, median of ${ROUNDS} interleaved rounds; database ${(size / 1048576).toFixed(0)} MB, dump ${(Number(sh(`stat -c %s ${dump}`)) / 1048576).toFixed(0)} MB; load average ${sh('cut -d" " -f1-3 /proc/loadavg')}`);
+    console.log(`services bench, median of ${ROUNDS} interleaved rounds; database ${(size / 1048576).toFixed(0)} MB, dump ${(statSync(dump).size / 1048576).toFixed(0)} MB; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
     console.log(`create to accepting connections: services:create ${s(createMs)} vs docker run + pg_isready ${s(runMs)} = ${ratio(createMs, runMs)} (rounds ${per(createMs, runMs)})`);
     console.log(`link to serving with DATABASE_URL: services:link + first 200 ${s(linkMs)} vs config:set + first 200 ${s(setMs)} = ${ratio(linkMs, setMs)} (rounds ${per(linkMs, setMs)})`);
     console.log(`backup: services:backup (dump, write, check) ${s(backupMs)} vs pg_dump -Fc to a file ${s(dumpMs)} = ${ratio(backupMs, dumpMs)} (rounds ${per(backupMs, dumpMs)})`);
     console.log(`restore: services:restore ${s(restoreMs)} vs pg_restore --single-transaction ${s(pgRestoreMs)} = ${ratio(restoreMs, pgRestoreMs)} (rounds ${per(restoreMs, pgRestoreMs)})`);
     console.log(`idle memory (docker stats, median of 3 readings): empty postgres service ${median(svcMem).toFixed(1)} MiB vs docker run of the same image ${median(runMem).toFixed(1)} MiB = ${(median(svcMem) / median(runMem)).toFixed(2)}x; the service that held the ${(size / 1048576).toFixed(0)} MB database ${bigMem.toFixed(1)} MiB`);
+  } catch (err) {
+    console.error(`the server's last lines:\n${berth.output().split('\n').slice(-40).join('\n')}`);
+    throw err;
   } finally {
     await berth.destroy();
     removeAppObjects([app]);
