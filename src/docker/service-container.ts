@@ -21,7 +21,8 @@ export const serviceLabels = (name: string, kind: string) => ({ [SERVICE_LABEL]:
 const owned = (labels: Record<string, string> | undefined | null, name: string) => labels?.[SERVICE_LABEL] === name;
 const gone = (err: unknown) => (err as { statusCode?: number }).statusCode === 404;
 
-export interface ServiceContainerSpec {
+/** One service's container as its kind describes it; runtime/service-runtime.ts hands it to either scheduler. */
+export interface ServiceSpec {
   readonly name: string;
   readonly kind: string;
   readonly image: string;
@@ -30,6 +31,10 @@ export interface ServiceContainerSpec {
   readonly user: string;
   readonly dataPath: string;
   readonly health: readonly string[];
+}
+
+/** The spec plus the limits and address pool of the local engine. */
+export interface ServiceContainerSpec extends ServiceSpec {
   readonly memoryBytes: number;
   readonly cpus: number;
   readonly pidsLimit: number;

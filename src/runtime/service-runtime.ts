@@ -2,16 +2,9 @@
 // container with its volume, put it on a linked app's network and take it off,
 // and give the kind a handle to exec in it. docker-local and swarm implement
 // it; a scheduler without it refuses services with a clear error (501).
-export interface ServiceSpec {
-  readonly name: string;
-  readonly kind: string;
-  readonly image: string;
-  readonly cmd: readonly string[];
-  readonly env: Record<string, string>;
-  readonly user: string;
-  readonly dataPath: string;
-  readonly health: readonly string[];
-}
+import type { ServiceSpec } from '../docker/service-container.js';
+
+export type { ServiceSpec };
 
 export interface ServiceState {
   /** Docker's words: running, restarting, exited, ...; `missing` when the container is gone. */

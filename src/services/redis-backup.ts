@@ -26,8 +26,9 @@ export function redisBackup(dataPath: string) {
         'printf "file appendonly.aof.1.base.rdb seq 1 type b\\n" > "$t/appendonly.aof.manifest"',
         'cp "$t/appendonly.aof.1.base.rdb" dump.rdb.new', 'rm -rf appendonlydir', 'mv "$t" appendonlydir', 'mv dump.rdb.new dump.rdb',
       ].join('\n');
-      await h.stop();
+      // A stop that fails or times out still ends in a start: the service is never left stopped.
       try {
+        await h.stop();
         const { code, stderr } = await h.runWithVolume(['sh', '-c', script], { stdin: input });
         if (code !== 0) throw kindStepFailed('the RDB restore', code, stderr);
       } finally {

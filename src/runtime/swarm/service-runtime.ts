@@ -21,6 +21,12 @@ const svcOverlay = (name: string) => `berth-svc-${name}`;
 const gone = (err: unknown) => (err as { statusCode?: number }).statusCode === 404;
 type Spec = Record<string, any>;
 
+/** Polls `done` every half second until it holds or `ms` pass; says which. */
+async function until(done: () => Promise<boolean>, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(500)) if (await done()) return true;
+  return done();
+}
+
 export function swarmServiceRuntime(deps: SwarmDeps): ServiceRuntime {
   const { docker, config } = deps;
 
@@ -62,7 +68,15 @@ export function swarmServiceRuntime(deps: SwarmDeps): ServiceRuntime {
   async function updateAndWait(name: string, change: (spec: Spec) => void): Promise<void> {
     const before = await taskContainer(name);
     await update(name, change);
-    for (let i = 0; i < 120 && before && (await taskContainer(name)) === before; i++) await sleep(500);
+    if (before) await until(async () => (await taskContainer(name)) !== before, 60_000);
+  }
+
+  /** Scaled to 0, the task's container stops a moment later: an offline restore must not write the volume under it. */
+  async function stopTask(name: string): Promise<void> {
+    await update(name, (s) => { s.Mode = { Replicated: { Replicas: 0 } }; });
+    if (!(await until(async () => (await taskContainer(name)) === undefined, 60_000))) {
+      throw new BerthError('service_not_stopped', 504, `the task of ${name} did not stop within 60 s`, { expose: true, hint: `see berth services:logs ${name}` });
+    }
   }
 
   async function managerNode(): Promise<string> {
@@ -111,7 +125,7 @@ export function swarmServiceRuntime(deps: SwarmDeps): ServiceRuntime {
 
     handle: (spec: ServiceSpec) => ({
       exec: async (cmd, opts) => execIn(docker, await mustContainer(spec.name), cmd, opts),
-      stop: () => update(spec.name, (s) => { s.Mode = { Replicated: { Replicas: 0 } }; }),
+      stop: () => stopTask(spec.name),
       start: () => update(spec.name, (s) => { s.Mode = { Replicated: { Replicas: 1 } }; }),
       runWithVolume: (cmd, opts) => runWithVolume(docker, {
         name: `berth-svc-${spec.name}-task-${randomBytes(3).toString('hex')}`, image: spec.image, volume: serviceVolumeName(spec.name),
@@ -170,7 +184,7 @@ export function swarmServiceRuntime(deps: SwarmDeps): ServiceRuntime {
       const s = await inspect(service);
       if (s) await docker.getService(s.id).remove().catch((err) => { if (!gone(err)) throw err; });
       // The task's container detaches from the volume and network a moment after.
-      for (let i = 0; i < 30 && (await docker.listContainers({ all: true, filters: { label: [`${SERVICE_LABEL}=${service}`, 'com.docker.swarm.service.name'] } })).length; i++) await sleep(1000);
+      await until(async () => (await docker.listContainers({ all: true, filters: { label: [`${SERVICE_LABEL}=${service}`, 'com.docker.swarm.service.name'] } })).length === 0, 30_000);
       const net = docker.getNetwork(svcOverlay(service));
       const ni = await net.inspect().catch(() => undefined) as { Labels?: Record<string, string> } | undefined;
       if (ni?.Labels?.[SERVICE_LABEL] === service) await net.remove().catch(() => {});
