@@ -190,6 +190,7 @@ export const ERROR_CODES = {
   service_not_found: { status: 404 },
   service_not_ready: { status: 504 },
   service_not_running: { status: 409, hint: 'start it with services:restart' },
+  service_not_stopped: { status: 504 },
   service_volume_foreign: { status: 409 },
   services_unsupported: { status: 501, hint: 'run them on a server with BERTH_SCHEDULER=local' },
   session_expired: { status: 401, hint: 'sign in at / with an API token' },

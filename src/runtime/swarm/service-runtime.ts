@@ -75,7 +75,7 @@ export function swarmServiceRuntime(deps: SwarmDeps): ServiceRuntime {
   async function stopTask(name: string): Promise<void> {
     await update(name, (s) => { s.Mode = { Replicated: { Replicas: 0 } }; });
     if (!(await until(async () => (await taskContainer(name)) === undefined, 60_000))) {
-      throw new BerthError('service_not_stopped', 504, `the task of ${name} did not stop within 60 s`, { expose: true, hint: `see berth services:logs ${name}` });
+      throw new BerthError('service_not_stopped', `the task of ${name} did not stop within 60 s`, { expose: true, hint: `see berth services:logs ${name}` });
     }
   }
 
