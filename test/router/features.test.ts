@@ -22,8 +22,7 @@ import { readAppLog } from '../../src/store/app-logs.js';
 import { prometheusText } from '../../src/api/routes/metrics.js';
 import type { AppName } from '../../src/shared/app-name.js';
 import {
-  startTestRedis, startBackend, namedBackend, request, rawRequest, randomApp, freePort, type TestRedis, type Backend,
-} from './helpers.js';
+  startTestRedis, startBackend, namedBackend, request, rawRequest, randomApp, freePort, type TestRedis, type Backend, BackendPool, publishRoute } from './helpers.js';
 
 const DOMAIN = 'berth.test';
 const DRAIN_MS = 400;
@@ -31,20 +30,12 @@ const hostOf = (app: string) => `${app}.${DOMAIN}`;
 
 let redis: TestRedis;
 let router: RunningRouter;
-const backends: Backend[] = [];
+const backends = new BackendPool();
 const sockets = new Set<Duplex>();
 let certDir: string;
 
-async function backend(b: Promise<Backend>): Promise<Backend> {
-  const started = await b;
-  backends.push(started);
-  return started;
-}
-
-async function route(app: string, upstreams: string[]): Promise<void> {
-  await setRoute(redis.handle, { app, upstreams, release: 'v1' });
-  await router.synced(app);
-}
+const backend = backends.add;
+const route = (app: string, upstreams: string[]) => publishRoute(redis.handle, router, app, upstreams);
 
 /** A self-signed certificate and key for these names, made with openssl. */
 function makeCert(name: string, ...alt: string[]): { cert: string; key: string } {
@@ -84,7 +75,7 @@ before(async () => {
 after(async () => {
   await router?.close();
   for (const s of sockets) s.destroy();
-  await Promise.all(backends.map((b) => b.close()));
+  await backends.closeAll();
   await redis?.stop();
   rmSync(certDir, { recursive: true, force: true });
 });

@@ -4,11 +4,32 @@ import http from 'node:http';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { RunningRouter } from '../../src/router/index.js';
+import { setRoute } from '../../src/store/routes.js';
+import type { RedisHandle } from '../../src/store/redis.js';
 
 export { startTestRedis, type TestRedis } from '../helpers/redis.js';
 export { freePort } from '../helpers/berth.js';
 
 export const randomApp = () => `t${randomBytes(5).toString('hex')}`;
+
+/** Backends a test file starts, to close together in its after(). */
+export class BackendPool {
+  private readonly started: Backend[] = [];
+  /** Waits for a backend and keeps it for closeAll(). */
+  readonly add = async (b: Promise<Backend>): Promise<Backend> => {
+    const started = await b;
+    this.started.push(started);
+    return started;
+  };
+  closeAll(): Promise<void[]> { return Promise.all(this.started.map((b) => b.close())); }
+}
+
+/** Writes a route and waits until the router's table holds it. */
+export async function publishRoute(redis: RedisHandle, router: RunningRouter, app: string, upstreams: string[]): Promise<void> {
+  await setRoute(redis, { app, upstreams, release: 'v1' });
+  await router.synced(app);
+}
 
 export interface Backend {
   readonly server: http.Server;

@@ -16,10 +16,10 @@ import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRouter, type RunningRouter } from '../../src/router/index.js';
 import { DEFAULT_HTTP2 } from '../../src/router/http2-guard.js';
-import { setRoute, readTraffic } from '../../src/store/routes.js';
+import { readTraffic } from '../../src/store/routes.js';
 import { readAppLog } from '../../src/store/app-logs.js';
 import type { AppName } from '../../src/shared/app-name.js';
-import { startTestRedis, startBackend, namedBackend, randomApp, type TestRedis, type Backend } from './helpers.js';
+import { startTestRedis, startBackend, namedBackend, randomApp, type TestRedis, BackendPool, publishRoute } from './helpers.js';
 import { FRAME, codeName, headersFrame, pingFrame, rawH2, rstFrame } from './h2-raw.js';
 
 const run = promisify(execFile);
@@ -30,20 +30,12 @@ const hostOf = (app: string) => `${app}.${DOMAIN}`;
 
 let redis: TestRedis;
 let router: RunningRouter;
-const backends: Backend[] = [];
+const backends = new BackendPool();
 const sockets = new Set<Duplex>();
 const logged: string[] = [];
 
-async function backend(b: Promise<Backend>): Promise<Backend> {
-  const started = await b;
-  backends.push(started);
-  return started;
-}
-
-async function route(app: string, upstreams: string[]): Promise<void> {
-  await setRoute(redis.handle, { app, upstreams, release: 'v1' });
-  await router.synced(app);
-}
+const backend = backends.add;
+const route = (app: string, upstreams: string[]) => publishRoute(redis.handle, router, app, upstreams);
 
 interface CurlReply { readonly version: string; readonly status: number; readonly head: string; readonly body: string }
 
@@ -107,7 +99,7 @@ before(async () => {
 after(async () => {
   await router?.close();
   for (const s of sockets) s.destroy();
-  await Promise.all(backends.map((b) => b.close()));
+  await backends.closeAll();
   await redis?.stop();
 });
 

@@ -8,8 +8,7 @@ import { startRouter, type RunningRouter } from '../../src/router/index.js';
 import { setRoute, deleteRoute, routesKey } from '../../src/store/routes.js';
 import {
   startTestRedis, startBackend, namedBackend, request, rawRequest, eventually, randomApp, freePort,
-  type TestRedis, type Backend, type Reply,
-} from './helpers.js';
+  type TestRedis, type Reply, BackendPool, publishRoute } from './helpers.js';
 
 const DOMAIN = 'berth.test';
 const TIMEOUT_MS = 500;
@@ -18,20 +17,11 @@ const hostOf = (app: string) => `${app}.${DOMAIN}`;
 let redis: TestRedis;
 let router: RunningRouter;
 const logLines: string[] = [];
-const backends: Backend[] = [];
+const backends = new BackendPool();
 const upgradedSockets = new Set<Duplex>();
 
-async function backend(b: Promise<Backend>): Promise<Backend> {
-  const started = await b;
-  backends.push(started);
-  return started;
-}
-
-/** Writes a route and waits until the router's table holds it. */
-async function route(app: string, upstreams: string[]): Promise<void> {
-  await setRoute(redis.handle, { app, upstreams, release: 'v1' });
-  await router.synced(app);
-}
+const backend = backends.add;
+const route = (app: string, upstreams: string[]) => publishRoute(redis.handle, router, app, upstreams);
 
 async function redisReads(): Promise<number> {
   const info = await redis.handle.client.info('commandstats');
@@ -51,7 +41,7 @@ before(async () => {
 after(async () => {
   await router?.close();
   for (const s of upgradedSockets) s.destroy();
-  await Promise.all(backends.map((b) => b.close()));
+  await backends.closeAll();
   await redis?.stop();
 });
 

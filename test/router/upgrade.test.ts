@@ -9,8 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRouter, type RunningRouter } from '../../src/router/index.js';
-import { setRoute } from '../../src/store/routes.js';
-import { startTestRedis, startBackend, namedBackend, rawRequest, randomApp, type TestRedis, type Backend } from './helpers.js';
+import { startTestRedis, startBackend, namedBackend, rawRequest, randomApp, type TestRedis, BackendPool, publishRoute } from './helpers.js';
 
 const DOMAIN = 'berth.test';
 const hostOf = (app: string) => `${app}.${DOMAIN}`;
@@ -18,19 +17,11 @@ const hostOf = (app: string) => `${app}.${DOMAIN}`;
 let redis: TestRedis;
 let router: RunningRouter;
 const logLines: string[] = [];
-const backends: Backend[] = [];
+const backends = new BackendPool();
 const sockets = new Set<Duplex>();
 
-async function backend(b: Promise<Backend>): Promise<Backend> {
-  const started = await b;
-  backends.push(started);
-  return started;
-}
-
-async function route(app: string, upstreams: string[]): Promise<void> {
-  await setRoute(redis.handle, { app, upstreams, release: 'v1' });
-  await router.synced(app);
-}
+const backend = backends.add;
+const route = (app: string, upstreams: string[]) => publishRoute(redis.handle, router, app, upstreams);
 
 before(async () => {
   redis = await startTestRedis();
@@ -43,7 +34,7 @@ before(async () => {
 after(async () => {
   await router?.close();
   for (const s of sockets) s.destroy();
-  await Promise.all(backends.map((b) => b.close()));
+  await backends.closeAll();
   await redis?.stop();
 });
 
