@@ -1,11 +1,14 @@
 // The watch after go-live, whatever made the release (a push, a config change):
-//   vN live -> look at the scheduler's ps every watchPollMs, for the window
+//   vN live -> the replaced release vP stands by (DeployOutcome.keepStandby):
+//     the router falls back to it while vN has no web process that answers
+//   -> look at the scheduler's ps every watchPollMs, for the window
 //     -> vN's web processes went down more than once (crash-count.ts)
 //     -> take the app's deploy lease -> vN still current?
 //     -> a new release from the one vN replaced: "Rollback to vP (vN crashed after go-live: ...)"
 //     -> deploy it (start, check, switch) -> vN marked failed with its reason
 //        and last lines -> audit log and the app's activity (releases:auto-rollback)
-//     -> vN's containers drained and stopped.
+//     -> vN's containers and the standby drained and stopped.
+//   window over -> the standby drained and stopped.
 // A rollback's own release is never watched. One watch per app: a newer
 // go-live ends the older watch. Watches live in this process only, so a
 // server restart ends them quietly. Nothing here knows the scheduler's kind.
@@ -13,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BerthConfig } from '../config/index.js';
 import type { Docker } from '../docker/client.js';
 import { imageExists } from '../docker/images.js';
-import type { Scheduler } from '../runtime/scheduler.js';
+import type { DeployOutcome, RetireStandby, Scheduler } from '../runtime/scheduler.js';
 import type { BuildLog } from '../shared/build-log.js';
 import { releaseTag, type Release } from '../shared/types.js';
 import { failLiveRelease, getApp, getRelease, replaceConfigVars } from '../store/apps.js';
@@ -40,17 +43,50 @@ const EXPLAIN_GAP_MS = 100;
 
 const watches = new Map<string, AbortController>();
 
-/** Starts watching `release`, which just replaced `previous` (its version), unless the app or server turned it off. */
-export function watchAfterLive(deps: WatchDeps, release: Release, previous: number | undefined): void {
+/** How long `release` will be watched after it replaced `previous`; 0 when it is not (turned off, a first or a rollback release). */
+export function watchWindowMs(config: BerthConfig, release: Release, previous: number | undefined): number {
+  const { autoRollback, watchMs } = watchSettings(release.config, config.runtime);
+  if (!autoRollback || !previous || previous >= release.version || release.description.startsWith('Rollback')) return 0;
+  return watchMs;
+}
+
+/** What the pusher reads last: that the release is watched, and what happens if it crashes. */
+export function watchNotice(config: BerthConfig, release: Release, previous: number | undefined): string | undefined {
+  const ms = watchWindowMs(config, release, previous);
+  if (ms === 0) return undefined;
+  return `Watched for ${Math.round(ms / 1000)} s: if its web processes crash twice, v${previous} (standing by) takes the traffic back `
+    + `and v${release.version} is marked failed; \`berth releases ${release.app}\` shows it`;
+}
+
+/**
+ * Starts watching `release`, which just replaced `previous` (its version),
+ * unless the app or server turned it off. Returns what the deployer runs in
+ * place of outcome.retire(): with a watch, it keeps the replaced release as
+ * the standby, which the watch retires at its end.
+ */
+export function watchAfterLive(deps: WatchDeps, release: Release, previous: number | undefined, outcome: DeployOutcome): () => Promise<void> {
   watches.get(release.app)?.abort();
   watches.delete(release.app);
-  const { autoRollback, watchMs } = watchSettings(release.config, deps.config.runtime);
-  if (!autoRollback || watchMs === 0 || !previous || previous >= release.version || release.description.startsWith('Rollback')) return;
+  const watchMs = watchWindowMs(deps.config, release, previous);
+  if (watchMs === 0 || !previous) return () => outcome.retire();
   const ac = new AbortController();
   watches.set(release.app, ac);
+  let standby: Promise<RetireStandby> | undefined;
+  // Once, whoever asks first: the deployer after its push ends, or the watch if it ends before that.
+  const keep = () => (standby ??= outcome.keepStandby().catch(async (err: Error) => {
+    console.error(`${release.app}: keeping v${previous} as the standby: ${err.message}; retiring it instead`);
+    await outcome.retire();
+    return async () => {};
+  }));
   void watch(deps, release, previous, watchMs, ac.signal)
     .catch((err: Error) => console.error(`${release.app}: watch of v${release.version}: ${err.message}`))
-    .finally(() => { if (watches.get(release.app) === ac) watches.delete(release.app); });
+    .finally(() => {
+      if (watches.get(release.app) === ac) watches.delete(release.app);
+      // The window is over (or a rollback or newer deploy took over): the standby's memory goes back.
+      void keep().then((retire) => retire())
+        .catch((err: Error) => console.error(`${release.app}: retiring the standby v${previous}: ${err.message}`));
+    });
+  return async () => { await keep(); };
 }
 
 /** At shutdown: every watch ends where it is. */

@@ -15,7 +15,20 @@ export interface DeployOutcome {
   readonly upstreams: readonly string[];
   /** Drains and stops the replaced containers. */
   retire(): Promise<void>;
+  /**
+   * Instead of retire, while the new release is watched after go-live:
+   * the replaced release's web processes keep running (or are started again
+   * where the scheduler had already replaced them) outside the route, as
+   * the standby the router falls back to while the new release has no web
+   * process that answers; everything else retires now. Resolves with the
+   * standby's own retire, for the end of the watch; a later deploy retires
+   * the standby too.
+   */
+  keepStandby(): Promise<RetireStandby>;
 }
+
+/** Takes the standby out of the route, drains it and stops it; safe to call twice. */
+export type RetireStandby = () => Promise<void>;
 
 export interface DeployOptions {
   /** Only these process types are replaced (ps:restart web); default: all. */
