@@ -1,8 +1,9 @@
 // The watch after go-live, whatever made the release (a push, a config change):
 //   vN live -> the replaced release vP stands by (DeployOutcome.keepStandby):
 //     the router falls back to it while vN has no web process that answers
-//   -> look at the scheduler's ps every watchPollMs, for the window
-//     -> vN's web processes went down more than once (crash-count.ts)
+//   -> look at the scheduler's ps (and, where the scheduler has it, each web
+//      process's health check) every watchPollMs, for the window
+//     -> vN's web processes went down, or failed their check, more than once (crash-count.ts)
 //     -> take the app's deploy lease -> vN still current?
 //     -> a new release from the one vN replaced: "Rollback to vP (vN crashed after go-live: ...)"
 //     -> deploy it (start, check, switch) -> vN marked failed with its reason
@@ -24,7 +25,7 @@ import { readAppLog } from '../store/app-logs.js';
 import { appendEvent } from '../store/events.js';
 import type { RedisHandle } from '../store/redis.js';
 import { waitForAppLease } from './app-lease.js';
-import { crashCounter, webCrashes, watchSettings, type CrashTally } from './crash-count.js';
+import { crashCounter, healthCounter, webCrashes, watchSettings, type CrashTally } from './crash-count.js';
 import { deployRelease } from './deploy-release.js';
 import { newRelease } from './release.js';
 
@@ -40,6 +41,8 @@ const LEASE_WAIT_MS = 60_000;
 const LAST_LINES = 20;
 const EXPLAIN_LOOKS = 4;
 const EXPLAIN_GAP_MS = 100;
+// Health looks go at the pace of Swarm's task check (its Interval), not every poll: with app.json's path, each is a request the app sees.
+const HEALTH_EVERY_MS = 2000;
 
 const watches = new Map<string, AbortController>();
 
@@ -99,18 +102,31 @@ async function watch(deps: WatchDeps, release: Release, previous: number, watchM
   const deadline = Date.now() + watchMs;
   const since = Date.now();
   const crashedTwice = crashCounter();
+  const unhealthy = healthCounter();
   const tag = releaseTag(release.version);
   // A restarted process soon runs again and no longer says why it stopped: keep the last reason seen.
-  let why: { reason?: string; lastLines?: readonly string[] } = {};
+  let why: { reason?: string; lastLines?: readonly string[]; health?: boolean } = {};
+  let healthFailures = 0;
+  let nextHealthLook = 0;
   while (!signal.aborted && Date.now() < deadline) {
     if ((await getApp(deps.redis, release.app))?.currentRelease !== release.version) return;
-    // A ps that fails (Docker busy, app being destroyed) is a look skipped, not a crash.
-    const views = await deps.scheduler.ps(release.app).catch(() => undefined);
+    const lookAtHealth = Date.now() >= nextHealthLook;
+    if (lookAtHealth) nextHealthLook = Date.now() + HEALTH_EVERY_MS;
+    // A look that fails (Docker busy, app being destroyed) is a look skipped, not a crash.
+    const [views, looks] = await Promise.all([
+      deps.scheduler.ps(release.app).catch(() => undefined),
+      lookAtHealth ? deps.scheduler.checkWeb?.(release).catch(() => undefined) : undefined,
+    ]);
+    if (looks) {
+      const health = unhealthy(looks);
+      if (health.failures > healthFailures && !why.reason) why = { reason: health.reason, health: true };
+      healthFailures = health.failures;
+    }
     if (views) {
       const tally = webCrashes(views, tag);
       if (tally.reason) why = { reason: tally.reason, lastLines: tally.lastLines?.length ? tally.lastLines : why.lastLines };
-      if (crashedTwice(tally)) {
-        console.error(`${release.app}: v${release.version}'s web processes went down twice (${Date.now() - since} ms after go-live)`);
+      if (crashedTwice({ ...tally, count: tally.count + healthFailures })) {
+        console.error(`${release.app}: v${release.version}'s web processes went down or failed their health check twice (${Date.now() - since} ms after go-live)`);
         return rollBack(deps, release, previous, await explain(deps, release, since, why), signal);
       }
     }
@@ -124,7 +140,7 @@ async function watch(deps: WatchDeps, release: Release, previous: number, watchM
  * usually do, a crash loop being down most of its time; the app log fills
  * in the lines.
  */
-async function explain(deps: WatchDeps, release: Release, since: number, seen: { reason?: string; lastLines?: readonly string[] }): Promise<CrashTally> {
+async function explain(deps: WatchDeps, release: Release, since: number, seen: { reason?: string; lastLines?: readonly string[]; health?: boolean }): Promise<CrashTally> {
   let why = seen;
   for (let i = 0; i < EXPLAIN_LOOKS && !why.reason; i++) {
     await sleep(EXPLAIN_GAP_MS);
@@ -136,7 +152,7 @@ async function explain(deps: WatchDeps, release: Release, since: number, seen: {
     const logged = await readAppLog(deps.redis, release.app, LAST_LINES, 'web').catch(() => []);
     lastLines = logged.filter((l) => Date.parse(l.time) >= since).map((l) => l.line);
   }
-  return { count: 0, reason: why.reason ?? 'exited and was restarted', lastLines };
+  return { count: 0, reason: why.reason ?? 'exited and was restarted', lastLines, health: why.health };
 }
 
 function quietLog(): BuildLog & { lines: string[] } {
@@ -146,7 +162,9 @@ function quietLog(): BuildLog & { lines: string[] } {
 
 async function rollBack(deps: WatchDeps, bad: Release, previous: number, tally: CrashTally, signal: AbortSignal): Promise<void> {
   const app = bad.app;
-  const reason = `v${bad.version} crashed after go-live: ${tally.reason ?? 'exited'}`;
+  const reason = tally.health
+    ? `v${bad.version} failed its health check after go-live: ${tally.reason}`
+    : `v${bad.version} crashed after go-live: ${tally.reason ?? 'exited'}`;
   const audit = (result: 'ok' | 'failed', detail: string, error?: string) => appendEvent(deps.redis,
     { user: 'berth', via: 'server', source: '-', action: 'releases:auto-rollback', app, detail, result, error },
     deps.config.access).catch((err: Error) => console.error(`audit: could not record releases:auto-rollback: ${err.message}`));

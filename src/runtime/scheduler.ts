@@ -58,6 +58,16 @@ export interface ProcessView {
   readonly node?: string;
 }
 
+/** One look at one serving web process's health check, for the watch after go-live. */
+export interface WebHealth {
+  /** `web.1` */
+  readonly name: string;
+  /** Why the check failed; absent when it passed (or the process was not listening: ps counts that). */
+  readonly failure?: string;
+  /** How many failed looks in a row make one failure (app.json's `attempts`). */
+  readonly attempts: number;
+}
+
 export interface RunOptions {
   readonly command: string;
   readonly detach: boolean;
@@ -92,6 +102,13 @@ export interface Scheduler {
   runAndCommit(release: Release, opts: Omit<RunOptions, 'detach'>): Promise<{ code: number }>;
   /** Brings routes back in line with what is running, e.g. after a restart. */
   reconcile(app: AppName, current: Release | undefined, formation: Formation): Promise<void>;
+  /**
+   * One look at each serving web process of the release with its health
+   * check, for the watch after go-live. Absent where the platform replaces a
+   * process that fails its check by itself (Swarm's task health check): ps
+   * then shows that as a restart.
+   */
+  checkWeb?(release: Release): Promise<WebHealth[]>;
   /** Backing services (postgres, redis) on this scheduler; absent where they are not supported yet. */
   readonly services?: ServiceRuntime;
 }

@@ -288,6 +288,33 @@ export function describeLifecycle(title: string, engineOf: () => AppEngine | Pro
       assert.deepEqual(ps.filter((p) => p.type === 'web').map((p) => p.release), ['v3']);
     });
 
+    test('a release that stops answering after go-live (its port still open) is rolled back by itself too', async () => {
+      const hanger = appName(); apps.push(hanger);
+      const repo = await sampleRepo('dockerfile-hello');
+      // At HANG_AFTER the server is stopped (SIGSTOP), not killed: the port still accepts, nothing answers.
+      // A start after that (Swarm replaces a task that fails its check) fails at once.
+      await commitFile(repo, 'Procfile', 'web: [ -z "$HANG_AFTER" ] && exec python3 /app/server.py; left=$((HANG_AFTER - $(date +%s))); '
+        + '[ "$left" -gt 0 ] && exec timeout -s STOP "$left" python3 /app/server.py; echo "cannot start twice" >&2; exit 1\n');
+      assert.equal((await push(repo, berth.remote(hanger))).code, 0);
+      const hangAt = Math.floor(Date.now() / 1000) + (engine.scheduler === 'swarm' ? 45 : 12);
+      const set = await call('PUT', `/apps/${hanger}/config`, { vars: { HANG_AFTER: String(hangAt) } });
+      assert.equal(set.status, 200, JSON.stringify(set.body));
+      type Row = { version: number; description: string; status: string; current: boolean; failure?: { reason: string } };
+      let rows: Row[] = [];
+      for (let i = 0; i < 720 && !(rows[0]?.version === 3 && rows[0].current); i++) {
+        await sleep(250);
+        rows = (await call('GET', `/apps/${hanger}/releases`)).body.releases;
+      }
+      console.log(`# hang: rolled back ${Math.round(Date.now() / 1000 - hangAt)} s after v2 stopped answering: ${rows[1]?.failure?.reason}`);
+      assert.equal(rows[0]?.version, 3, JSON.stringify(rows));
+      assert.equal(rows[1]!.status, 'failed');
+      // The local engine never restarts a process that hangs: the watch's own health look counts it. Swarm replaces the task.
+      assert.match(rows[1]!.failure?.reason ?? '', engine.scheduler === 'swarm'
+        ? /^v2 (crashed|failed its health check) after go-live/
+        : /^v2 failed its health check after go-live: web\.1: GET \/\.well-known\/berth-ready got no answer: .*3 times in a row/);
+      assert.equal((await viaRouter(berth.routerPort, `${hanger}.localhost`)).status, 200);
+    });
+
     test('a crash-looping web process shows as crashed in ps, with its last lines, and the router answers 503', async () => {
       // BERTH_AUTO_ROLLBACK=off (per app): the crash loop stays, for ps to show.
       // As above, past Swarm's own 15 s update monitor.
