@@ -108,20 +108,20 @@ async function watch(deps: WatchDeps, release: Release, previous: number, watchM
   let why: { reason?: string; lastLines?: readonly string[]; health?: boolean } = {};
   let healthFailures = 0;
   let nextHealthLook = 0;
+  let healthLook: Promise<void> | undefined;
   while (!signal.aborted && Date.now() < deadline) {
     if ((await getApp(deps.redis, release.app))?.currentRelease !== release.version) return;
-    const lookAtHealth = Date.now() >= nextHealthLook;
-    if (lookAtHealth) nextHealthLook = Date.now() + HEALTH_EVERY_MS;
-    // A look that fails (Docker busy, app being destroyed) is a look skipped, not a crash.
-    const [views, looks] = await Promise.all([
-      deps.scheduler.ps(release.app).catch(() => undefined),
-      lookAtHealth ? deps.scheduler.checkWeb?.(release).catch(() => undefined) : undefined,
-    ]);
-    if (looks) {
-      const health = unhealthy(looks);
-      if (health.failures > healthFailures && !why.reason) why = { reason: health.reason, health: true };
-      healthFailures = health.failures;
+    // A health look may wait seconds for a process that hangs: it runs beside the ps looks, never in their way.
+    if (deps.scheduler.checkWeb && !healthLook && Date.now() >= nextHealthLook) {
+      nextHealthLook = Date.now() + HEALTH_EVERY_MS;
+      healthLook = deps.scheduler.checkWeb(release).then((looks) => {
+        const health = unhealthy(looks);
+        if (health.failures > healthFailures && !why.reason) why = { reason: health.reason, health: true };
+        healthFailures = health.failures;
+      }, () => {}).finally(() => { healthLook = undefined; });
     }
+    // A look that fails (Docker busy, app being destroyed) is a look skipped, not a crash.
+    const views = await deps.scheduler.ps(release.app).catch(() => undefined);
     if (views) {
       const tally = webCrashes(views, tag);
       if (tally.reason) why = { reason: tally.reason, lastLines: tally.lastLines?.length ? tally.lastLines : why.lastLines };
