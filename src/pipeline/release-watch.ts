@@ -57,7 +57,7 @@ export function watchWindowMs(config: BerthConfig, release: Release, previous: n
 export function watchNotice(config: BerthConfig, release: Release, previous: number | undefined): string | undefined {
   const ms = watchWindowMs(config, release, previous);
   if (ms === 0) return undefined;
-  return `Watched for ${Math.round(ms / 1000)} s: if its web processes crash twice, v${previous} (standing by) takes the traffic back `
+  return `Watched for ${Math.round(ms / 1000)} s: if its web processes crash or stop answering twice, v${previous} (standing by) takes the traffic back `
     + `and v${release.version} is marked failed; \`berth releases ${release.app}\` shows it`;
 }
 

@@ -77,7 +77,7 @@ export function pickUpstream(route: Route, now: number, avoid?: Upstream): Upstr
 export class RouteTable {
   readonly #routes = new Map<string, Route>();
 
-  /** Stores an entry; returns the malformed upstreams skipped and the upstreams that left. */
+  /** Stores an entry; returns the malformed upstreams skipped and the upstreams that left (or became standby). */
   set(entry: RouteEntry): { skipped: string[]; removed: Upstream[] } {
     const previous = this.#routes.get(entry.app);
     const before = [...(previous?.upstreams ?? []), ...(previous?.standby ?? [])];
@@ -95,8 +95,14 @@ export class RouteTable {
     };
     const upstreams = read(entry.upstreams, new Set());
     const standby = read(entry.standby ?? [], new Set(entry.upstreams));
-    const kept = new Set([...upstreams, ...standby].map((u) => u.key));
-    const removed = before.filter((u) => !kept.has(u.key));
+    // Left the route, or went from live to standby: either way the release was switched away from,
+    // so its websockets and in-flight work drain as at any switch (a standby only takes new requests).
+    const live = new Set(upstreams.map((u) => u.key));
+    const kept = new Set([...live, ...standby.map((u) => u.key)]);
+    const removed = [
+      ...(previous?.upstreams ?? []).filter((u) => !live.has(u.key)),
+      ...(previous?.standby ?? []).filter((u) => !kept.has(u.key)),
+    ];
     this.#routes.set(entry.app, { app: entry.app, upstreams, standby, next: previous?.next ?? 0 });
     return { skipped, removed };
   }

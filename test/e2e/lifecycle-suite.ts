@@ -239,7 +239,7 @@ export function describeLifecycle(title: string, engineOf: () => AppEngine | Pro
       assert.equal(set.status, 200, JSON.stringify(set.body));
       assert.equal(set.body.release.version, 2);
       // What the deployer reads last: the release is watched and rolls back by itself.
-      assert.match((set.body.log as string[]).join('\n'), /Watched for 60 s: if its web processes crash twice, v1 \(standing by\) takes the traffic back and v2 is marked failed/);
+      assert.match((set.body.log as string[]).join('\n'), /Watched for 60 s: if its web processes crash or stop answering twice, v1 \(standing by\) takes the traffic back and v2 is marked failed/);
       type Row = { version: number; description: string; status: string; current: boolean; failure?: { reason: string; lastLines: string[] } };
       let rows: Row[] = [];
       for (let i = 0; i < 360 && !(rows[0]?.version === 3 && rows[0].current); i++) {
