@@ -32,7 +32,7 @@ export type RouterChange =
 export const routesKey = (r: RedisHandle) => r.key('routes');
 export const routesChannel = (r: RedisHandle) => r.key('routes', 'changed');
 /** The standby's field in the routes hash: beside the app's own, so one HMGET reads both (an app name has no ':'). */
-const standbyField = (app: string) => `${app}:standby`;
+export const standbyField = (app: string) => `${app}:standby`;
 
 // Route messages stay a bare app name (the format since v1); other kinds use
 // a prefix an app name cannot have.
@@ -58,27 +58,6 @@ export async function setRoute(r: RedisHandle, entry: Omit<RouteEntry, 'updatedA
   if (standby === '') m.hdel(routesKey(r), standbyField(entry.app));
   else if (standby !== undefined) m.hset(routesKey(r), standbyField(entry.app), standby);
   await publishChange(r, m, { kind: 'route', app: entry.app }).exec();
-}
-
-const SET_STANDBY_IF_PRESENT = `if redis.call('hexists', KEYS[1], ARGV[1]) == 0 then return 0 end
-if ARGV[3] == '' then redis.call('hdel', KEYS[1], ARGV[2]) else redis.call('hset', KEYS[1], ARGV[2], ARGV[3]) end
-redis.call('publish', KEYS[2], ARGV[1])
-return 1`;
-
-/** Sets (or, with an empty list, removes) only the app's standby upstreams, if it has a route. */
-export async function setStandby(r: RedisHandle, app: string, upstreams: readonly string[]): Promise<boolean> {
-  const standby = upstreams.length ? JSON.stringify(upstreams) : '';
-  return (await r.client.eval(SET_STANDBY_IF_PRESENT, 2, routesKey(r), routesChannel(r), app, standbyField(app), standby)) === 1;
-}
-
-const CLEAR_STANDBY_IF = `if redis.call('hget', KEYS[1], ARGV[2]) ~= ARGV[3] then return 0 end
-redis.call('hdel', KEYS[1], ARGV[2])
-redis.call('publish', KEYS[2], ARGV[1])
-return 1`;
-
-/** Removes the app's standby if it is still `upstreams` (a newer deploy may have set its own). */
-export async function clearStandby(r: RedisHandle, app: string, upstreams: readonly string[]): Promise<boolean> {
-  return (await r.client.eval(CLEAR_STANDBY_IF, 2, routesKey(r), routesChannel(r), app, standbyField(app), JSON.stringify(upstreams))) === 1;
 }
 
 // Check and write in one step: a deploy that takes the lease after a check

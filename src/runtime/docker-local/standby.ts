@@ -7,7 +7,7 @@
 // it holds memory only for the window.
 import type { ContainerView } from '../../docker/containers.js';
 import { LABEL } from '../../docker/labels.js';
-import { clearStandby, setStandby } from '../../store/routes.js';
+import { clearStandby, setStandby } from '../../store/route-standby.js';
 import type { RetireStandby } from '../scheduler.js';
 import { retireContainers } from './deploy.js';
 import { procType, type LocalDeps } from './processes.js';
