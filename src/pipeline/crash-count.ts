@@ -4,7 +4,7 @@
 // watch settings (config vars BERTH_AUTO_ROLLBACK, BERTH_WATCH_SEC; BERTH_SETTLE_SEC,
 // read by the schedulers' boot check, is checked here too).
 import { BerthError } from '../shared/errors.js';
-import type { ProcessView } from '../runtime/scheduler.js';
+import type { ProcessView, WebHealth } from '../runtime/scheduler.js';
 
 export interface CrashTally {
   /** Each restart counts once, and a process that stopped for good once more. */
@@ -12,6 +12,8 @@ export interface CrashTally {
   /** Why the first one that is down now stopped: "exited with code 1", "was killed ... (OOM)"; unknown once all run again. */
   readonly reason?: string;
   readonly lastLines?: readonly string[];
+  /** The reason is a failed health check (the process ran but did not answer right), not an exit. */
+  readonly health?: boolean;
 }
 
 // A web process must keep running: even a clean exit is a crash here.
@@ -48,6 +50,31 @@ export function crashCounter(): (tally: CrashTally) => boolean {
     if (last !== undefined && tally.count > last) total += tally.count - last;
     last = tally.count;
     return total >= CRASHES_TO_ROLL_BACK;
+  };
+}
+
+/**
+ * Counts failed health checks after go-live, per process, from the
+ * scheduler's looks (Scheduler.checkWeb): `attempts` failed looks in a row
+ * are one failure, as a platform's health check would then replace the
+ * process; still failing after as many more, a second. A passing look
+ * starts the count again. The total only rises, as crashCounter expects.
+ */
+export function healthCounter(): (looks: readonly WebHealth[]) => { failures: number; reason?: string } {
+  const streaks = new Map<string, number>();
+  let failures = 0;
+  return (looks) => {
+    let reason: string | undefined;
+    for (const look of looks) {
+      if (!look.failure) { streaks.delete(look.name); continue; }
+      const n = (streaks.get(look.name) ?? 0) + 1;
+      streaks.set(look.name, n >= look.attempts ? 0 : n);
+      if (n >= look.attempts) {
+        failures++;
+        reason ??= `${look.name}: ${look.failure}, ${look.attempts} times in a row`;
+      }
+    }
+    return { failures, reason };
   };
 }
 

@@ -27,7 +27,7 @@ import { runPostdeploy } from './deploy-scripts.js';
 import { checkSymlinks } from '../builders/symlinks.js';
 import { tryAppLease } from './app-lease.js';
 import { deployRelease } from './deploy-release.js';
-import { watchAfterLive } from './release-watch.js';
+import { watchAfterLive, watchNotice } from './release-watch.js';
 
 const run = promisify(execFile);
 export const HEARTBEAT_TTL_MS = 6_000;
@@ -92,7 +92,7 @@ export async function deployBuilt(build: Build, built: Built, log: BuildLogWrite
   const previous = (await getApp(r, build.app))?.currentRelease;
   const outcome = await deployRelease(release, log, deps, { timeoutMs: tasks.timeoutMs, predeploy: scripts.predeploy });
   const bootMs = performance.now() - bootStart;
-  watchAfterLive(deps, release, previous);
+  const retire = watchAfterLive(deps, release, previous, outcome);
   const postdeployError = await runPostdeploy(release, scripts.postdeploy, log, tasks);
   if (postdeployError) {
     await failLive(deps, build, log, release, postdeployError);
@@ -101,12 +101,14 @@ export async function deployBuilt(build: Build, built: Built, log: BuildLogWrite
     log.detail(phaseTimes({ build: buildMs, slug: slugMs, boot: bootMs, total: Date.now() - build.createdAt }));
     log.step(`Released v${release.version}`);
     log.detail(`${appUrl(deps.config, build.app)} deployed to Berth`);
+    const watched = watchNotice(config, release, previous);
+    if (watched) log.detail(watched);
     await log.flush();
     await updateBuild(r, build.id, { status: 'succeeded', finishedAt: Date.now(), release: release.version });
     await endLog(r, build.id, 'succeeded');
   }
-  // The pusher is done; the old release drains in the background of this job.
-  await outcome.retire().catch((err) => console.error(`${build.app}: retiring old containers: ${err.message}`));
+  // The pusher is done; the old release drains in the background of this job (or stands by through the watch).
+  await retire().catch((err) => console.error(`${build.app}: retiring old containers: ${err.message}`));
   await pruneReleaseImages(deps.docker, build.app, config.runtime.imageRetention, release.version).catch(() => {});
 }
 

@@ -4,8 +4,9 @@
 //
 //   pick upstream ─► request head (edge-headers.ts) ─► body streamed
 //     no response head yet and the connection failed ─► retry once on
-//       another replica if the request is idempotent and bodiless (as
-//       nginx's proxy_next_upstream); a refused connect also ejects it
+//       another replica (or the standby, when none is left) if the request
+//       is idempotent and bodiless (as nginx's proxy_next_upstream); a
+//       refused connect also ejects it
 //     no response head in time ─► 504 page, upstream request aborted
 //     other failure ─► 502 page (or a cut connection mid-body)
 //   1xx head ─► 103 Early Hints passed on (Link only), others dropped
@@ -169,7 +170,7 @@ export function createHttpProxy(opts: ProxyOptions): HttpProxy {
         const code = err.code ?? err.message;
         if (CONNECT_FAILURES.has(code)) u.ejectedUntil = Date.now() + opts.ejectMs;
         if (!res.headersSent && !responseGone(res) && f.attempts < 2 && IDEMPOTENT.has(f.req.method ?? '') && !requestHasBody(f.req)) {
-          return attempt(f, f.route.upstreams.length > 1 ? u : undefined);
+          return attempt(f, f.route.upstreams.length + f.route.standby.length > 1 ? u : undefined);
         }
         if (res.headersSent) {
           res.destroy();

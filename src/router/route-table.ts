@@ -1,7 +1,9 @@
 // The router's in-memory copy of the Redis route table. Lookups happen on
 // every request, so they never wait on Redis; route-sync.ts keeps this copy
 // current. Each upstream carries its passive health: one that refused a
-// connection is skipped for `ejectMs`, unless every upstream is.
+// connection is skipped for `ejectMs`, unless every upstream is. An app may
+// have standby upstreams too (the replaced release, during the watch after
+// go-live): they take traffic only while no live upstream can.
 import type { RouteEntry } from '../store/routes.js';
 
 export interface Upstream {
@@ -30,6 +32,8 @@ export type Resolution =
 export interface Route {
   readonly app: string;
   readonly upstreams: readonly Upstream[];
+  /** The previous release's, picked only when no live upstream is healthy (store/routes.ts). */
+  readonly standby: readonly Upstream[];
   /** Round-robin cursor; survives an entry update so load stays spread. */
   next: number;
 }
@@ -53,6 +57,9 @@ export function pickUpstream(route: Route, now: number, avoid?: Upstream): Upstr
   const list = route.upstreams;
   const n = list.length;
   let fallback: Upstream | undefined;
+  // Least busy first: a standby takes all of the app's traffic at once.
+  const standby = () => route.standby.filter((u) => u !== avoid && u.ejectedUntil <= now)
+    .reduce<Upstream | undefined>((best, u) => (best && best.active <= u.active ? best : u), undefined);
   for (let i = 0; i < n; i++) {
     const index = (route.next + i) % n;
     const u = list[index]!;
@@ -62,35 +69,49 @@ export function pickUpstream(route: Route, now: number, avoid?: Upstream): Upstr
     route.next = (list.indexOf(chosen) + 1) % n;
     return chosen;
   }
-  // Everything is ejected (or is the one to avoid): try anyway rather than fail at once.
-  return fallback ?? avoid ?? list[0]!;
+  // No live upstream can take it (a crashed release): the standby can, if it is there.
+  // Else everything is ejected (or is the one to avoid): try anyway rather than fail at once.
+  return standby() ?? fallback ?? avoid ?? list[0] ?? route.standby[0]!;
 }
 
 export class RouteTable {
   readonly #routes = new Map<string, Route>();
 
-  /** Stores an entry; returns the malformed upstreams skipped and the upstreams that left. */
+  /** Stores an entry; returns the malformed upstreams skipped and the upstreams that left (or became standby). */
   set(entry: RouteEntry): { skipped: string[]; removed: Upstream[] } {
     const previous = this.#routes.get(entry.app);
-    // An upstream that stays keeps its health and in-flight count.
-    const upstreams: Upstream[] = [];
+    const before = [...(previous?.upstreams ?? []), ...(previous?.standby ?? [])];
+    // An upstream that stays (live or standby, or moving between them) keeps its health and in-flight count.
     const skipped: string[] = [];
-    for (const key of new Set(entry.upstreams)) {
-      const parsed = parseUpstream(key);
-      if (!parsed) { skipped.push(key); continue; }
-      upstreams.push(previous?.upstreams.find((u) => u.key === key) ?? { key, ...parsed, active: 0, ejectedUntil: 0 });
-    }
-    const kept = new Set(upstreams.map((u) => u.key));
-    const removed = (previous?.upstreams ?? []).filter((u) => !kept.has(u.key));
-    this.#routes.set(entry.app, { app: entry.app, upstreams, next: previous?.next ?? 0 });
+    const read = (keys: readonly string[], not: ReadonlySet<string>): Upstream[] => {
+      const out: Upstream[] = [];
+      for (const key of new Set(keys)) {
+        if (not.has(key)) continue;
+        const parsed = parseUpstream(key);
+        if (!parsed) { skipped.push(key); continue; }
+        out.push(before.find((u) => u.key === key) ?? { key, ...parsed, active: 0, ejectedUntil: 0 });
+      }
+      return out;
+    };
+    const upstreams = read(entry.upstreams, new Set());
+    const standby = read(entry.standby ?? [], new Set(entry.upstreams));
+    // Left the route, or went from live to standby: either way the release was switched away from,
+    // so its websockets and in-flight work drain as at any switch (a standby only takes new requests).
+    const live = new Set(upstreams.map((u) => u.key));
+    const kept = new Set([...live, ...standby.map((u) => u.key)]);
+    const removed = [
+      ...(previous?.upstreams ?? []).filter((u) => !live.has(u.key)),
+      ...(previous?.standby ?? []).filter((u) => !kept.has(u.key)),
+    ];
+    this.#routes.set(entry.app, { app: entry.app, upstreams, standby, next: previous?.next ?? 0 });
     return { skipped, removed };
   }
 
   /** Removes the app; returns its upstreams. */
   delete(app: string): Upstream[] {
-    const removed = this.#routes.get(app)?.upstreams ?? [];
+    const route = this.#routes.get(app);
     this.#routes.delete(app);
-    return [...removed];
+    return [...(route?.upstreams ?? []), ...(route?.standby ?? [])];
   }
 
   apps(): string[] {
@@ -104,7 +125,7 @@ export class RouteTable {
   resolve(app: string | undefined): Resolution {
     const route = app === undefined ? undefined : this.#routes.get(app);
     if (!route || app === undefined) return { kind: 'unknown' };
-    if (route.upstreams.length === 0) return { kind: 'down', app };
+    if (route.upstreams.length === 0 && route.standby.length === 0) return { kind: 'down', app };
     return { kind: 'up', app, route };
   }
 }

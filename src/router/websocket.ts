@@ -144,7 +144,7 @@ export function createWsProxy(opts: ProxyOptions): WsProxy {
       if (CONNECT_FAILURES.has(code)) {
         u.ejectedUntil = Date.now() + opts.ejectMs;
         // A handshake without a body is safe to try on another replica once.
-        if (!avoid && body === 0 && route.upstreams.length > 1 && !client.destroyed && settle(undefined)) return open(o, u);
+        if (!avoid && body === 0 && route.upstreams.length + route.standby.length > 1 && !client.destroyed && settle(undefined)) return open(o, u);
       }
       settle(502, code, badGatewayPage(app, code));
     });

@@ -16,7 +16,20 @@ export interface DeployOutcome {
   readonly upstreams: readonly string[];
   /** Drains and stops the replaced containers. */
   retire(): Promise<void>;
+  /**
+   * Instead of retire, while the new release is watched after go-live:
+   * the replaced release's web processes keep running (or are started again
+   * where the scheduler had already replaced them) outside the route, as
+   * the standby the router falls back to while the new release has no web
+   * process that answers; everything else retires now. Resolves with the
+   * standby's own retire, for the end of the watch; a later deploy retires
+   * the standby too.
+   */
+  keepStandby(): Promise<RetireStandby>;
 }
+
+/** Takes the standby out of the route, drains it and stops it; safe to call twice. */
+export type RetireStandby = () => Promise<void>;
 
 export interface DeployOptions {
   /** Only these process types are replaced (ps:restart web); default: all. */
@@ -44,6 +57,16 @@ export interface ProcessView {
   readonly reason?: string;
   /** The node's address, when the scheduler spans several (swarm). */
   readonly node?: string;
+}
+
+/** One look at one serving web process's health check, for the watch after go-live. */
+export interface WebHealth {
+  /** `web.1` */
+  readonly name: string;
+  /** Why the check failed; absent when it passed (or the process was not listening: ps counts that). */
+  readonly failure?: string;
+  /** How many failed looks in a row make one failure (app.json's `attempts`). */
+  readonly attempts: number;
 }
 
 export interface RunOptions {
@@ -86,6 +109,13 @@ export interface Scheduler {
    * ops/storage/mount.ts refuse past it); absent: no limit.
    */
   readonly storageReplicas?: StorageReplicaLimit;
+  /**
+   * One look at each serving web process of the release with its health
+   * check, for the watch after go-live. Absent where the platform replaces a
+   * process that fails its check by itself (Swarm's task health check): ps
+   * then shows that as a restart.
+   */
+  checkWeb?(release: Release): Promise<WebHealth[]>;
   /** Backing services (postgres, redis) on this scheduler; absent where they are not supported yet. */
   readonly services?: ServiceRuntime;
 }

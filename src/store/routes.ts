@@ -13,6 +13,14 @@ export interface RouteEntry {
   readonly upstreams: readonly string[];
   readonly release: string;
   readonly updatedAt: number;
+  /**
+   * The replaced release's web upstreams, kept running through the watch
+   * after go-live: the router falls back to them while `upstreams` has none
+   * that answers, so a release that crashes costs no requests while it is
+   * rolled back. Stored in a field of its own: a writer that leaves it out
+   * (the supervisors' follow-ups) keeps it; an empty list removes it.
+   */
+  readonly standby?: readonly string[];
 }
 
 /** What changed, as published on the router channel. */
@@ -23,6 +31,8 @@ export type RouterChange =
 
 export const routesKey = (r: RedisHandle) => r.key('routes');
 export const routesChannel = (r: RedisHandle) => r.key('routes', 'changed');
+/** The standby's field in the routes hash: beside the app's own, so one HMGET reads both (an app name has no ':'). */
+export const standbyField = (app: string) => `${app}:standby`;
 
 // Route messages stay a bare app name (the format since v1); other kinds use
 // a prefix an app name cannot have.
@@ -35,9 +45,19 @@ export function publishChange(r: RedisHandle, multi: ReturnType<Redis['multi']>,
   return multi.publish(routesChannel(r), encode(change));
 }
 
+/** The stored route value (standby apart) and what to do with the standby: keep, remove ('') or set (JSON). */
+function split(entry: Omit<RouteEntry, 'updatedAt'>): { value: string; standby: string | undefined } {
+  const { standby, ...live } = entry;
+  const value = JSON.stringify({ ...live, updatedAt: Date.now() });
+  return { value, standby: standby === undefined ? undefined : standby.length ? JSON.stringify(standby) : '' };
+}
+
 export async function setRoute(r: RedisHandle, entry: Omit<RouteEntry, 'updatedAt'>): Promise<void> {
-  const value: RouteEntry = { ...entry, updatedAt: Date.now() };
-  await publishChange(r, r.client.multi().hset(routesKey(r), entry.app, JSON.stringify(value)), { kind: 'route', app: entry.app }).exec();
+  const { value, standby } = split(entry);
+  const m = r.client.multi().hset(routesKey(r), entry.app, value);
+  if (standby === '') m.hdel(routesKey(r), standbyField(entry.app));
+  else if (standby !== undefined) m.hset(routesKey(r), standbyField(entry.app), standby);
+  await publishChange(r, m, { kind: 'route', app: entry.app }).exec();
 }
 
 // Check and write in one step: a deploy that takes the lease after a check
@@ -58,8 +78,10 @@ export async function setRouteUnlessLeased(r: RedisHandle, entry: Omit<RouteEntr
   return wrote === 1;
 }
 
+// ARGV[4]: '-' keeps the standby (field ARGV[3]), '' removes it, anything else is its new value.
 const SET_IF_PRESENT = `if redis.call('hexists', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
+if ARGV[4] == '' then redis.call('hdel', KEYS[1], ARGV[3]) elseif ARGV[4] ~= '-' then redis.call('hset', KEYS[1], ARGV[3], ARGV[4]) end
 redis.call('publish', KEYS[2], ARGV[1])
 return 1`;
 
@@ -69,22 +91,25 @@ return 1`;
  * its look and its write. Resolves false when it did not write.
  */
 export async function updateRoute(r: RedisHandle, entry: Omit<RouteEntry, 'updatedAt'>): Promise<boolean> {
-  const value: RouteEntry = { ...entry, updatedAt: Date.now() };
-  return (await r.client.eval(SET_IF_PRESENT, 2, routesKey(r), routesChannel(r), entry.app, JSON.stringify(value))) === 1;
+  const { value, standby } = split(entry);
+  return (await r.client.eval(SET_IF_PRESENT, 2, routesKey(r), routesChannel(r), entry.app, value, standbyField(entry.app), standby ?? '-')) === 1;
 }
 
 export async function deleteRoute(r: RedisHandle, app: string): Promise<void> {
-  await publishChange(r, r.client.multi().hdel(routesKey(r), app), { kind: 'route', app }).exec();
+  await publishChange(r, r.client.multi().hdel(routesKey(r), app, standbyField(app)), { kind: 'route', app }).exec();
 }
 
+const withStandby = (raw: string, standby: string | null | undefined): RouteEntry =>
+  standby ? { ...(JSON.parse(raw) as RouteEntry), standby: JSON.parse(standby) as string[] } : (JSON.parse(raw) as RouteEntry);
+
 export async function getRoute(r: RedisHandle, app: string): Promise<RouteEntry | undefined> {
-  const raw = await r.client.hget(routesKey(r), app);
-  return raw ? (JSON.parse(raw) as RouteEntry) : undefined;
+  const [raw, standby] = await r.client.hmget(routesKey(r), app, standbyField(app));
+  return raw ? withStandby(raw, standby) : undefined;
 }
 
 export async function allRoutes(r: RedisHandle): Promise<RouteEntry[]> {
   const all = await r.client.hgetall(routesKey(r));
-  return Object.values(all).map((v) => JSON.parse(v) as RouteEntry);
+  return Object.entries(all).filter(([field]) => !field.includes(':')).map(([app, v]) => withStandby(v, all[standbyField(app)]));
 }
 
 /**

@@ -57,7 +57,8 @@ describe('API input strictness', () => {
   }
 
   before(async () => {
-    berth = await startBerth({ BERTH_API_BODY_TIMEOUT_SEC: '2', BERTH_API_HEADERS_TIMEOUT_SEC: '2' });
+    // No watch after go-live: v1 would stand by for its 60 s, and the inputs below want one settled container.
+    berth = await startBerth({ BERTH_API_BODY_TIMEOUT_SEC: '2', BERTH_API_HEADERS_TIMEOUT_SEC: '2', BERTH_WATCH_SEC: '0' });
     const repo = await sampleRepo('dockerfile-hello');
     await commitFile(repo, 'Procfile', 'web: python3 /app/server.py\n');
     const res = await push(repo, berth.remote(app));

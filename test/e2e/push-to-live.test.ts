@@ -83,6 +83,9 @@ describe('push to live on the local engine: containers and refusals', () => {
       .filter((m: { Type: string; Destination: string }) => m.Type === 'volume' && m.Destination === '/data').map((m: { Name: string }) => m.Name);
     const first = volumeOf(labelledContainers(app, false)[0]!);
     assert.equal(first.length, 1, 'the image VOLUME is an anonymous volume');
+    // Without the watch after go-live for the next release, which would keep v1 standing by for 60 s first.
+    const off = await api(berth.apiPort, berth.token, 'PUT', `/apps/${app}/config`, { vars: { BERTH_WATCH_SEC: '0' }, restart: false });
+    assert.equal(off.status, 200, JSON.stringify(off.body));
     await commitFile(repo, 'message.txt', 'Hello again from Berth!\n');
     assert.equal((await push(repo, berth.remote(app))).code, 0);
     for (let i = 0; i < 50 && labelledContainers(app).length > 1; i++) await new Promise((r) => setTimeout(r, 200));

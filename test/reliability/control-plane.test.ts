@@ -129,8 +129,9 @@ let repo: string;
 
 describe('control plane crash', { timeout: 900_000 }, () => {
   before(async () => {
-    // A long drain, so that a kill -9 can land while an old release drains.
-    berth = await startBerth({ BERTH_DRAIN_MS: '30000', BERTH_BUILD_CONCURRENCY: '1' });
+    // A long drain, so that a kill -9 can land while an old release drains. No watch after go-live:
+    // it would keep the old release standing by (running, out of the route) instead of draining it at once.
+    berth = await startBerth({ BERTH_DRAIN_MS: '30000', BERTH_BUILD_CONCURRENCY: '1', BERTH_WATCH_SEC: '0' });
     repo = await sampleRepo('dockerfile-hello');
     await commitFile(repo, 'message.txt', 'release one\n');
     const res = await push(repo, berth.remote(app));

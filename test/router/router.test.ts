@@ -26,7 +26,7 @@ const route = (app: string, upstreams: string[]) => publishRoute(redis.handle, r
 async function redisReads(): Promise<number> {
   const info = await redis.handle.client.info('commandstats');
   let calls = 0;
-  for (const m of info.matchAll(/^cmdstat_(hget|hgetall):calls=(\d+)/gm)) calls += Number(m[2]);
+  for (const m of info.matchAll(/^cmdstat_(hget|hmget|hgetall):calls=(\d+)/gm)) calls += Number(m[2]);
   return calls;
 }
 
@@ -210,6 +210,45 @@ describe('route changes', () => {
 
     await deleteRoute(redis.handle, app);
     await eventually(router.port, hostOf(app), (r) => r.status === 404);
+  });
+});
+
+describe('standby upstreams (the replaced release, during the watch after go-live)', () => {
+  test('take no traffic while a live upstream answers', async () => {
+    const app = randomApp();
+    const live = await backend(namedBackend('live'));
+    const standby = await backend(namedBackend('standby'));
+    await setRoute(redis.handle, { app, upstreams: [live.upstream], release: 'v2', standby: [standby.upstream] });
+    await router.synced(app);
+    for (let i = 0; i < 10; i++) assert.equal((await request(router.port, hostOf(app))).body, 'live GET /');
+    assert.equal(standby.requests.length, 0);
+  });
+
+  test('serve, with no failed request, when the live upstream refuses or the route has none', async () => {
+    const app = randomApp();
+    const standby = await backend(namedBackend('standby'));
+    const dead = `127.0.0.1:${await freePort()}`;
+    await setRoute(redis.handle, { app, upstreams: [dead], release: 'v2', standby: [standby.upstream] });
+    await router.synced(app);
+    // The first request finds the refusal and is retried on the standby; the next ones skip the ejected upstream.
+    for (let i = 0; i < 5; i++) assert.equal((await request(router.port, hostOf(app))).body, 'standby GET /');
+    // A supervisor's write leaves the standby out: it stays.
+    await setRoute(redis.handle, { app, upstreams: [], release: 'v2' });
+    await router.synced(app);
+    const r = await request(router.port, hostOf(app));
+    assert.equal(r.status, 200);
+    assert.equal(r.body, 'standby GET /');
+    // An empty standby removes it: the app is down again.
+    await setRoute(redis.handle, { app, upstreams: [], release: 'v2', standby: [] });
+    await router.synced(app);
+    assert.equal((await request(router.port, hostOf(app))).status, 503);
+  });
+
+  test('without a standby, the refused request still fails (the fallback is what saves it)', async () => {
+    const app = randomApp();
+    await setRoute(redis.handle, { app, upstreams: [`127.0.0.1:${await freePort()}`], release: 'v2' });
+    await router.synced(app);
+    assert.equal((await request(router.port, hostOf(app))).status, 502);
   });
 });
 

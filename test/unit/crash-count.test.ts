@@ -3,7 +3,7 @@
 // once" to roll back, and the app's own settings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkWatchVars, crashCounter, watchSettings, webCrashes } from '../../src/pipeline/crash-count.js';
+import { checkWatchVars, crashCounter, healthCounter, watchSettings, webCrashes } from '../../src/pipeline/crash-count.js';
 import type { ProcessView } from '../../src/runtime/scheduler.js';
 
 const view = (o: Partial<ProcessView>): ProcessView => ({
@@ -62,6 +62,29 @@ test('two crashes between two looks roll back at once', () => {
   const crashedTwice = crashCounter();
   assert.equal(crashedTwice({ count: 0 }), false);
   assert.equal(crashedTwice({ count: 2 }), true);
+});
+
+test('a failed health check after go-live counts once per `attempts` failed looks in a row, per process; a passing look starts again', () => {
+  const looks = healthCounter();
+  const bad = (name = 'web.1') => ({ name, attempts: 3, failure: 'GET /.well-known/berth-ready got no answer: no answer within 3000 ms' });
+  const good = (name = 'web.1') => ({ name, attempts: 3 });
+  assert.equal(looks([bad(), good('web.2')]).failures, 0);
+  assert.equal(looks([bad()]).failures, 0);
+  assert.equal(looks([good()]).failures, 0, 'it answered again: the streak is over');
+  assert.equal(looks([bad()]).failures, 0);
+  assert.equal(looks([bad(), bad('web.2')]).failures, 0);
+  const third = looks([bad(), bad('web.2')]);
+  assert.equal(third.failures, 1);
+  assert.match(third.reason ?? '', /^web\.1: GET \/\.well-known\/berth-ready got no answer: .*, 3 times in a row$/);
+  assert.equal(looks([bad(), bad('web.2')]).failures, 2, "web.2's third");
+  // Still failing: as many looks more are a second failure of web.1 (a platform would have replaced it by then).
+  looks([bad()]);
+  assert.equal(looks([bad()]).failures, 3);
+  // The watch adds them to the crash tally: two in the window roll back.
+  const crashedTwice = crashCounter();
+  assert.equal(crashedTwice({ count: 0 }), false);
+  assert.equal(crashedTwice({ count: 0 + 1 }), false);
+  assert.equal(crashedTwice({ count: 0 + 2 }), true);
 });
 
 test('the app\'s config vars override the server\'s defaults; unreadable ones are refused at config:set', () => {

@@ -34,7 +34,7 @@ const list: Command = {
     const failed = body.releases.find((r) => r.failure);
     if (failed?.failure) {
       out.line('');
-      out.line(`v${failed.version} failed after go-live: ${failed.failure.reason.replace(/^v\d+ crashed after go-live: /, 'crashed, ')}`);
+      out.line(`v${failed.version} failed after go-live: ${failed.failure.reason.replace(/^v\d+ (crashed|failed its health check) after go-live: /, '$1, ')}`);
       for (const l of failed.failure.lastLines.slice(-5)) out.line(`  ${l}`);
     }
   },

@@ -7,7 +7,7 @@ import { newRelease, type ReleaseDraft } from '../../pipeline/release.js';
 import { deployRelease } from '../../pipeline/deploy-release.js';
 import { goLiveCron } from '../../pipeline/cron-live.js';
 import { waitForAppLease } from '../../pipeline/app-lease.js';
-import { watchAfterLive } from '../../pipeline/release-watch.js';
+import { watchAfterLive, watchNotice } from '../../pipeline/release-watch.js';
 import { collectingLog } from '../collecting-log.js';
 import { promoteRelease } from '../../store/apps.js';
 import { pruneReleaseImages } from '../../docker/images.js';
@@ -41,9 +41,11 @@ export async function redeploy(
     });
     log.step(`Released v${release.version}`);
     // Checked there: a rollback's release is never watched.
-    watchAfterLive(deps, release, app.currentRelease);
+    const watched = watchNotice(deps.config, release, app.currentRelease);
+    if (watched) log.detail(watched);
+    const retire = watchAfterLive(deps, release, app.currentRelease, outcome);
     background = true;
-    void outcome.retire()
+    void retire()
       .then(() => pruneReleaseImages(deps.docker, app.name, deps.config.runtime.imageRetention, release.version))
       .catch((err) => console.error(`${app.name}: retiring: ${err.message}`))
       .finally(() => lease.release());

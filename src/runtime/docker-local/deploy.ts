@@ -1,6 +1,7 @@
 // docker-local deploy, in design order: start the new containers, check
 // them, switch the route, then (in retire) drain and stop the old ones.
-// Any failure before the switch removes only the new containers.
+// Any failure before the switch removes only the new containers. Under the
+// watch after go-live, keepStandby replaces retire (standby.ts).
 // An app that deploys stop-first (storage:strategy) has its old containers
 // stopped before the new ones start, and started again if those fail.
 import { startContainer, stopAndRemove, stopContainer, type ContainerView } from '../../docker/containers.js';
@@ -11,6 +12,7 @@ import { getRoute, setRoute, waitForDrain } from '../../store/routes.js';
 import type { DeployOptions, DeployOutcome, Formation } from '../scheduler.js';
 import { checkBoot, type BootError } from './boot-check.js';
 import { appProcesses, procType, startProcess, type LocalDeps, type Proc } from './processes.js';
+import { keepLocalStandby } from './standby.js';
 
 export async function retireContainers(deps: LocalDeps, old: readonly ContainerView[]): Promise<void> {
   if (old.length === 0) return;
@@ -35,6 +37,7 @@ export async function deployLocal(
   const tag = releaseTag(release.version);
   const inScope = (type: string) => !opts.types || opts.types.includes(type);
   const old = (await appProcesses(deps, release.app)).filter((c) => inScope(procType(c)));
+  const served = (await getRoute(deps.redis, release.app))?.release;
   const wanted = Object.entries(formation).filter(([type, n]) => inScope(type) && n > 0 && type in release.processTypes);
   const stopFirst = opts.stopFirst === true && old.length > 0;
   if (stopFirst) {
@@ -51,9 +54,12 @@ export async function deployLocal(
     const web = started.filter((s) => s.type === 'web');
     const upstreams = await Promise.all(web.map((p) => checkBoot(deps, release, p)));
     if (web.length) log.detail(`web is listening on port ${release.port}${release.healthchecks?.web?.length ? ' and passed its health checks' : ''}`);
-    if (inScope('web')) await setRoute(deps.redis, { app: release.app, upstreams, release: tag });
+    // A standby of an earlier watch goes with the switch: this deploy retires its containers.
+    if (inScope('web')) await setRoute(deps.redis, { app: release.app, upstreams, release: tag, standby: [] });
     const retire = stopFirst ? () => removeStopped(deps, old) : () => retireContainers(deps, old);
-    return { upstreams, retire };
+    // Stop-first stopped them already: nothing of the old release is left to stand by.
+    const keepStandby = stopFirst ? async () => { await retire(); return async () => {}; } : () => keepLocalStandby(deps, release.app, old, served);
+    return { upstreams, retire, keepStandby };
   } catch (err) {
     for (const l of (err as BootError).logLines ?? []) log.raw(l);
     await removeStarted(deps, started);

@@ -88,3 +88,27 @@ export async function answersHttp(
   }
   return `GET ${READY_PATH} got no HTTP answer: ${why}`;
 }
+
+/** One look at a running process after go-live: 'refused' (not listening: a crash or a boot, which ps shows), or why it failed. */
+export type ProbeResult = { readonly ok: true } | { readonly ok: false; readonly refused: boolean; readonly why: string };
+
+const REFUSED = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH']);
+
+/**
+ * The check Swarm's task health check makes (swarm/health-test.ts), once:
+ * with app.json's first web path, a status below 400; without, any HTTP
+ * answer to READY_PATH.
+ */
+export async function probeOnce(host: string, port: number, hostHeader: string, path: string | undefined, timeoutMs: number): Promise<ProbeResult> {
+  try {
+    if (path === undefined) {
+      await head(host, port, hostHeader, timeoutMs);
+      return { ok: true };
+    }
+    const res = await get(host, port, path, hostHeader, timeoutMs);
+    return res.status < 400 ? { ok: true } : { ok: false, refused: false, why: `GET ${path} answered ${res.status}` };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    return { ok: false, refused: REFUSED.has(code), why: `GET ${path ?? READY_PATH} got no answer: ${(err as Error).message}` };
+  }
+}

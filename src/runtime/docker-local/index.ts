@@ -14,6 +14,7 @@ import type { OneOffSpec } from '../../docker/one-off.js';
 import { deployLocal, retireContainers } from './deploy.js';
 import { appProcesses, containerEnv, type LocalDeps } from './processes.js';
 import { psLocal } from './ps.js';
+import { checkWebLocal } from './web-health.js';
 import { refreshRoutes } from './routes.js';
 import { scaleLocal } from './scale.js';
 import { localServiceRuntime } from './services.js';
@@ -51,6 +52,7 @@ export function dockerLocalScheduler(deps: LocalDeps): Scheduler {
     deploy: (release, formation, log, opts) => deployLocal(deps, release, formation, log, opts),
     scale: (release, formation, log, resources) => scaleLocal(deps, release, formation, log, resources),
     ps: (app) => psLocal(deps, app),
+    checkWeb: (release) => checkWebLocal(deps, release),
     services: localServiceRuntime(deps),
 
     async reconcile(app, current, formation) {

@@ -25,8 +25,9 @@ export async function servingUpstreams(deps: LocalDeps, current: Release): Promi
   return { upstreams, booting: web.length - upstreams.length };
 }
 
+/** After a restart: a standby outlives no watch (watches end with the process that ran them), so it goes. */
 export async function refreshRoutes(deps: LocalDeps, current: Release): Promise<string[]> {
   const { upstreams } = await servingUpstreams(deps, current);
-  await setRoute(deps.redis, { app: current.app, upstreams, release: releaseTag(current.version) });
+  await setRoute(deps.redis, { app: current.app, upstreams, release: releaseTag(current.version), standby: [] });
   return upstreams;
 }

@@ -13,6 +13,7 @@ import { serviceSpec } from './service-spec.js';
 import { appServices, ensureOverlay, nodeAddresses, serviceTasks, type SwarmDeps } from './services.js';
 import { shipImage, type Shipped } from './ship-image.js';
 import { retireSwarm } from './retire.js';
+import { keepSwarmStandby } from './standby.js';
 
 interface Changed { readonly id: string; readonly type: string; readonly created: boolean; readonly replicas: number }
 
@@ -80,7 +81,10 @@ export async function deploySwarm(deps: SwarmDeps, release: Release, formation: 
       await checkWeb(deps, release, web.id);
       log.detail(`web is running on ${new Set(upstreams.map((u) => u.slice(0, u.lastIndexOf(':')))).size} node(s): ${upstreams.join(', ')}`);
     }
-    return { upstreams, retire: () => retireSwarm(deps, release, opts) };
+    const retire = () => retireSwarm(deps, release, opts);
+    // Only a whole-release deploy's web service has the replaced release as its previous spec.
+    const keepStandby = async () => { await retire(); return inScope('web') && !opts.stopFirst ? keepSwarmStandby(deps, release) : async () => {}; };
+    return { upstreams, retire, keepStandby };
   } catch (err) {
     for (const l of (err as BootError).logLines ?? []) log.raw(l);
     await undo(deps, changed);

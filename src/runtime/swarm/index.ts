@@ -15,6 +15,7 @@ import { refreshSwarmRoutes } from './routes.js';
 import { scaleSwarm } from './scale.js';
 import { swarmServiceRuntime } from './service-runtime.js';
 import { appServices, removeOverlay, type SwarmDeps } from './services.js';
+import { removeStandby } from './standby.js';
 
 export type { SwarmDeps } from './services.js';
 export { startSwarmSupervisor } from './supervisor.js';
@@ -23,6 +24,7 @@ const silentLog = { step() {}, detail() {}, error() {}, raw() {} };
 
 async function removeServices(deps: SwarmDeps, app: string): Promise<void> {
   await Promise.all((await appServices(deps, app)).map((s) => deps.docker.getService(s.id).remove().catch(() => {})));
+  await removeStandby(deps, app);
 }
 
 export function swarmScheduler(deps: SwarmDeps): Scheduler {
@@ -43,6 +45,8 @@ export function swarmScheduler(deps: SwarmDeps): Scheduler {
 
     async reconcile(app, current, formation) {
       if (!current) return;
+      // A standby outlives no watch, and watches end with the process that ran them.
+      await removeStandby(deps, app);
       const services = await appServices(deps, app);
       if (services.length > 0 || Object.values(formation).every((n) => n === 0)) {
         await refreshSwarmRoutes(deps, app);

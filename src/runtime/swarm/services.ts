@@ -62,13 +62,23 @@ function toService(s: Dockerode.Service): ServiceView {
   };
 }
 
+// The standby of a watched release (standby.ts) is no process type of the app: it is read apart.
+const isStandby = (s: Dockerode.Service) => (s.Spec?.Labels as Record<string, string> | undefined)?.[LABEL.role] === 'standby';
+
+/** The app's process-type services. */
 export async function appServices(deps: SwarmDeps, app: string): Promise<ServiceView[]> {
   const list = await deps.docker.listServices({ filters: { label: [`${LABEL.app}=${app}`] } });
+  return list.filter((s) => !isStandby(s)).map(toService);
+}
+
+/** The app's standby service(s), kept through the watch after go-live. */
+export async function standbyServices(deps: SwarmDeps, app: string): Promise<ServiceView[]> {
+  const list = await deps.docker.listServices({ filters: { label: [`${LABEL.app}=${app}`, `${LABEL.role}=standby`] } });
   return list.map(toService);
 }
 
 export async function allAppServices(deps: SwarmDeps): Promise<ServiceView[]> {
-  return (await deps.docker.listServices({ filters: { label: [LABEL.app] } })).map(toService);
+  return (await deps.docker.listServices({ filters: { label: [LABEL.app] } })).filter((s) => !isStandby(s)).map(toService);
 }
 
 export async function inspectService(deps: SwarmDeps, id: string): Promise<ServiceView | undefined> {
