@@ -1,8 +1,10 @@
 // The only reader of process.env. Everything tunable lives in one frozen
 // object, so a test or an operator can see every knob in one place.
-import { availableParallelism, homedir, hostname } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { int, num, onOff, type Env } from './env-read.js';
+import { routerSettings } from './router-settings.js';
 
 export interface BerthConfig {
   readonly dataDir: string;
@@ -255,7 +257,6 @@ export interface RegistryConfig {
   readonly insecure: boolean;
 }
 
-type Env = Record<string, string | undefined>;
 
 function schedulerOf(env: Env): 'local' | 'swarm' {
   const raw = (env.BERTH_SCHEDULER || 'local').toLowerCase();
@@ -276,29 +277,6 @@ function registryOf(env: Env): RegistryConfig | undefined {
   });
 }
 
-function int(env: Env, name: string, fallback: number, min = 0): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
-  return n;
-}
-
-function onOff(env: Env, name: string, fallback: boolean): boolean {
-  const raw = (env[name] ?? '').toLowerCase();
-  if (raw === '') return fallback;
-  if (['1', 'on', 'true', 'yes'].includes(raw)) return true;
-  if (['0', 'off', 'false', 'no'].includes(raw)) return false;
-  throw new Error(`${name} must be on or off, got "${env[name]}"`);
-}
-
-function num(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number >= 0, got "${raw}"`);
-  return n;
-}
 
 const MiB = 1024 * 1024;
 
@@ -426,39 +404,7 @@ export function loadConfig(env: Env = process.env): BerthConfig {
       buildTimeoutMs: int(env, 'BERTH_SERVICE_BUILD_TIMEOUT_SEC', 900, 30) * 1000,
       execTimeoutMs: 30_000,
     }),
-    router: Object.freeze({
-      upstreamTimeoutMs: int(env, 'BERTH_ROUTER_TIMEOUT_SEC', 30, 1) * 1000,
-      tlsPort: env.BERTH_ROUTER_TLS_PORT ? int(env, 'BERTH_ROUTER_TLS_PORT', 443) : int(env, 'BERTH_ROUTER_PORT', 80) === 80 ? 443 : undefined,
-      // One per core, as nginx's `worker_processes auto` on a Dokku host.
-      workers: int(env, 'BERTH_ROUTER_WORKERS', availableParallelism(), 1),
-      headersTimeoutMs: int(env, 'BERTH_ROUTER_HEADERS_TIMEOUT_SEC', 10, 1) * 1000,
-      requestTimeoutMs: int(env, 'BERTH_ROUTER_REQUEST_TIMEOUT_SEC', 120, 1) * 1000,
-      keepAliveTimeoutMs: int(env, 'BERTH_ROUTER_KEEPALIVE_SEC', 60, 1) * 1000,
-      maxHeaderBytes: int(env, 'BERTH_ROUTER_MAX_HEADER_KB', 16, 1) * 1024,
-      connectTimeoutMs: 3000,
-      ejectMs: int(env, 'BERTH_ROUTER_EJECT_SEC', 5, 0) * 1000,
-      accessLog: !['0', 'off', 'false', 'no'].includes((env.BERTH_ROUTER_ACCESS_LOG ?? '').toLowerCase()),
-      accessLogPerSec: int(env, 'BERTH_ROUTER_ACCESS_LOG_PER_SEC', 100, 1),
-      metricsFlushMs: 1000,
-      http2: Object.freeze({
-        enabled: onOff(env, 'BERTH_ROUTER_HTTP2', true),
-        // nginx's http2_max_concurrent_streams.
-        maxConcurrentStreams: int(env, 'BERTH_ROUTER_H2_MAX_STREAMS', 128, 1),
-        maxResetsPerSec: int(env, 'BERTH_ROUTER_H2_MAX_RESETS_PER_SEC', 100, 1),
-        headerTableBytes: int(env, 'BERTH_ROUTER_H2_HPACK_TABLE_KB', 4, 0) * 1024,
-        maxSessionMemoryMb: int(env, 'BERTH_ROUTER_H2_SESSION_MEMORY_MB', 10, 1),
-        maxSettings: 32,
-        maxOutstandingPings: 10,
-      }),
-      acme: Object.freeze({
-        directoryUrl: env.BERTH_ACME_DIRECTORY || 'https://acme-v02.api.letsencrypt.org/directory',
-        email: env.BERTH_ACME_EMAIL || undefined,
-        caFile: env.BERTH_ACME_CA_FILE || undefined,
-        // Let's Encrypt's advice: renew when a third of the 90 days is left.
-        renewBeforeMs: int(env, 'BERTH_ACME_RENEW_DAYS', 30, 1) * 86_400_000,
-        checkIntervalMs: int(env, 'BERTH_ACME_CHECK_SEC', 43_200, 1) * 1000,
-      }),
-    }),
+    router: routerSettings(env),
     sshGate: Object.freeze({
       versionTimeoutMs: int(env, 'BERTH_SSH_VERSION_TIMEOUT_SEC', 10, 1) * 1000,
       authTimeoutMs: int(env, 'BERTH_SSH_AUTH_TIMEOUT_SEC', 30, 1) * 1000,

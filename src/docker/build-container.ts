@@ -8,6 +8,7 @@
 import { PassThrough } from 'node:stream';
 import type { Docker } from './client.js';
 import { LABEL } from './labels.js';
+import { lineSplitter } from '../shared/line-splitter.js';
 
 export interface BuildContainerSpec {
   readonly name: string;
@@ -131,21 +132,6 @@ export async function listBuildContainers(docker: Docker): Promise<{ id: string;
 
 export async function removeBuildContainer(docker: Docker, id: string): Promise<void> {
   await docker.getContainer(id).remove({ force: true, v: true });
-}
-
-function lineSplitter(onLine: (line: string) => void): { push(d: Buffer): void; end(): void } {
-  let partial = '';
-  return {
-    push(d) {
-      const parts = (partial + d.toString('utf8')).split('\n');
-      partial = parts.pop() ?? '';
-      for (const p of parts) onLine(p);
-    },
-    end() {
-      if (partial) onLine(partial);
-      partial = '';
-    },
-  };
 }
 
 export interface ImageConfig {

@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { BerthError } from '../shared/errors.js';
 import { buildkitDecoder } from './buildkit-status.js';
 import type { Docker } from './client.js';
+import { lineSplitter } from '../shared/line-splitter.js';
 
 export interface BuildImageInput {
   readonly contextTar: string;
@@ -54,7 +55,6 @@ export async function buildImage(docker: Docker, input: BuildImageInput): Promis
 
 function readBuildStream(stream: NodeJS.ReadableStream, onLine: (line: string) => void, memoryBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    let buf = '';
     let imageId = '';
     let failed: string | undefined;
     const decode = buildkitDecoder();
@@ -68,19 +68,15 @@ function readBuildStream(stream: NodeJS.ReadableStream, onLine: (line: string) =
       const text = ev.stream ?? (ev.status ? ev.status : '');
       for (const l of text.split('\n')) if (l.trim()) onLine(l);
     };
-    stream.on('data', (chunk: Buffer) => {
-      buf += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const raw = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (!raw) continue;
-        try { handle(JSON.parse(raw) as BuildEvent); } catch { onLine(raw); }
-      }
+    const lines = lineSplitter((line) => {
+      const raw = line.trim();
+      if (!raw) return;
+      try { handle(JSON.parse(raw) as BuildEvent); } catch { onLine(raw); }
     });
+    stream.on('data', (chunk: Buffer) => lines.push(chunk));
     stream.on('error', reject);
     stream.on('end', () => {
-      if (buf.trim()) { try { handle(JSON.parse(buf) as BuildEvent); } catch { onLine(buf); } }
+      lines.end();
       if (failed) {
         // 137 = SIGKILL, which inside a build almost always means the OOM killer.
         const oom = /exit code: 137\b/.test(failed);

@@ -4,27 +4,18 @@
 import type Dockerode from 'dockerode';
 import { BerthError } from '../shared/errors.js';
 import type { Docker } from './client.js';
-import { DEFAULT_PIDS_LIMIT, hardeningFor } from './hardening.js';
+import { limitedHostConfig, type ContainerLimits } from './hardening.js';
 import { isBerthOwned, LABEL } from './labels.js';
-import type { DockerMount } from './storage.js';
 import { launchProcess } from '../shared/launcher.js';
 
-export interface RunSpec {
+export interface RunSpec extends ContainerLimits {
   readonly name: string;
-  readonly image: string;
   readonly env: Record<string, string>;
   readonly labels: Record<string, string>;
   /** Shell command; undefined keeps the image's CMD. */
   readonly command?: string;
   /** Container port to publish on 127.0.0.1 at a random host port. */
   readonly port?: number;
-  readonly memoryBytes: number;
-  readonly cpus?: number;
-  readonly pidsLimit?: number;
-  /** The app's own network (networks.ts); unset: Docker's default bridge. */
-  readonly network?: string;
-  /** Storage mounts (storage.ts), already resolved and checked. */
-  readonly mounts?: readonly DockerMount[];
 }
 
 export interface ContainerView {
@@ -45,7 +36,6 @@ export interface ContainerView {
 
 export async function runContainer(docker: Docker, spec: RunSpec): Promise<string> {
   const exposed = spec.port ? { [`${spec.port}/tcp`]: {} } : undefined;
-  const hardening = await hardeningFor(docker, spec.image);
   const launch = spec.command ? launchProcess(spec.labels[LABEL.process] ?? 'process', spec.command) : undefined;
   const container = await docker.createContainer({
     name: spec.name,
@@ -65,14 +55,7 @@ export async function runContainer(docker: Docker, spec: RunSpec): Promise<strin
       PortBindings: spec.port ? { [`${spec.port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : undefined,
       // Docker backs off exponentially between restarts of a crashing process.
       RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 0 },
-      Memory: spec.memoryBytes,
-      MemorySwap: spec.memoryBytes,
-      NanoCpus: spec.cpus ? Math.round(spec.cpus * 1e9) : undefined,
-      PidsLimit: spec.pidsLimit ?? DEFAULT_PIDS_LIMIT,
-      NetworkMode: spec.network,
-      Mounts: spec.mounts?.length ? [...spec.mounts] : undefined,
-      ...hardening,
-      Init: true,
+      ...(await limitedHostConfig(docker, spec)),
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
     },
   });

@@ -2,29 +2,19 @@
 // comes, the exit code passed back, the container removed afterwards.
 import { PassThrough } from 'node:stream';
 import type { Docker } from './client.js';
-import { DEFAULT_PIDS_LIMIT, hardeningFor } from './hardening.js';
-import type { DockerMount } from './storage.js';
+import { limitedHostConfig, type ContainerLimits } from './hardening.js';
 
-export interface OneOffSpec {
+export interface OneOffSpec extends ContainerLimits {
   readonly name: string;
-  readonly image: string;
   readonly command: string;
   readonly env: Record<string, string>;
   readonly labels: Record<string, string>;
-  readonly memoryBytes: number;
-  readonly cpus?: number;
-  readonly pidsLimit?: number;
-  /** The app's own network (networks.ts); unset: Docker's default bridge. */
-  readonly network?: string;
-  /** Storage mounts (storage.ts), already resolved and checked. */
-  readonly mounts?: readonly DockerMount[];
   readonly detach: boolean;
   readonly onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
   readonly signal?: AbortSignal;
 }
 
 export async function runOneOff(docker: Docker, spec: OneOffSpec): Promise<{ code: number } | { name: string }> {
-  const hardening = await hardeningFor(docker, spec.image);
   const container = await docker.createContainer({
     name: spec.name,
     Image: spec.image,
@@ -36,14 +26,7 @@ export async function runOneOff(docker: Docker, spec: OneOffSpec): Promise<{ cod
     Tty: false,
     HostConfig: {
       AutoRemove: spec.detach,
-      Memory: spec.memoryBytes,
-      MemorySwap: spec.memoryBytes,
-      NanoCpus: spec.cpus ? Math.round(spec.cpus * 1e9) : undefined,
-      PidsLimit: spec.pidsLimit ?? DEFAULT_PIDS_LIMIT,
-      NetworkMode: spec.network,
-      Mounts: spec.mounts?.length ? [...spec.mounts] : undefined,
-      ...hardening,
-      Init: true,
+      ...(await limitedHostConfig(docker, spec)),
     },
   });
   if (spec.detach) {

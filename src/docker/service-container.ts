@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { BerthError } from '../shared/errors.js';
 import type { Docker } from './client.js';
-import { DEFAULT_PIDS_LIMIT, hardeningFor } from './hardening.js';
+import { limitedHostConfig } from './hardening.js';
 import { LABEL } from './labels.js';
 import { BRIDGE_PREFIX, ensureBerthNetwork, networkExists } from './networks.js';
 
@@ -64,7 +64,6 @@ export async function ensureServiceContainer(docker: Docker, spec: ServiceContai
     throw new BerthError('service_container_foreign', `a Docker container named ${name} exists but was not made by Berth`, { hint: 'choose another service name' });
   }
   if (!found) {
-    const hardening = await hardeningFor(docker, spec.image);
     await docker.createContainer({
       name, Image: spec.image, Cmd: [...spec.cmd], User: spec.user, Labels: serviceLabels(spec.name, spec.kind),
       Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
@@ -72,12 +71,7 @@ export async function ensureServiceContainer(docker: Docker, spec: ServiceContai
       HostConfig: {
         Binds: [`${volume}:${spec.dataPath}`],
         RestartPolicy: { Name: 'unless-stopped' },
-        Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes,
-        NanoCpus: spec.cpus ? Math.round(spec.cpus * 1e9) : undefined,
-        PidsLimit: spec.pidsLimit || DEFAULT_PIDS_LIMIT,
-        NetworkMode: network,
-        ...hardening,
-        Init: true,
+        ...(await limitedHostConfig(docker, { ...spec, network })),
         // Postgres and Redis stop cleanly on SIGTERM given time.
         LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
       },

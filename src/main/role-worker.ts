@@ -9,19 +9,15 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { capBuildkitMemory, capBuildkitPids } from '../docker/build-memory-cap.js';
 import { builderRegistry } from '../builders/registry.js';
-import { ensureSource, forgetSource } from '../pipeline/build-source.js';
+import { runBuildJob } from '../pipeline/build-life.js';
 import { handOffTo } from '../pipeline/deploy-handoff.js';
-import { activeBuilds, processBuild } from '../pipeline/run-build.js';
+import { activeBuilds } from '../pipeline/run-build.js';
 import { failBuildNow } from '../pipeline/sweep.js';
 import { startBuildWorker } from '../queue/build-queue.js';
 import { createDeployQueue } from '../queue/deploy-queue.js';
-import { asBerthError } from '../shared/errors.js';
 import { beatWorker, retireWorker, WORKER_BEAT_MS } from '../store/workers.js';
-import { getBuild } from '../store/builds.js';
 import type { Platform } from './platform.js';
 import { leftoverSweeper } from './role-runtime.js';
-
-const SOURCE_WAIT_MS = 30_000;
 
 async function capBuildkit(p: Platform): Promise<void> {
   const { config } = p;
@@ -56,21 +52,7 @@ export async function startWorkerRole(p: Platform, deployHere: boolean): Promise
     console.error(` !     ${path.join(config.dataDir, 'secrets.key')} is missing: builds of apps with config vars fail until you copy it from the app node (deploy/workers.md)`);
   }
   const beating = startBeating(p);
-  const worker = startBuildWorker(redis, config.build.concurrency, async (data, control) => {
-    try {
-      await ensureSource(deps, data.buildId);
-    } catch (err) {
-      // A push received just before this worker beat its first time went
-      // unshared: the receiving host's own worker has it, so let it take it.
-      const build = await getBuild(redis, data.buildId);
-      if (build?.status === 'queued' && Date.now() - build.createdAt < SOURCE_WAIT_MS) return control.defer(1_000);
-      await failBuildNow(redis, data.buildId, asBerthError(err).message, config.build.logMaxLines);
-      return;
-    }
-    await processBuild(data, control, deps);
-    // Not reached when the job was deferred (it throws): the tree is still needed then.
-    await forgetSource(deps, data.buildId);
-  });
+  const worker = startBuildWorker(redis, config.build.concurrency, (data, control) => runBuildJob(data, control, deps));
   const sweepLeftovers = leftoverSweeper(p);
   const leftovers = deployHere ? undefined : setInterval(() => void sweepLeftovers(), 60_000);
   console.log(`berth: build worker ${config.workerName} (concurrency ${config.build.concurrency})${deployHere ? '' : ', build-only: releases go to the app node to deploy'}`);

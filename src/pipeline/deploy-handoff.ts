@@ -12,7 +12,7 @@ import { pushImage, registryRef } from '../docker/registry-push.js';
 import { BerthError } from '../shared/errors.js';
 import type { Build } from '../shared/types.js';
 import { getApp, getRelease, setReleaseStatus } from '../store/apps.js';
-import { endLog, getBuild, touchBuild, updateBuild } from '../store/builds.js';
+import { finishBuild, getBuild, touchBuild } from '../store/builds.js';
 import { tryAppLease } from './app-lease.js';
 import { buildLogWriter, type BuildLogWriter } from './build-log-writer.js';
 import type { PipelineDeps } from './deps.js';
@@ -74,10 +74,9 @@ export async function processDeploy(data: DeployJobData, control: JobControl, de
     if (!release) throw new BerthError('release_missing', `release v${data.version} of ${build.app} is gone`);
     const current = (await getApp(r, build.app))?.currentRelease ?? 0;
     if (current > release.version) {
-      await updateBuild(r, build.id, { status: 'superseded', finishedAt: Date.now(), release: release.version });
       log.error(`v${current} went live while this build waited to deploy; v${release.version} was not deployed.`);
       await log.flush();
-      await endLog(r, build.id, 'superseded');
+      await finishBuild(r, build.id, 'superseded', { release: release.version });
       return;
     }
     await requireImage(deps, release.image, data.worker, log)

@@ -12,6 +12,7 @@ import { runPredeploy } from './deploy-scripts.js';
 import { getDeployStrategy } from '../store/storage.js';
 import { scaleRefusal } from '../shared/storage-replicas.js';
 import { goLiveCron } from './cron-live.js';
+import { lineSplitter } from '../shared/line-splitter.js';
 
 export interface DeployDeps {
   readonly redis: RedisHandle;
@@ -22,17 +23,9 @@ async function releasePhase(release: Release, log: BuildLog, deps: DeployDeps): 
   const command = release.processTypes[RELEASE_PROCESS];
   if (!command) return;
   log.step(`Running release command: ${command}`);
-  let partial = '';
-  const result = await deps.scheduler.run(release, {
-    command,
-    detach: false,
-    onOutput: (_s, text) => {
-      const lines = (partial + text).split('\n');
-      partial = lines.pop() ?? '';
-      for (const l of lines) log.raw(l);
-    },
-  });
-  if (partial) log.raw(partial);
+  const output = lineSplitter((l) => log.raw(l));
+  const result = await deps.scheduler.run(release, { command, detach: false, onOutput: (_s, text) => output.push(text) });
+  output.end();
   if ('code' in result && result.code !== 0) {
     throw new BerthError('release_phase_failed', `the release command exited with code ${result.code}`,
       { hint: 'fix the `release:` command in the Procfile (its output is above); nothing was deployed' });

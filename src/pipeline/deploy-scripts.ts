@@ -8,6 +8,7 @@ import { BerthError } from '../shared/errors.js';
 import type { BuildLog } from '../shared/build-log.js';
 import type { Release } from '../shared/types.js';
 import type { Scheduler } from '../runtime/scheduler.js';
+import { lineSplitter } from '../shared/line-splitter.js';
 
 export interface ScriptDeps {
   readonly scheduler: Scheduler;
@@ -17,15 +18,8 @@ export interface ScriptDeps {
 
 /** Output as detail lines, split on newlines whatever the chunking. */
 function lineSink(log: BuildLog): { onOutput: (s: 'stdout' | 'stderr', text: string) => void; end(): void } {
-  let partial = '';
-  return {
-    onOutput: (_s, text) => {
-      const lines = (partial + text).split('\n');
-      partial = lines.pop() ?? '';
-      for (const l of lines) log.raw(l);
-    },
-    end: () => { if (partial) log.raw(partial); partial = ''; },
-  };
+  const lines = lineSplitter((l) => log.raw(l));
+  return { onOutput: (_s, text) => lines.push(text), end: () => lines.end() };
 }
 
 function failed(phase: 'predeploy' | 'postdeploy', code: number, signal: AbortSignal, timeoutMs: number, hint: string): BerthError {

@@ -7,15 +7,16 @@ import { execFile } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { latestBuildId, type BuildJobData, type JobControl } from '../queue/build-queue.js';
+import type { BuildJobData, JobControl } from '../queue/build-queue.js';
 import { appUrl } from '../config/index.js';
 import { selectBuilder } from '../builders/registry.js';
 import { berthLabels, pruneReleaseImages, untagImage } from '../docker/index.js';
 import { asBerthError, type BerthError } from '../shared/errors.js';
-import { failure, phaseTimes } from '../shared/push-output.js';
+import { phaseTimes } from '../shared/push-output.js';
 import type { Build, Release } from '../shared/types.js';
 import { getApp, getConfigVars } from '../store/apps.js';
-import { appendLog, endLog, getBuild, touchBuild, updateBuild } from '../store/builds.js';
+import { finishBuild, getBuild, latestBuildId, touchBuild, updateBuild } from '../store/builds.js';
+import { supersede } from './build-life.js';
 import { buildLogWriter, type BuildLogWriter } from './build-log-writer.js';
 import type { PipelineDeps } from './deps.js';
 import { buildsDir, buildTarPath, buildWorkDir } from './paths.js';
@@ -77,12 +78,6 @@ export async function processBuild(data: BuildJobData, control: JobControl, deps
   }
 }
 
-async function supersede(deps: PipelineDeps, id: string, newer: string): Promise<void> {
-  await appendLog(deps.redis, id, [failure(`Superseded by a newer push (build ${newer}); this revision was not deployed.`)], deps.config.build.logMaxLines);
-  await updateBuild(deps.redis, id, { status: 'superseded', finishedAt: Date.now() });
-  await endLog(deps.redis, id, 'superseded');
-}
-
 /** Deploy, postdeploy, report, then retire the old release and prune images: the second half of a build job. */
 export async function deployBuilt(build: Build, built: Built, log: BuildLogWriter, deps: PipelineDeps): Promise<void> {
   const { redis: r, config } = deps;
@@ -104,8 +99,7 @@ export async function deployBuilt(build: Build, built: Built, log: BuildLogWrite
     const watched = watchNotice(config, release, previous);
     if (watched) log.detail(watched);
     await log.flush();
-    await updateBuild(r, build.id, { status: 'succeeded', finishedAt: Date.now(), release: release.version });
-    await endLog(r, build.id, 'succeeded');
+    await finishBuild(r, build.id, 'succeeded', { release: release.version });
   }
   // The pusher is done; the old release drains in the background of this job (or stands by through the watch).
   await retire().catch((err) => console.error(`${build.app}: retiring old containers: ${err.message}`));
@@ -158,8 +152,7 @@ export async function failBuild(deps: PipelineDeps, build: Build, log: BuildLogW
   if (e.hint) log.error(e.hint);
   log.error(`Deploy failed (${e.code}); ${await stillServing(deps, build)}`);
   await log.flush();
-  await updateBuild(deps.redis, build.id, { status: 'failed', finishedAt: Date.now(), error: message });
-  await endLog(deps.redis, build.id, 'failed');
+  await finishBuild(deps.redis, build.id, 'failed', { error: message });
   if (!e.expose) console.error(`build ${build.id} (${build.app}):`, err);
 }
 
@@ -177,6 +170,5 @@ async function failLive(deps: PipelineDeps, build: Build, log: BuildLogWriter, r
   if (e.hint) log.error(e.hint);
   log.error(`Deploy failed (${e.code}) after v${release.version} went live: ${appUrl(deps.config, build.app)}`);
   await log.flush();
-  await updateBuild(deps.redis, build.id, { status: 'failed', finishedAt: Date.now(), error: e.message, release: release.version });
-  await endLog(deps.redis, build.id, 'failed');
+  await finishBuild(deps.redis, build.id, 'failed', { error: e.message, release: release.version });
 }

@@ -10,7 +10,7 @@ import type { Docker } from '../docker/client.js';
 import { listBuildContainers, removeBuildContainer } from '../docker/build-container.js';
 import { asBerthError } from '../shared/errors.js';
 import { failure } from '../shared/push-output.js';
-import { appendLog, endLog, getBuild, isFinished, runningBuildsWithoutHeartbeat, updateBuild } from '../store/builds.js';
+import { appendLog, finishBuild, getBuild, isFinished, runningBuildsWithoutHeartbeat } from '../store/builds.js';
 import type { RedisHandle } from '../store/redis.js';
 import { buildsDir } from './paths.js';
 import { listReleases, setReleaseStatus } from '../store/apps.js';
@@ -20,8 +20,7 @@ export async function failBuildNow(r: RedisHandle, id: string, reason: string, m
   const b = await getBuild(r, id);
   if (!b || (b.status !== 'running' && b.status !== 'queued')) return;
   await appendLog(r, id, [failure(reason), failure('Push again to retry.')], maxLines);
-  await updateBuild(r, id, { status: 'failed', finishedAt: Date.now(), error: reason });
-  await endLog(r, id, 'failed');
+  await finishBuild(r, id, 'failed', { error: reason });
 }
 
 export async function sweepLostBuilds(r: RedisHandle, maxLines: number): Promise<number> {

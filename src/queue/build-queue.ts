@@ -1,6 +1,7 @@
-// The build queue, on bullmq. Producers enqueue one job per push; a newer
-// push for the same app supersedes a job still waiting. Workers may defer a
-// job (another build of the same app holds the lease) without failing it.
+// The build queue, on bullmq, and nothing else: one job per push, a waiting
+// job that can be taken back, and workers that may defer a job (another
+// build of the same app holds the lease) without failing it. Which push
+// supersedes which is the build's life (pipeline/build-life.ts).
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { RedisHandle } from '../store/redis.js';
 
@@ -18,40 +19,27 @@ export type BuildProcessor = (data: BuildJobData, control: JobControl) => Promis
 
 const QUEUE_NAME = 'builds';
 export const bullPrefix = (r: RedisHandle) => `${r.prefix}bull`;
-const latestKey = (r: RedisHandle, app: string) => r.key('queue', 'latest', app);
-
 export interface BuildQueue {
-  /** Enqueues a build; returns ids of the waiting builds it superseded. */
-  enqueue(data: BuildJobData): Promise<string[]>;
+  add(data: BuildJobData): Promise<void>;
+  /** Takes back a job no worker has started; false when one has (it then runs) or it is gone. */
+  removeWaiting(buildId: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
 export function createBuildQueue(r: RedisHandle): BuildQueue {
   const queue = new Queue<BuildJobData>(QUEUE_NAME, { connection: r.duplicate(), prefix: bullPrefix(r) });
   return {
-    async enqueue(data) {
-      const superseded: string[] = [];
-      const previous = await r.client.getset(latestKey(r, data.app), data.buildId);
-      if (previous) {
-        const job = await queue.getJob(previous);
-        if (job && ((await job.isWaiting()) || (await job.isDelayed()))) {
-          // remove() fails if a worker grabbed the job meanwhile; then it runs.
-          const removed = await job.remove().then(() => true, () => false);
-          if (removed) superseded.push(previous);
-        }
-      }
-      await queue.add('build', data, {
-        jobId: data.buildId, attempts: 1, removeOnComplete: 500, removeOnFail: 500,
-      });
-      return superseded;
+    async add(data) {
+      await queue.add('build', data, { jobId: data.buildId, attempts: 1, removeOnComplete: 500, removeOnFail: 500 });
+    },
+    async removeWaiting(buildId) {
+      const job = await queue.getJob(buildId);
+      if (!job || !((await job.isWaiting()) || (await job.isDelayed()))) return false;
+      // remove() fails if a worker grabbed the job meanwhile; then it runs.
+      return job.remove().then(() => true, () => false);
     },
     close: () => queue.close(),
   };
-}
-
-/** The app's newest queued build, in the order pushes reached the queue. */
-export async function latestBuildId(r: RedisHandle, app: string): Promise<string | undefined> {
-  return (await r.client.get(latestKey(r, app))) ?? undefined;
 }
 
 export interface BuildWorker { close(): Promise<void> }

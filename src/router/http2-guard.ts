@@ -15,6 +15,7 @@
 // browser leaving a page does is told to go away instead.
 import http2, { type Http2Session, type SecureServerOptions, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import type { Http2Limits } from '../config/index.js';
+import { routerSettings } from '../config/router-settings.js';
 
 const { NGHTTP2_ENHANCE_YOUR_CALM } = http2.constants;
 // Time for a GOAWAY to reach the client before its connection is closed.
@@ -28,10 +29,7 @@ export interface Http2GuardLimits {
   readonly keepAliveTimeoutMs: number;
 }
 
-export const DEFAULT_HTTP2: Http2Limits = {
-  enabled: true, maxConcurrentStreams: 128, maxResetsPerSec: 100, headerTableBytes: 4096,
-  maxSessionMemoryMb: 10, maxSettings: 32, maxOutstandingPings: 10,
-};
+export const DEFAULT_HTTP2: Http2Limits = routerSettings({}).http2;
 
 /** The node:http2 options for these limits (TLS and SNI are the caller's). */
 export function http2Options(l: Http2GuardLimits): SecureServerOptions {

@@ -21,6 +21,7 @@ import http, { type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { BerthConfig } from '../config/index.js';
+import { routerSettings } from '../config/router-settings.js';
 import { allCerts, allTlsSettings, getChallenge, type TlsSettings } from '../store/certs.js';
 import type { RedisHandle } from '../store/redis.js';
 import { reportDraining } from '../store/routes.js';
@@ -36,7 +37,7 @@ import { clientErrorPage } from './client-error.js';
 import { startTraffic, type AccessInfo } from './traffic.js';
 import { createWsProxy } from './websocket.js';
 import { decide, writeRedirectToSocket } from './decision.js';
-import { DEFAULT_HTTP2, isShunned } from './http2-guard.js';
+import { isShunned } from './http2-guard.js';
 import { adoptAuthority, isHttp2, isHttp2Response, limitRequestTime, type RouterRequest, type RouterResponse } from './http2-request.js';
 import { createTlsServer, type TlsServer } from './tls-server.js';
 
@@ -87,10 +88,8 @@ export function routerOptions(config: BerthConfig, redis: RedisHandle): RouterOp
   };
 }
 
-const DEFAULT_LIMITS: RouterLimits = {
-  headersTimeoutMs: 10_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 60_000,
-  maxHeaderBytes: 16 * 1024, connectTimeoutMs: 3000, ejectMs: 5000, http2: DEFAULT_HTTP2,
-};
+/** A router started without limits (tests, benches) has the server's defaults. */
+const DEFAULT_LIMITS: RouterLimits = routerSettings({});
 const CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
 
 interface Handlers {

@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import type { Docker } from '../docker/client.js';
 import { appendAppLog, type AppLogLine } from '../store/app-logs.js';
 import type { RedisHandle } from '../store/redis.js';
+import { lineSplitter } from '../shared/line-splitter.js';
 
 export interface LogCopy {
   readonly redis: RedisHandle;
@@ -25,7 +26,6 @@ export interface LogCopy {
 export function copyDockerLog(docker: Docker, stream: NodeJS.ReadableStream, spec: LogCopy): () => void {
   const sink = new PassThrough();
   docker.modem.demuxStream(stream, sink, sink);
-  let partial = '';
   let batch: AppLogLine[] = [];
   let timer: NodeJS.Timeout | undefined;
   // Batches are stored one after another, in order, even when one waits on settle().
@@ -40,14 +40,13 @@ export function copyDockerLog(docker: Docker, stream: NodeJS.ReadableStream, spe
       await spec.redis.client.hset(spec.cursor.key, spec.cursor.field, lines[lines.length - 1]!.time);
     }).catch(() => {});
   };
+  const splitter = lineSplitter((raw) => {
+    const { time, process, line } = spec.parse(raw);
+    if (spec.last && time <= spec.last) return;
+    batch.push({ time: new Date(Date.parse(time) || Date.now()).toISOString(), process, line });
+  });
   sink.on('data', (chunk: Buffer) => {
-    const parts = (partial + chunk.toString('utf8')).split('\n');
-    partial = parts.pop() ?? '';
-    for (const raw of parts) {
-      const { time, process, line } = spec.parse(raw);
-      if (spec.last && time <= spec.last) continue;
-      batch.push({ time: new Date(Date.parse(time) || Date.now()).toISOString(), process, line });
-    }
+    splitter.push(chunk);
     timer ??= setTimeout(flush, 50);
   });
   return flush;

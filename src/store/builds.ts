@@ -14,6 +14,9 @@ const aliveKey = (r: RedisHandle, id: string) => r.key('build', id, 'alive');
 const appBuildsKey = (r: RedisHandle, app: string) => r.key('app', app, 'builds');
 const runningKey = (r: RedisHandle) => r.key('builds', 'running');
 const sourceKey = (r: RedisHandle, id: string) => r.key('build', id, 'source');
+// Named when the build queue kept it; the name stays so a server upgraded
+// with builds in flight still finds the latest one.
+const latestKey = (r: RedisHandle, app: string) => r.key('queue', 'latest', app);
 
 const KEPT_BUILDS_PER_APP = 100;
 const TERMINAL: ReadonlySet<BuildStatus> = new Set(['succeeded', 'failed', 'superseded']);
@@ -63,9 +66,33 @@ export async function appendLog(r: RedisHandle, id: string, lines: string[], max
   await m.exec();
 }
 
-/** Writes the terminal entry that ends every follower of this log. */
-export async function endLog(r: RedisHandle, id: string, status: BuildStatus): Promise<void> {
-  await r.client.xadd(logKey(r, id), '*', 'end', status);
+export type FinalStatus = 'succeeded' | 'failed' | 'superseded';
+
+/**
+ * Ends a build: its final status (with `patch`: finishedAt, error, release),
+ * its place in the running set, the app's change notice and the log's end
+ * entry, which ends every follower, in one transaction, so no reader sees a
+ * finished log of a build still marked running, or the reverse.
+ */
+export async function finishBuild(r: RedisHandle, id: string, status: FinalStatus, patch: Partial<Build> = {}): Promise<void> {
+  const b = await getBuild(r, id);
+  const m = r.client.multi();
+  if (b) {
+    m.set(buildKey(r, id), JSON.stringify({ ...b, finishedAt: Date.now(), ...patch, status }));
+    publishAppChange(r, m, b.app);
+  }
+  m.srem(runningKey(r), id).xadd(logKey(r, id), '*', 'end', status);
+  await m.exec();
+}
+
+/** Records `id` as the app's newest push, in the order pushes arrive; returns the one it replaces. */
+export async function markLatestBuild(r: RedisHandle, app: string, id: string): Promise<string | undefined> {
+  return (await r.client.getset(latestKey(r, app), id)) ?? undefined;
+}
+
+/** The app's newest push (markLatestBuild). */
+export async function latestBuildId(r: RedisHandle, app: string): Promise<string | undefined> {
+  return (await r.client.get(latestKey(r, app))) ?? undefined;
 }
 
 /** `id` is the stream entry's id: a follower that lost its place resumes after it. */

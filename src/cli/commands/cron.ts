@@ -1,7 +1,7 @@
 // cron:list, cron:run — app.json `cron` jobs of the live release. cron:run
 // streams the job's output and exits with its code, as `run` does.
 import { seg } from '../client.js';
-import { eventJson } from '../sse.js';
+import { streamOneOff } from '../one-off-stream.js';
 import { stamp } from '../output.js';
 import { renderTable, truncate } from '../table.js';
 import type { Command, CommandGroup } from '../registry.js';
@@ -39,7 +39,6 @@ const list: Command = {
   },
 };
 
-interface Chunk { stream: 'stdout' | 'stderr'; text: string }
 
 const run: Command = {
   name: 'cron:run',
@@ -54,27 +53,12 @@ const run: Command = {
   async run({ api, app, args, out, interrupted }) {
     const signal = interrupted();
     const client = await api();
-    try {
-      for await (const ev of await client.stream('POST', `/apps/${seg(app)}/cron/${seg(args[0]!)}/run`, { body: {}, signal })) {
-        if (ev.event === 'message') {
-          const c = eventJson<Chunk>(ev);
-          (c.stream === 'stderr' ? out.stderr : out.stdout).write(c.text);
-        } else if (ev.event === 'exit') {
-          const { code, outcome, reason } = eventJson<{ code: unknown; outcome?: string; reason?: string }>(ev);
-          if (outcome === 'timeout' || outcome === 'skipped' || (reason && outcome !== 'succeeded')) out.error(`${outcome}: ${reason ?? ''}`);
-          return typeof code === 'number' && Number.isInteger(code) && code >= 0 && code <= 255 ? code : 1;
-        } else if (ev.event === 'error') {
-          out.error(eventJson<{ message: string }>(ev).message);
-          return 1;
-        }
-      }
-    } catch (err) {
-      if (signal.aborted) return 130;
-      throw err;
-    }
-    if (signal.aborted) return 130;
-    out.error('the connection to the server closed before the job ended');
-    return 1;
+    return streamOneOff(client, `/apps/${seg(app)}/cron/${seg(args[0]!)}/run`, {}, {
+      out, signal, what: 'job',
+      onExit: ({ outcome, reason }) => {
+        if (outcome === 'timeout' || outcome === 'skipped' || (reason && outcome !== 'succeeded')) out.error(`${outcome}: ${reason ?? ''}`);
+      },
+    });
   },
 };
 

@@ -3,11 +3,10 @@
 // becomes ours, so `berth run app -- ./migrate && deploy` works in scripts.
 import { usageError } from '../args.js';
 import { seg } from '../client.js';
-import { eventJson } from '../sse.js';
+import { streamOneOff } from '../one-off-stream.js';
 import { withSpinner } from '../spinner.js';
 import type { Command, CommandGroup } from '../registry.js';
 
-interface Chunk { stream: 'stdout' | 'stderr'; text: string }
 
 const run: Command = {
   name: 'run',
@@ -31,28 +30,7 @@ const run: Command = {
       out.line(body.name);
       return 0;
     }
-    const signal = interrupted();
-    try {
-      for await (const ev of await client.stream('POST', path, { body: { command, detach: false }, signal })) {
-        if (ev.event === 'message') {
-          const c = eventJson<Chunk>(ev);
-          (c.stream === 'stderr' ? out.stderr : out.stdout).write(c.text);
-        } else if (ev.event === 'exit') {
-          const { code } = eventJson<{ code: unknown }>(ev);
-          return typeof code === 'number' && Number.isInteger(code) && code >= 0 && code <= 255 ? code : 1;
-        } else if (ev.event === 'error') {
-          out.error(eventJson<{ message: string }>(ev).message);
-          return 1;
-        }
-      }
-    } catch (err) {
-      // The server stops the container once the request goes away.
-      if (signal.aborted) return 130;
-      throw err;
-    }
-    if (signal.aborted) return 130;
-    out.error('the connection to the server closed before the command ended');
-    return 1;
+    return streamOneOff(client, path, { command, detach: false }, { out, signal: interrupted(), what: 'command' });
   },
 };
 

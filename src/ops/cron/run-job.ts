@@ -8,6 +8,7 @@ import { appendAppLog, type AppLogLine } from '../../store/app-logs.js';
 import { lockCronJob, recordCronRun, unlockCronJob, cronJobRunning, type CronRun } from '../../store/cron-history.js';
 import { auditRecord } from '../audit/record.js';
 import type { OpsDeps } from '../deps.js';
+import { lineSplitter } from '../../shared/line-splitter.js';
 
 export interface CronRunOptions {
   readonly trigger: CronRun['trigger'];
@@ -23,7 +24,6 @@ const FLUSH_MS = 500;
 
 /** Splits output into app-log lines, written in batches; long lines are cut, never buffered without end. */
 function appLogSink(deps: OpsDeps, app: string, process: string) {
-  let partial = '';
   let batch: AppLogLine[] = [];
   let writing = Promise.resolve();
   const push = (line: string) => batch.push({ time: new Date().toISOString(), process, line: line.slice(0, MAX_LINE) });
@@ -34,17 +34,15 @@ function appLogSink(deps: OpsDeps, app: string, process: string) {
       .catch((err: Error) => console.error(`cron ${app}/${process}: app log: ${err.message}`));
   };
   const timer = setInterval(flush, FLUSH_MS);
+  const splitter = lineSplitter(push, MAX_LINE);
   return {
     write(text: string) {
-      const lines = (partial + text).split('\n');
-      partial = lines.pop() ?? '';
-      if (partial.length > MAX_LINE) { push(partial); partial = ''; }
-      lines.forEach(push);
+      splitter.push(text);
     },
     line: push,
     async end() {
       clearInterval(timer);
-      if (partial) push(partial);
+      splitter.end();
       flush();
       await writing;
     },

@@ -8,8 +8,8 @@ import { detail, failure, step } from '../../shared/push-output.js';
 import { getApp } from '../../store/apps.js';
 import { appsCreate } from '../apps/create.js';
 import { appNotFound } from '../app-lookup.js';
-import { appendLog, createBuild, endLog, followLog, getBuild, newBuildId, updateBuild, type LogEvent } from '../../store/builds.js';
-import { latestBuildId } from '../../queue/build-queue.js';
+import { appendLog, createBuild, followLog, getBuild, latestBuildId, newBuildId, type LogEvent } from '../../store/builds.js';
+import { enqueueBuild } from '../../pipeline/build-life.js';
 import type { BuildStatus } from '../../shared/types.js';
 import { buildTarPath } from '../../pipeline/paths.js';
 import { shareSource } from '../../pipeline/build-source.js';
@@ -37,11 +37,7 @@ export async function deployReceive(input: ReceiveInput, deps: OpsDeps): Promise
   await shareSource(deps, id);
   await createBuild(deps.redis, { id, app, rev: input.rev, ref });
   await appendLog(deps.redis, id, [step(`Building ${app} from ${input.rev.slice(0, 7)} (build ${id})`)], deps.config.build.logMaxLines);
-  const superseded = await deps.queue.enqueue({ buildId: id, app });
-  for (const old of superseded) {
-    await appendLog(deps.redis, old, [failure(`Superseded by a newer push (build ${id}); this revision was not deployed.`)], deps.config.build.logMaxLines);
-    await updateBuild(deps.redis, old, { status: 'superseded', finishedAt: Date.now() });
-    await endLog(deps.redis, old, 'superseded');
+  for (const old of await enqueueBuild(deps, { buildId: id, app })) {
     await appendLog(deps.redis, id, [detail(`(superseded the waiting build ${old})`)], deps.config.build.logMaxLines);
   }
   return { buildId: id };

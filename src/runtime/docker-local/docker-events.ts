@@ -3,6 +3,7 @@
 // since whatever happened while it was shut (containers restarted by their
 // policy, with new addresses) came with no event and must be re-listed.
 import type { Docker } from '../../docker/client.js';
+import { lineSplitter } from '../../shared/line-splitter.js';
 
 export interface DockerEvent { status?: string; Action?: string; id?: string; Actor?: { Attributes?: Record<string, string> } }
 
@@ -32,19 +33,13 @@ export async function followDockerEvents(docker: Docker, o: EventFeedOptions): P
     const stream = (await docker.getEvents({ filters: o.filters })) as unknown as Stream;
     if (closed) return void stream.destroy();
     current = stream;
-    let buf = '';
     let over = false;
-    stream.on('data', (chunk: Buffer) => {
-      buf += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        let ev: DockerEvent;
-        try { ev = JSON.parse(line) as DockerEvent; } catch { continue; /* partial or foreign line */ }
-        o.onEvent(ev);
-      }
+    const lines = lineSplitter((line) => {
+      let ev: DockerEvent;
+      try { ev = JSON.parse(line) as DockerEvent; } catch { return; /* an empty or foreign line */ }
+      o.onEvent(ev);
     });
+    stream.on('data', (chunk: Buffer) => lines.push(chunk));
     const ended = (why: string) => {
       if (over || closed) return;
       over = true;

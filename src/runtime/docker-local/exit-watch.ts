@@ -4,6 +4,7 @@
 // it inside that window. A `die` event carries the code, and `since`
 // replays those that came before the watch began.
 import type { Docker } from '../../docker/client.js';
+import { lineSplitter } from '../../shared/line-splitter.js';
 
 export interface ExitWatch {
   /** The latest exit code seen, if any. */
@@ -22,19 +23,13 @@ export async function watchExits(docker: Docker, id: string, sinceMs: number): P
   } catch {
     return { last: () => undefined, close() {} };
   }
-  let buf = '';
-  stream.on('data', (chunk: Buffer) => {
-    buf += chunk.toString('utf8');
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      try {
-        const n = Number((JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } }).Actor?.Attributes?.exitCode);
-        if (Number.isInteger(n)) code = n;
-      } catch { /* a partial line */ }
-    }
+  const lines = lineSplitter((line) => {
+    try {
+      const n = Number((JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } }).Actor?.Attributes?.exitCode);
+      if (Number.isInteger(n)) code = n;
+    } catch { /* an empty or foreign line */ }
   });
+  stream.on('data', (chunk: Buffer) => lines.push(chunk));
   // Best effort: without events the reason falls back to the State.
   stream.on('error', () => {});
   return { last: () => code, close: () => stream!.destroy() };
