@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with node's own test runner (tsx for
 // TypeScript), one process per file, BERTH_TEST_JOBS files at a time
-// (default 2): each file starts its own server, Redis and ports, and most of
+// (default 3): each file starts its own server, Redis and ports, and most of
 // their time is spent waiting on Docker, so lanes cut CI's wall time on a
 // 2-core machine. Usage: node test/run.mjs [filter-substring...]
 //
@@ -38,7 +38,7 @@ const exclusive = files.filter(isExclusive).sort(longestFirst);
 const shared = files.filter((f) => !exclusive.includes(f)).sort(longestFirst);
 // No file may hang the run after its tests are done (exit-after.mjs says why).
 const exitAfter = new URL('./helpers/exit-after.mjs', import.meta.url).href;
-const jobs = Math.max(1, Number.parseInt(process.env.BERTH_TEST_JOBS ?? '2', 10) || 2);
+const jobs = Math.max(1, Number.parseInt(process.env.BERTH_TEST_JOBS ?? '3', 10) || 3);
 const results = [];
 
 function runFile(file) {
