@@ -9,6 +9,7 @@ import { buildImage } from '../docker/build-image.js';
 import { inspectImage } from '../docker/containers.js';
 import type { Builder, BuildInput, BuildOutput } from './builder.js';
 import { readProcfile } from './procfile.js';
+import { fail } from '../shared/errors.js';
 
 export function dockerfileBuilder(docker: Docker, config: BerthConfig): Builder {
   return {
@@ -28,6 +29,11 @@ export function dockerfileBuilder(docker: Docker, config: BerthConfig): Builder 
         onLine: (l) => input.log.raw(l),
       });
       const image = await inspectImage(docker, input.imageTag);
+      // Docker would refuse to create its container ("No command specified"): say so before a release is made.
+      if (image && !image.hasCommand && !procfile?.web) {
+        throw fail('no_start_command', 'the image has no CMD or ENTRYPOINT, and there is no Procfile with a web process, so nothing says how to start the app',
+          'add a CMD to the Dockerfile (for example CMD ["python3", "app.py"]), or a Procfile with a "web:" line');
+      }
       const exposed = image?.exposedPorts ?? [];
       if (exposed.length > 1) input.log.detail(`The image EXPOSEs ${exposed.join(', ')}; web gets PORT=${config.runtime.defaultPort}`);
       return {

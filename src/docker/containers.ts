@@ -148,6 +148,8 @@ export interface ImageView {
   readonly labels: Record<string, string>;
   /** Bytes on disk, its parents' layers included. */
   readonly size: number;
+  /** It has a CMD or an ENTRYPOINT: a container of it can start with no command given. */
+  readonly hasCommand: boolean;
 }
 
 export async function inspectImage(docker: Docker, ref: string): Promise<ImageView | undefined> {
@@ -156,7 +158,8 @@ export async function inspectImage(docker: Docker, ref: string): Promise<ImageVi
     const ports = Object.keys(info.Config?.ExposedPorts ?? {})
       .filter((p) => p.endsWith('/tcp'))
       .map((p) => Number(p.split('/')[0]));
-    return { id: info.Id, exposedPorts: ports, labels: info.Config?.Labels ?? {}, size: info.Size ?? 0 };
+    const hasCommand = (info.Config?.Cmd?.length ?? 0) > 0 || (info.Config?.Entrypoint?.length ?? 0) > 0;
+    return { id: info.Id, exposedPorts: ports, labels: info.Config?.Labels ?? {}, size: info.Size ?? 0, hasCommand };
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return undefined;
     throw err;

@@ -145,6 +145,7 @@ export const ERROR_CODES = {
   no_buildpack_detected: { status: 422 },
   no_previous_release: { status: 409 },
   no_process_types: { status: 422, hint: 'add a Procfile that says how to start the app, such as \'web: python app.py\', commit, and push again' },
+  no_start_command: { status: 422 },
   non_canonical_git_url: { status: 400 },
   non_canonical_path: { status: 400 },
   not_a_git_request: { status: 400 },

@@ -1,5 +1,9 @@
 // The edges of a push: oversized packs and a server that dies mid-build
 // (its build is failed and what it left on disk is removed).
+// berth-test: exclusive
+// (its build memory cap is BuildKit's one cgroup for the whole engine: a
+// server started by a file beside it sets its own cap, and this file's
+// 256 MiB would cap the builds of the others.)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -50,6 +54,17 @@ describe('push limits', () => {
     assert.notEqual(res.code, 0, res.output);
     assert.match(res.output, /exit code: 137/);
     assert.match(res.output, /build memory limit \(256 MiB\).*BERTH_BUILD_MEMORY_MB/);
+  });
+
+  test('an image with no CMD and no Procfile fails the push with what to add, before a release is made', async () => {
+    const app = appName(); apps.push(app);
+    const repo = await sampleRepo('dockerfile-hello');
+    await commitFile(repo, 'Dockerfile', `FROM berth/stack:bookworm\nRUN echo ${randomBytes(4).toString('hex')}\n`);
+    const res = await push(repo, berth.remote(app));
+    assert.notEqual(res.code, 0, res.output);
+    assert.match(res.output, /the image has no CMD or ENTRYPOINT, and there is no Procfile with a web process/);
+    assert.match(res.output, /add a CMD to the Dockerfile/);
+    assert.doesNotMatch(res.output, /internal error|Created release/);
   });
 
   test('a build over the time limit is stopped and the push fails', async () => {
