@@ -12,6 +12,7 @@ interface AppInfo extends AppSummary {
   formation?: Record<string, number>;
   domains?: string[];
   processes?: number | unknown[];
+  standby?: number;
   processTypes?: Record<string, string | null>;
   storage?: { mount: string; processes: string[] | null }[];
 }
@@ -85,7 +86,7 @@ const info: Command = {
       ['Release', release(a.currentRelease)],
       ['Formation', formationText(a.formation)],
       ...(a.domains ? [['Domains', a.domains.join(', ') || 'none'] as const] : []),
-      ...(processes !== undefined ? [['Processes', `${processes} running`] as const] : []),
+      ...(processes !== undefined ? [['Processes', `${processes} running${a.standby ? ` (and ${a.standby} of the replaced release standing by)` : ''}`] as const] : []),
       ...(a.storage ? [['Storage', a.storage.map((m) => `${m.mount}${m.processes ? ` (${m.processes.join(',')})` : ''}`).join(', ') || 'none'] as const] : []),
       ['Created', `${stamp(a.createdAt)} (${ago(a.createdAt)})`],
     ]));

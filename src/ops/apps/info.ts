@@ -20,7 +20,9 @@ export async function appsInfo(input: { app: unknown; host?: string }, deps: Ops
     gitUrl: `http://berth:<token>@${input.host ?? `localhost:${deps.config.apiPort}`}/${app.name}.git`,
     formation: current ? effectiveFormation(current, stored) : stored,
     processTypes: current?.processTypes ?? {},
-    processes: processes.length,
+    // The replaced release standing by through the watch after go-live is not the app's own count.
+    processes: processes.filter((p) => p.state !== 'standby').length,
+    standby: processes.filter((p) => p.state === 'standby').length,
     domains: await listDomains(deps.redis, app.name),
     storage: (await listMounts(deps.redis, app.name)).map((m) => ({ mount: mountKey(m), kind: m.kind, processes: m.processes ?? null })),
   };
