@@ -185,7 +185,12 @@ describe('dashboard in a real browser', () => {
     await page.getByLabel('Process').selectOption('');
 
     await tab('metrics');
-    await page.locator('.chart-box canvas').nth(1).waitFor();
+    // The tab loads its series at once and again every 30 s: on a loaded machine the first load can fail
+    // (the page then says why), and the next one must draw the charts.
+    await page.locator('.chart-box canvas').nth(1).waitFor({ timeout: 45_000 }).catch(async (err: Error) => {
+      await screenshot(page, 'metrics-no-chart');
+      throw new Error(`${err.message}\nthe page said: ${(await page.locator('main').textContent().catch(() => '')) ?? ''}`);
+    });
     const series = (await call('GET', `/apps/${app}/metrics?minutes=60`)).body.series;
     assert.equal(series.length, 60);
     const total = series.reduce((a: number, m: { statuses: Record<string, number> }) => a + m.statuses['2xx']!, 0);
