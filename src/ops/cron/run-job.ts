@@ -34,7 +34,8 @@ function appLogSink(deps: OpsDeps, app: string, process: string) {
       .catch((err: Error) => console.error(`cron ${app}/${process}: app log: ${err.message}`));
   };
   const timer = setInterval(flush, FLUSH_MS);
-  const splitter = lineSplitter(push, MAX_LINE);
+  // push() keeps the first MAX_LINE characters of a line, as before; the splitter's own bound only caps the buffer.
+  const splitter = lineSplitter(push);
   return {
     write(text: string) {
       splitter.push(text);
